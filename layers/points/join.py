@@ -1,0 +1,392 @@
+"""Spatial join of points to NUTS regions of levels 0-3, vectorised and chunked.
+
+Matching rule (deterministic)
+-----------------------------
+Only the *finest* regions given are matched: the "leaves", i.e. regions whose
+``nuts_id`` is not the start of another region's id in the set (in the GISCO 2024
+file these are all NUTS 3 regions, plus ``UA`` at level 0 and ``BA01``-``BA03`` at
+level 2, which have no finer units). A point is ``inside`` when it *intersects* a leaf
+(interior or boundary). A point that intersects several leaves -- exactly on a shared
+boundary or vertex -- gets the leaf with the lexicographically smallest ``nuts_id``.
+The coarser levels are read from the chosen leaf's id (``AT130`` -> ``AT13``, ``AT1``,
+``AT``): NUTS ids start with their parents' ids, so parents are always consistent with
+the leaf, and the smallest leaf id also has the smallest parent ids. Levels finer than
+the leaf are missing (``UA`` has no ``nuts1``). This assumes the finest regions cover
+their parents, which holds for the GISCO files (checked by the tests on the real data).
+
+Points intersecting no leaf are ``outside``. With ``snap_tolerance_m`` they are moved
+to the nearest leaf within that distance in metres, measured in a metric CRS
+(EPSG:3035 by default, the European equal-area projection; far from Europe, e.g. in
+the outermost regions, its distances are only approximate), status ``snapped``, ties
+again going to the smallest ``nuts_id``. Non-finite coordinates and empty geometries
+are ``outside`` and never snapped.
+
+Speed and memory
+----------------
+Points are processed in chunks (default 250 000): each chunk is turned into shapely
+points, queried with ``STRtree.query(points, predicate="intersects")`` and reduced
+with numpy, in a thread pool (shapely releases the GIL). Only one int32 per point is
+kept between chunks and the region columns are categoricals, so 10 million points
+need well under 8 GiB. Reuse a :class:`RegionIndex` to avoid rebuilding the tree.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from layers._errors import GeometryError
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "JOIN_COLUMNS",
+    "NUTS_COLUMNS",
+    "STATUS_DTYPE",
+    "RegionIndex",
+    "join_points",
+    "join_xy",
+    "read_nuts_regions",
+]
+
+logger = logging.getLogger(__name__)
+
+LEVELS = (0, 1, 2, 3)
+NUTS_COLUMNS = tuple(f"nuts{level}" for level in LEVELS)
+STATUS_DTYPE = pd.CategoricalDtype(["inside", "snapped", "outside"])
+JOIN_COLUMNS = (*NUTS_COLUMNS, "status", "snap_distance_m")
+DEFAULT_CHUNK_SIZE = 250_000
+WGS84 = "EPSG:4326"
+_GISCO_FIELDS = {"NUTS_ID": "nuts_id", "LEVL_CODE": "level", "CNTR_CODE": "country", "NAME_LATN": "name_latn"}
+_INSIDE, _SNAPPED, _OUTSIDE = 0, 1, 2
+
+
+def read_nuts_regions(path: str | os.PathLike[str], *, levels: tuple[int, ...] = LEVELS) -> gpd.GeoDataFrame:
+    """Read a GISCO NUTS GeoJSON into ``nuts_id, level, country, name_latn, geometry``.
+
+    Invalid shapes are repaired with ``shapely.make_valid`` (a point-in-polygon test on
+    a self-intersecting ring can give wrong answers), and the result is in EPSG:4326.
+
+    Raises
+    ------
+    GeometryError
+        The file lacks the GISCO properties or has no CRS.
+    """
+    path = Path(path)
+    frame = gpd.read_file(path)
+    missing = [name for name in _GISCO_FIELDS if name not in frame.columns]
+    if missing:
+        raise GeometryError(
+            f"{path}: missing GISCO properties {', '.join(missing)}; expected a NUTS_RG_*.geojson file from GISCO."
+        )
+    if frame.crs is None:
+        raise GeometryError(f"{path}: no CRS; GISCO GeoJSON files are EPSG:4326, re-download the file.")
+    frame = frame.rename(columns=_GISCO_FIELDS)[[*_GISCO_FIELDS.values(), "geometry"]]
+    frame["nuts_id"] = frame["nuts_id"].astype("str")
+    frame["level"] = frame["level"].astype("int64")
+    frame = frame[frame["level"].isin(levels)]
+    if frame.crs != WGS84:
+        frame = frame.to_crs(WGS84)
+    frame = frame.set_geometry(_repair(frame.geometry.to_numpy(), label=str(path)), crs=frame.crs)
+    return frame.sort_values(["level", "nuts_id"], kind="stable").reset_index(drop=True)
+
+
+class RegionIndex:
+    """The leaf regions of a NUTS set, an STRtree over them and the id lookup tables.
+
+    Build once and pass to :func:`join_points` / :func:`join_xy` to join many batches.
+
+    Parameters
+    ----------
+    regions
+        Columns ``nuts_id``, ``level`` (0-3, equal to ``len(nuts_id) - 2``) and polygon
+        ``geometry``; reprojected to EPSG:4326 if needed.
+    metric_crs
+        CRS in metres used for snapping distances.
+    """
+
+    def __init__(self, regions: gpd.GeoDataFrame, *, metric_crs: str = "EPSG:3035") -> None:
+        regions = _checked_regions(regions)
+        ids = regions["nuts_id"].to_numpy(dtype=object)
+        prefixes = {i[:k] for i in ids for k in range(2, len(i))}
+        leaf = np.array([i not in prefixes for i in ids], dtype=bool)
+        order = np.argsort(ids[leaf], kind="stable")
+        self.leaf_ids: np.ndarray = ids[leaf][order]
+        self.leaf_levels: np.ndarray = np.array([len(i) - 2 for i in self.leaf_ids], dtype=np.int8)
+        self.geometries: np.ndarray = regions.geometry.to_numpy()[leaf][order]
+        self.tree = shapely.STRtree(self.geometries)
+        self.metric_crs = metric_crs
+        self._metric_tree: shapely.STRtree | None = None
+        self._to_metric: Transformer | None = None
+        self.categories: dict[int, list[str]] = {}
+        self.codes: dict[int, np.ndarray] = {}
+        for level in LEVELS:
+            given = {i for i in ids if len(i) - 2 == level}
+            derived = {i[: 2 + level] for i in self.leaf_ids if len(i) - 2 >= level}
+            categories = sorted(given | derived)
+            lookup = {c: k for k, c in enumerate(categories)}
+            codes = [lookup[i[: 2 + level]] if len(i) - 2 >= level else -1 for i in self.leaf_ids]
+            # one extra slot at the end: "no leaf" -> missing
+            self.codes[level] = np.array([*codes, -1], dtype=np.int32)
+            self.categories[level] = categories
+        logger.debug("region index: %d leaves of %d regions", len(self.leaf_ids), len(ids))
+
+    @property
+    def none(self) -> int:
+        """Leaf number meaning "no region" (one past the last leaf)."""
+        return len(self.leaf_ids)
+
+    def locate(self, points: np.ndarray) -> np.ndarray:
+        """Leaf number (position in ``leaf_ids``) of each point, or :attr:`none`.
+
+        The tree holds the leaves sorted by ``nuts_id``, so the smallest tree index among
+        a point's hits is the smallest id: the boundary rule is one ``np.minimum.at``.
+        """
+        hits = self.tree.query(points, predicate="intersects")
+        best = np.full(len(points), self.none, dtype=np.int32)
+        np.minimum.at(best, hits[0], hits[1].astype(np.int32))
+        return best
+
+    def snap(self, lon: np.ndarray, lat: np.ndarray, tolerance_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest leaf within ``tolerance_m`` metres of each point, and its distance.
+
+        Returns :attr:`none` and NaN for points with no leaf that near.
+        """
+        if self._metric_tree is None:
+            metric = gpd.GeoSeries(self.geometries, crs=WGS84).to_crs(self.metric_crs)
+            self._to_metric = Transformer.from_crs(WGS84, self.metric_crs, always_xy=True)
+            self._metric_tree = shapely.STRtree(metric.to_numpy())
+        x, y = self._to_metric.transform(lon, lat)
+        points = shapely.points(x, y)
+        hits, distance = self._metric_tree.query_nearest(
+            points, max_distance=tolerance_m, return_distance=True, all_matches=True
+        )
+        best = np.full(len(points), self.none, dtype=np.int32)
+        np.minimum.at(best, hits[0], hits[1].astype(np.int32))
+        nearest = np.full(len(points), np.nan)
+        nearest[hits[0]] = distance
+        return best, nearest
+
+
+def join_xy(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    regions: gpd.GeoDataFrame | RegionIndex,
+    *,
+    snap_tolerance_m: float | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    workers: int | None = None,
+) -> pd.DataFrame:
+    """Join WGS 84 coordinates to NUTS regions without materialising all points at once.
+
+    Parameters
+    ----------
+    lon, lat
+        Longitudes and latitudes (EPSG:4326), same length.
+    regions
+        Regions (see :class:`RegionIndex`) or a prebuilt index.
+    snap_tolerance_m
+        Snap outside points to the nearest region within this many metres; None: no snapping.
+    chunk_size
+        Points per chunk; bounds the memory of the shapely objects alive at once.
+    workers
+        Threads; default: the CPUs this process may use.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``nuts0``-``nuts3`` (categoricals), ``status`` (inside/snapped/outside) and
+        ``snap_distance_m``, one row per point in input order.
+    """
+    lon = np.ascontiguousarray(lon, dtype=np.float64)
+    lat = np.ascontiguousarray(lat, dtype=np.float64)
+    if lon.shape != lat.shape or lon.ndim != 1:
+        raise ValueError(f"lon and lat must be 1-D arrays of the same length, got {lon.shape} and {lat.shape}")
+    index = regions if isinstance(regions, RegionIndex) else RegionIndex(regions)
+    finite = np.isfinite(lon) & np.isfinite(lat)
+
+    def chunk(start: int, stop: int) -> np.ndarray:
+        return shapely.points(lon[start:stop], lat[start:stop])
+
+    leaf = _locate(index, len(lon), chunk, chunk_size, workers)
+    leaf[~finite] = index.none
+    return _result(index, leaf, lon, lat, finite, snap_tolerance_m, chunk_size, workers)
+
+
+def join_points(
+    points: gpd.GeoDataFrame,
+    regions: gpd.GeoDataFrame | RegionIndex,
+    *,
+    snap_tolerance_m: float | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    workers: int | None = None,
+) -> gpd.GeoDataFrame:
+    """Return ``points`` with ``nuts0``-``nuts3``, ``status`` and ``snap_distance_m`` added.
+
+    Points are reprojected to EPSG:4326 if they are in another CRS; a GeoDataFrame
+    without CRS is taken to be EPSG:4326 (logged). See :func:`join_xy` for the options.
+
+    Raises
+    ------
+    GeometryError
+        Some geometries are not points.
+    """
+    geometries = points.geometry
+    if points.crs is None:
+        logger.warning("points have no CRS; assuming EPSG:4326 (longitude, latitude)")
+    elif points.crs != WGS84:
+        geometries = geometries.to_crs(WGS84)
+    values = geometries.to_numpy()
+    kinds = shapely.get_type_id(values)
+    usable = (kinds == shapely.GeometryType.POINT) & ~shapely.is_empty(values)
+    not_point = ~usable & (kinds != -1) & (kinds != shapely.GeometryType.POINT)
+    if not_point.any():
+        first = points.index[np.flatnonzero(not_point)[0]]
+        raise GeometryError(
+            f"{int(not_point.sum())} geometries are not points (first at index {first!r}); "
+            "join polygons with geopandas.sjoin or take their representative_point() first."
+        )
+    index = regions if isinstance(regions, RegionIndex) else RegionIndex(regions)
+    leaf = _locate(index, len(values), lambda start, stop: values[start:stop], chunk_size, workers)
+    leaf[~usable] = index.none
+    lon = np.where(usable, shapely.get_x(values), np.nan)
+    lat = np.where(usable, shapely.get_y(values), np.nan)
+    finite = usable & np.isfinite(lon) & np.isfinite(lat)
+    joined = _result(index, leaf, lon, lat, finite, snap_tolerance_m, chunk_size, workers)
+    out = points.copy()
+    for column in JOIN_COLUMNS:
+        out[column] = joined[column].to_numpy()
+    return out
+
+
+def _checked_regions(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Regions in EPSG:4326 with valid polygons and coherent ids, or GeometryError."""
+    missing = [c for c in ("nuts_id", "level") if c not in regions.columns]
+    if missing or not isinstance(regions, gpd.GeoDataFrame):
+        raise GeometryError(
+            f"regions need columns nuts_id, level and geometry (missing: {', '.join(missing) or 'geometry'}); "
+            "read GISCO files with read_nuts_regions()."
+        )
+    if len(regions) == 0:
+        raise GeometryError("no regions given; check the level filter.")
+    if regions.crs is None:
+        logger.warning("regions have no CRS; assuming EPSG:4326")
+    elif regions.crs != WGS84:
+        regions = regions.to_crs(WGS84)
+    ids = regions["nuts_id"].astype("str")
+    doubled = ids[ids.duplicated()].unique().tolist()
+    if doubled:
+        raise GeometryError(f"nuts_id values appear more than once: {doubled[:5]}; dissolve them first.")
+    wrong = ids[ids.str.len() - 2 != regions["level"].astype("int64")].tolist()
+    if wrong or not set(regions["level"]).issubset(LEVELS):
+        raise GeometryError(
+            f"level must be 0-3 and equal len(nuts_id) - 2 (country code plus one character per level); "
+            f"inconsistent ids: {wrong[:5]}"
+        )
+    geometries = regions.geometry.to_numpy()
+    kinds = set(shapely.get_type_id(geometries).tolist())
+    if not kinds <= {shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON}:
+        raise GeometryError("region geometries must be polygons or multipolygons.")
+    out = gpd.GeoDataFrame({"nuts_id": ids.to_numpy()}, geometry=_repair(geometries, label="regions"), crs=WGS84)
+    return out
+
+
+def _repair(geometries: np.ndarray, *, label: str) -> np.ndarray:
+    """Make invalid polygons valid, keeping only their polygonal parts."""
+    invalid = ~shapely.is_valid(geometries)
+    if not invalid.any():
+        return geometries
+    repaired = geometries.copy()
+    repaired[invalid] = shapely.make_valid(geometries[invalid], method="structure", keep_collapsed=False)
+    logger.info("%s: repaired %d invalid shapes with make_valid", label, int(invalid.sum()))
+    return repaired
+
+
+def _default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _run_chunks(n: int, chunk_size: int, workers: int | None, work: Callable[[int, int], None]) -> None:
+    """Call ``work(start, stop)`` over ``range(n)`` in chunks, threaded when worthwhile."""
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be positive, got {chunk_size}")
+    starts = range(0, n, chunk_size)
+    workers = workers or _default_workers()
+    if workers == 1 or len(starts) <= 1:
+        for start in starts:
+            work(start, min(start + chunk_size, n))
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="points-join") as pool:
+        for future in [pool.submit(work, s, min(s + chunk_size, n)) for s in starts]:
+            future.result()
+
+
+def _locate(
+    index: RegionIndex,
+    n: int,
+    chunk: Callable[[int, int], np.ndarray],
+    chunk_size: int,
+    workers: int | None,
+) -> np.ndarray:
+    leaf = np.empty(n, dtype=np.int32)
+
+    def work(start: int, stop: int) -> None:
+        leaf[start:stop] = index.locate(chunk(start, stop))
+
+    _run_chunks(n, chunk_size, workers, work)
+    return leaf
+
+
+def _result(
+    index: RegionIndex,
+    leaf: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    finite: np.ndarray,
+    snap_tolerance_m: float | None,
+    chunk_size: int,
+    workers: int | None,
+) -> pd.DataFrame:
+    """Snap what is outside (if asked) and turn leaf numbers into the output columns."""
+    status = np.where(leaf == index.none, _OUTSIDE, _INSIDE).astype(np.int8)
+    distance = np.full(len(leaf), np.nan)
+    if snap_tolerance_m is not None and snap_tolerance_m > 0:
+        if not np.isfinite(snap_tolerance_m):
+            raise ValueError("snap_tolerance_m must be a finite number of metres")
+        todo = np.flatnonzero((status == _OUTSIDE) & finite)
+        if len(todo):
+            index.snap(lon[todo[:1]], lat[todo[:1]], snap_tolerance_m)  # build the metric tree once, unthreaded
+
+            def work(start: int, stop: int) -> None:
+                rows = todo[start:stop]
+                found, dist = index.snap(lon[rows], lat[rows], snap_tolerance_m)
+                hit = found != index.none
+                leaf[rows[hit]] = found[hit]
+                status[rows[hit]] = _SNAPPED
+                distance[rows[hit]] = dist[hit]
+
+            _run_chunks(len(todo), chunk_size, workers, work)
+    elif snap_tolerance_m is not None and snap_tolerance_m < 0:
+        raise ValueError(f"snap_tolerance_m must be >= 0 metres, got {snap_tolerance_m}")
+    columns: dict[str, object] = {
+        f"nuts{level}": pd.Categorical.from_codes(index.codes[level][leaf], categories=index.categories[level])
+        for level in LEVELS
+    }
+    columns["status"] = pd.Categorical.from_codes(status, dtype=STATUS_DTYPE)
+    columns["snap_distance_m"] = distance
+    counts = np.bincount(status, minlength=3)
+    logger.info(
+        "joined %d points: %d inside, %d snapped, %d outside", len(leaf), counts[0], counts[1], counts[2]
+    )
+    return pd.DataFrame(columns)

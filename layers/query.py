@@ -1,0 +1,62 @@
+"""Read-only queries on the aggregate table: one map's worth of values.
+
+The app and notebooks call the same functions; nothing here knows Dash.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from layers.eurostat import flag_words
+
+STATUS_VALUE = "value"
+STATUS_CONFIDENTIAL = "confidential"
+STATUS_MISSING = "no data"
+
+
+class ClustersIndex:
+    """The aggregate table split by (level, NACE code, year) once, for fast lookups."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.table = table
+        self._groups = {key: frame for key, frame in table.groupby(["level", "nace_r2", "year"], sort=False)}
+        self.years: list[int] = sorted(int(y) for y in table["year"].unique())
+        self.levels: list[int] = sorted(int(v) for v in table["level"].unique())
+        self.sectors: list[str] = sorted(table["nace_r2"].unique())
+
+    def slice(self, level: int, nace_r2: str, year: int) -> pd.DataFrame:
+        """Rows of one level, NACE code and year (empty frame if none)."""
+        return self._groups.get((level, nace_r2, year), self.table.iloc[0:0])
+
+
+def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: str, indicator: str, year: int) -> pd.DataFrame:
+    """Values of one indicator for the regions ``ids`` (in that order).
+
+    Returns columns ``nuts_id``, ``value``, ``flag``, ``status`` (value /
+    confidential / no data), ``flag_text`` (flag in words, plus a note when the
+    region's total lacks sections), ``rank`` (1 = highest among regions with a
+    value) and ``ranked`` (how many were ranked).
+    """
+    rows = index.slice(level, nace_r2, year).set_index("geo")
+    rows = rows.reindex(ids.to_numpy())
+    value = rows[indicator].astype("float64").to_numpy()
+    flag = rows[f"{indicator}_flag"].fillna("").astype(str).to_numpy()
+    status = np.where(~np.isnan(value), STATUS_VALUE, np.where(np.char.find(flag.astype(str), "c") >= 0, STATUS_CONFIDENTIAL, STATUS_MISSING))
+    words = np.array([flag_words(f) for f in flag], dtype=object)
+    if indicator in ("employment_share", "lq", "stars"):
+        missing_sections = rows["region_missing_sections"].fillna("").astype(str).to_numpy()
+        note = np.where(missing_sections != "", "upper bound: region total lacks " + missing_sections, "")
+        words = np.where((note != "") & (words != ""), words + "; " + note, np.where(note != "", note, words))
+    ranks = pd.Series(value).rank(ascending=False, method="min")
+    return pd.DataFrame(
+        {
+            "nuts_id": ids.to_numpy(),
+            "value": value,
+            "flag": flag,
+            "status": status,
+            "flag_text": words,
+            "rank": ranks.to_numpy(),
+            "ranked": int(np.isfinite(value).sum()),
+        }
+    )
