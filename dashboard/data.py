@@ -15,9 +15,9 @@ from layers import nace
 from layers.build import BuildReport, build
 from layers.clusters import read_clusters_table
 from layers.indicators import INDICATORS
-from layers.nuts import load_nuts
+from layers.nuts import load_nuts, readable_names
 from layers.query import ClustersIndex
-from layers.sources import STATISTICS_NUTS_YEAR, DEFAULT_STATISTICS
+from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
 
 LEVEL_LABELS = {0: "Countries (NUTS 0)", 1: "NUTS 1 regions", 2: "NUTS 2 regions"}
 
@@ -71,10 +71,12 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
     report = build(data_dir=data_dir, mirror=mirror)
     table = read_clusters_table(Path(report.clusters_path))
     nuts_year = STATISTICS_NUTS_YEAR[DEFAULT_STATISTICS]
-    nuts_cache = Path(report.clusters_path).parent / "nuts"
-    regions = load_nuts(
-        Path(report.clusters_path).parent / "gisco" / f"NUTS_RG_20M_{nuts_year}_4326.geojson", year=nuts_year, cache_dir=nuts_cache
-    ).regions
+    data_root = Path(report.clusters_path).parent
+    geometries = {
+        year: load_nuts(data_root / "gisco" / f"NUTS_RG_20M_{year}_4326.geojson", year=year, cache_dir=data_root / "nuts").regions
+        for year in NUTS_YEARS
+    }
+    regions = readable_names(geometries[nuts_year], geometries[max(NUTS_YEARS)])
     index = ClustersIndex(table.loc[table["has_shape"]].reset_index(drop=True))
     geometry = {level: _level_geojson(regions, level) for level in LEVEL_LABELS}
     return DashboardData(index=index, geometry=geometry, report=report, nuts_year=nuts_year)

@@ -2,9 +2,9 @@
 
 The map is one ``go.Choropleth`` on a geo subplot (SVG, no tiles). Its z is a
 class index (see ``dashboard.classes``) so that "no data" and "confidential"
-regions keep a colour of their own. ``value_update`` returns only the parts
-that depend on the values; the app sends those as a ``dash.Patch`` so the
-geometry travels once.
+regions keep a colour of their own. ``map_payload`` is the compact part that
+depends on the filters; on a filter change only it travels to the browser,
+where ``assets/map.js`` applies it, so the geometry is sent once per level.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from dashboard.classes import CONFIDENTIAL, NO_DATA, Classes, Scheme, classify
+from dashboard.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, Classes, Scheme, classify
 from dashboard.data import LEVEL_LABELS, LevelGeometry
 from layers import nace
 from layers.indicators import INDICATORS
-from layers.query import STATUS_VALUE
+from layers.query import STATUS_CONFIDENTIAL
 
 ATTRIBUTION = "Source: Eurostat (sbs_r_nuts06_r2) · © EuroGeographics for the administrative boundaries"
 NO_DATA_COLOUR = "#f2f2f2"
@@ -58,7 +58,8 @@ def map_title(view: MapView) -> str:
 
 
 def _colours(k: int) -> list[str]:
-    value_colours = sample_colorscale(PALETTE, [0.12 + 0.88 * i / max(k - 1, 1) for i in range(k)]) if k else []
+    samples = sample_colorscale(PALETTE, [0.12 + 0.88 * i / max(k - 1, 1) for i in range(k)], colortype="tuple") if k else []
+    value_colours = ["#%02x%02x%02x" % tuple(round(c * 255) for c in rgb) for rgb in samples]
     return [NO_DATA_COLOUR, CONFIDENTIAL_COLOUR, *value_colours]
 
 
@@ -81,41 +82,66 @@ def _stepped_colourscale(colours: list[str]) -> list[list]:
     return scale
 
 
-def value_update(values: pd.DataFrame, view: MapView) -> dict:
-    """The value-dependent properties of the map: trace 0 and the title.
+def map_payload(values: pd.DataFrame, view: MapView) -> dict:
+    """The compact, value-dependent part of a map: what the browser gets on a filter change.
 
-    Keys are dotted property paths (``data.0.z``), so the same dict fills a
-    full figure or a ``dash.Patch``.
+    Values are rounded to the indicator's decimals; notes (flags in words) map
+    to the indexes they apply to; classes, ranks and hover texts are derived from them by
+    :func:`apply_payload` here and by ``assets/map.js`` in the browser.
     """
     classes = classify(values["value"].to_numpy(), values["status"].to_numpy(), scheme=view.scheme, k=view.k)
-    colours = _colours(classes.k)
-    unit = INDICATORS[view.indicator].unit
-    shown = np.where(values["status"] == STATUS_VALUE, [format_value(v, view.indicator) for v in values["value"]], values["status"])
-    rank = np.where(values["status"] == STATUS_VALUE, "rank " + values["rank"].fillna(0).astype(int).astype(str) + f" of {int(values['ranked'].iat[0]) if len(values) else 0}", "")
-    customdata = np.column_stack([shown, rank, values["flag_text"].to_numpy()]).tolist()
-    n = len(colours)
+    decimals = INDICATORS[view.indicator].decimals
+    rounded = values["value"].round(decimals)
+    as_json = [None if not np.isfinite(v) else (int(v) if decimals == 0 else float(v)) for v in rounded]
+    notes: dict[str, list[int]] = {}
+    for i, text in enumerate(values["flag_text"]):
+        if text:
+            notes.setdefault(text, []).append(i)
     return {
-        "data.0.z": classes.class_index.tolist(),
-        "data.0.customdata": customdata,
-        "data.0.colorscale": _stepped_colourscale(colours),
-        "data.0.zmax": n - 0.5,
-        "data.0.colorbar.tickvals": list(range(n)),
-        "data.0.colorbar.ticktext": _legend_labels(classes, view.indicator),
-        "data.0.hovertemplate": "<b>%{text}</b> (%{location})<br>%{customdata[0]} " + unit + "<br>%{customdata[1]}<br><i>%{customdata[2]}</i><extra></extra>",
-        "layout.title.text": map_title(view),
+        "level": view.level,
+        "values": as_json,
+        "confidential": [int(i) for i in np.flatnonzero(values["status"].to_numpy() == STATUS_CONFIDENTIAL)],
+        "notes": notes,
+        "bins": [float(f"{b:.6g}") for b in classes.bins],
+        "legend": _legend_labels(classes, view.indicator),
+        "colours": _colours(classes.k),
+        "title": map_title(view),
+        "unit": INDICATORS[view.indicator].unit,
+        "decimals": decimals,
     }
 
 
-def _set_path(figure: dict, path: str, value: object) -> None:
-    node = figure
-    parts = path.split(".")
-    for part in parts[:-1]:
-        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-    node[parts[-1]] = value
+def apply_payload(figure: dict, payload: dict) -> dict:
+    """Fill a map figure with a payload's values: the Python twin of ``applyPayload`` in ``assets/map.js``."""
+    values = np.array([np.nan if v is None else v for v in payload["values"]], dtype=float)
+    bins = np.asarray(payload["bins"], dtype=float)
+    finite = np.isfinite(values)
+    z = np.full(values.size, NO_DATA)
+    z[payload["confidential"]] = CONFIDENTIAL
+    z[finite] = FIRST_VALUE_CLASS + np.searchsorted(bins, values[finite], side="left")
+    ranked = int(finite.sum())
+    rank = 1 + (values[None, finite] > values[:, None]).sum(axis=1)
+    decimals = payload["decimals"]
+    shown = [f"{v:,.{decimals}f}" if np.isfinite(v) else ("confidential" if z[i] == CONFIDENTIAL else "no data") for i, v in enumerate(values)]
+    note_of = {i: text for text, indexes in payload["notes"].items() for i in indexes}
+    customdata = [[shown[i], f"rank {rank[i]} of {ranked}" if finite[i] else "", note_of.get(i, "")] for i in range(values.size)]
+    trace = figure["data"][0]
+    trace["z"] = z.tolist()
+    trace["customdata"] = customdata
+    trace["colorscale"] = _stepped_colourscale(payload["colours"])
+    trace["zmax"] = len(payload["colours"]) - 0.5
+    trace["colorbar"]["tickvals"] = list(range(len(payload["colours"])))
+    trace["colorbar"]["ticktext"] = payload["legend"]
+    trace["hovertemplate"] = HOVER_TEMPLATE.replace("UNIT", payload["unit"])
+    figure["layout"]["title"]["text"] = payload["title"]
+    return figure
 
 
-def choropleth_figure(geometry: LevelGeometry, values: pd.DataFrame, view: MapView) -> dict:
-    """The whole map as a figure dict: shapes, names, frame and the first values."""
+HOVER_TEMPLATE = "<b>%{text}</b> (%{location})<br>%{customdata[0]} UNIT<br>%{customdata[1]}<br><i>%{customdata[2]}</i><extra></extra>"
+
+
+def choropleth_figure(geometry: LevelGeometry, payload: dict, view: MapView) -> dict:
+    """The whole map as a figure dict: shapes, names, frame, filled with ``payload``."""
     trace = go.Choropleth(
         geojson=geometry.geojson,
         locations=geometry.ids,
@@ -162,6 +188,4 @@ def choropleth_figure(geometry: LevelGeometry, values: pd.DataFrame, view: MapVi
     )
     fig = figure.to_dict()
     fig["layout"].pop("template", None)  # the default template adds ~10 KB we restyle anyway
-    for path, value in value_update(values, view).items():
-        _set_path(fig, path, value)
-    return fig
+    return apply_payload(fig, payload)

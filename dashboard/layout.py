@@ -14,6 +14,7 @@ SECTOR_ID = "sector"
 INDICATOR_ID = "indicator"
 YEAR_ID = "year"
 NOTES_ID = "data-notes"
+MAP_VALUES_ID = "map-values"
 
 
 def _labelled(label: str, control_id: str, control) -> html.Div:
@@ -94,6 +95,7 @@ def page(*, sector_options: list[dict], years: list[int], view: MapView, notes: 
                         ),
                         className="map-panel",
                     ),
+                    dcc.Store(id=MAP_VALUES_ID),
                 ],
                 className="content",
             ),

@@ -58,6 +58,13 @@ class BuildReport:
         return "\n".join(lines)
 
 
+def _method_sources() -> list[Path]:
+    """The modules whose code decides the cache's content: a change to them is a changed input."""
+    from layers import clusters, eurostat, indicators, join, nace
+
+    return [Path(m.__file__) for m in (clusters, eurostat, indicators, join, nace)]
+
+
 def build(*, data_dir: Path | None = None, mirror: Path | None = None, force: bool = False, progress: bool = False) -> BuildReport:
     """Make sure ``data/clusters.parquet`` and ``data/nuts/*.parquet`` are current."""
     data_dir = data_dir or settings.data_dir()
@@ -69,7 +76,7 @@ def build(*, data_dir: Path | None = None, mirror: Path | None = None, force: bo
 
     target = data_dir / CLUSTERS_FILE
     report_path = data_dir / REPORT_FILE
-    key = cache.fingerprint([stats_path, nuts_paths[nuts_year]], statistics=stats_name)
+    key = cache.fingerprint([stats_path, nuts_paths[nuts_year], *_method_sources()], statistics=stats_name)
     if not force:
         cached = cache.read_if_fresh(target, read_clusters_table, fingerprint_value=key)
         if cached is not None and report_path.is_file():

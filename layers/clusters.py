@@ -17,7 +17,9 @@ nace_r2                    str       NACE Rev. 2 code (Eurostat spelling) or ``T
 nace_level                 int8      0 total, 1 section, 2 division, 3 group
 year                       int16     reference year
 <indicator>                float64   value; NaN when missing or confidential
-<indicator>_flag           str       Eurostat flag letters ("c" confidential), "" for none
+<indicator>_flag           str       Eurostat flag letters ("c" confidential), "" for none;
+                                     for derived indicators the union of their inputs' flags
+                                     (a change: both years'; stars: employment and wages)
 employment_complete        bool      (and local_units_, wages_) False on a TOTAL row that
                                      lacks a section
 region_total_complete      bool      the region's TOTAL lacks no section (shares and LQ exact)
@@ -25,7 +27,9 @@ region_missing_sections    str       comma-joined sections missing from the regi
 star_size                  boolean   top 10% by employment in sector, level, year; NA unknown
 star_specialisation        boolean   LQ >= 2; NA unknown
 star_productivity          boolean   top 10% by average wage; NA unknown
-stars                      float64   number of stars 0-3 (NaN on TOTAL rows)
+stars_known                int8      how many of the three star dimensions are known (0-3)
+stars                      float64   stars earned among the known dimensions, 0-3; NaN on
+                                     TOTAL and extra-regio rows and where none is known
 =========================  ========  =====================================================
 
 Indicators: employment, local_units, wages, avg_wage, employment_share, lq,
@@ -52,6 +56,7 @@ REQUIRED_COLUMNS = (
     "region_total_complete",
     "region_missing_sections",
     *STAR_COLUMNS,
+    "stars_known",
 )
 
 

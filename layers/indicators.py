@@ -8,7 +8,7 @@ method is written up in ``docs/methodology.md``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import ceil
+from math import floor
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,10 @@ BASE_CODES: dict[str, str] = {"V16110": "employment", "V11210": "local_units", "
 """Eurostat indic_sb codes → our column names."""
 
 TOP_SHARE = 0.10
-"""Size and productivity stars go to the top 10% of regions (by rank, at least one)."""
+"""Size and productivity stars go to the top 10% of regions: floor(10% x n), at least one.
+
+Floor, so that no more than 10% qualify except through ties at the threshold,
+and only a value above zero earns a star (a tie at zero is no concentration)."""
 LQ_STAR = 2.0
 """Specialisation star: location quotient at least 2."""
 
@@ -92,30 +95,41 @@ def region_totals(wide: pd.DataFrame) -> pd.DataFrame:
         present = grouped[name].count()
         out[f"{name}_complete"] = present == len(sections)
         out[f"{name}_flag"] = grouped[f"{name}_flag"].agg(lambda f: "".join(sorted(set("".join(f)))))
-    missing = rows.loc[rows["employment"].isna()].groupby(["geo", "year"])["nace_r2"].agg(",".join)
-    out["total_missing_sections"] = missing.reindex(out.index).fillna("")
+    # A section is missing from a total when its employment is NaN *or* its row is absent.
+    known = rows.loc[rows["employment"].notna()].groupby(["geo", "year"])["nace_r2"].agg(frozenset)
+    known = known.reindex(out.index)
+    out["total_missing_sections"] = [
+        ",".join(s for s in sections if not isinstance(k, frozenset) or s not in k) for k in known
+    ]
     out = out.reset_index()
     out["nace_r2"] = nace.TOTAL
     return out
 
 
-def _previous_year_change(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Percent change on the previous calendar year within each geo x NACE series."""
-    prev = frame[["geo", "nace_r2", "year", column]].copy()
+def _previous_year_change(frame: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
+    """Percent change on the previous calendar year within each geo x NACE series, and its flags.
+
+    A total that lacks a section in either year is not compared (the two sums
+    would cover different sections). The flag is the union of both years' flags.
+    """
+    current = frame[column].where(frame[f"{column}_complete"])
+    prev = frame[["geo", "nace_r2", "year"]].assign(v=current, f=frame[f"{column}_flag"])
     prev["year"] = (prev["year"] + 1).astype("int16")
     merged = frame[["geo", "nace_r2", "year"]].merge(prev, on=["geo", "nace_r2", "year"], how="left")
     with np.errstate(divide="ignore", invalid="ignore"):
-        change = (frame[column].to_numpy() / merged[column].to_numpy() - 1.0) * 100.0
+        change = (current.to_numpy() / merged["v"].to_numpy() - 1.0) * 100.0
     change[~np.isfinite(change)] = np.nan
-    return pd.Series(change, index=frame.index)
+    flags = _union_flags(frame[f"{column}_flag"].reset_index(drop=True), merged["f"])
+    return pd.Series(change, index=frame.index), pd.Series(flags.to_numpy(), index=frame.index)
 
 
 def _top_share_star(values: pd.Series, in_reference: pd.Series, groups: list[pd.Series]) -> pd.Series:
     """True where a value reaches the top-10% threshold of the reference regions in its group.
 
-    The threshold is the ceil(10% x n)-th largest value among the n reference
-    regions with a value; regions outside the reference (old codes) are compared
-    with it too. NA where the value itself is missing.
+    The threshold is the max(1, floor(10% x n))-th largest value among the n
+    reference regions with a value; regions outside the reference (old codes)
+    are compared with it too. Only values above zero qualify. NA where the value
+    itself is missing.
     """
     frame = pd.DataFrame({"v": values, "ref": in_reference})
     for i, g in enumerate(groups):
@@ -125,11 +139,12 @@ def _top_share_star(values: pd.Series, in_reference: pd.Series, groups: list[pd.
 
     def threshold(v: pd.Series) -> float:
         ordered = np.sort(v.to_numpy())[::-1]
-        return float(ordered[max(1, ceil(TOP_SHARE * len(ordered))) - 1])
+        return float(ordered[max(1, floor(TOP_SHARE * len(ordered))) - 1])
 
     cut = ref.groupby(keys)["v"].agg(threshold).rename("cut")
     merged = frame.merge(cut, left_on=keys, right_index=True, how="left")
-    star = pd.Series(merged["v"].to_numpy() >= merged["cut"].to_numpy(), index=values.index, dtype="boolean")
+    v, cut = merged["v"].to_numpy(), merged["cut"].to_numpy()
+    star = pd.Series((v >= cut) & (v > 0), index=values.index, dtype="boolean")
     star[values.isna() | merged["cut"].isna().to_numpy()] = pd.NA
     return star
 
@@ -185,19 +200,24 @@ def compute_indicators(long: pd.DataFrame, *, has_shape: set[str]) -> pd.DataFra
     ref_sums = table.loc[reference].groupby(["level", "year", "nace_r2"])[["employment", "region_employment"]].sum()
     ref_share = (ref_sums["employment"] / ref_sums["region_employment"]).rename("ref_share")
     table = table.merge(ref_share, left_on=["level", "year", "nace_r2"], right_index=True, how="left")
-    table["lq"] = (table["employment_share"] / 100.0 / table["ref_share"]).where(sectors)
+    table["lq"] = (table["employment_share"] / 100.0 / table["ref_share"]).where(sectors & ~table["extra_regio"])
     table["lq_flag"] = table["employment_share_flag"]
 
     for name in BASE_CODES.values():
-        table[f"{name}_change"] = _previous_year_change(table, name)
-        table[f"{name}_change_flag"] = table[f"{name}_flag"]
+        table[f"{name}_change"], table[f"{name}_change_flag"] = _previous_year_change(table, name)
 
     is_region = table["geo"].isin(has_shape) & ~table["extra_regio"]
     groups = [table["level"], table["year"], table["nace_r2"]]
     table["star_size"] = _top_share_star(table["employment"].where(sectors), is_region, groups)
     table["star_specialisation"] = pd.Series(table["lq"] >= LQ_STAR, dtype="boolean").where(table["lq"].notna(), pd.NA)
     table["star_productivity"] = _top_share_star(table["avg_wage"].where(sectors), is_region, groups)
+    for column in STAR_COLUMNS:  # extra-regio is not a region: no stars either way
+        table.loc[table["extra_regio"], column] = pd.NA
+    # The total counts the stars earned among the dimensions that are known;
+    # ``stars_known`` says how many are (0 → no total: unknown is never "no star").
+    known = sum(table[c].notna().astype("int8") for c in STAR_COLUMNS)
     stars = sum(table[c].fillna(False).astype("int8") for c in STAR_COLUMNS)
-    table["stars"] = pd.Series(stars, dtype="float64").where(sectors)
-    table["stars_flag"] = table["lq_flag"]
+    table["stars_known"] = pd.Series(known, dtype="int8")
+    table["stars"] = pd.Series(stars, dtype="float64").where(sectors & ~table["extra_regio"] & (known > 0))
+    table["stars_flag"] = _union_flags(table["lq_flag"], table["avg_wage_flag"])
     return table.drop(columns=["region_employment", "region_flag", "ref_share"])

@@ -89,8 +89,8 @@ def read_nuts(path: str | Path) -> gpd.GeoDataFrame:
             "nuts_id": raw["NUTS_ID"].astype(str),
             "level": raw["LEVL_CODE"].astype("int8"),
             "country": raw["CNTR_CODE"].astype(str),
-            "name_latn": raw["NAME_LATN"].astype(str),
-            "name": (raw["NUTS_NAME"] if "NUTS_NAME" in raw else raw["NAME_LATN"]).astype(str),
+            "name_latn": raw["NAME_LATN"].astype(str).str.strip(),
+            "name": (raw["NUTS_NAME"] if "NUTS_NAME" in raw else raw["NAME_LATN"]).astype(str).str.strip(),
             "repaired": invalid.to_numpy(),
         },
         geometry=gpd.GeoSeries(geoms, crs=EXPECTED_CRS),
@@ -129,6 +129,20 @@ def load_nuts(path: str | Path, *, year: int, cache_dir: Path) -> NutsGeometry:
         regions = simplify_levels(read_nuts(path))
         cache.atomic_write(target, regions.to_parquet, fingerprint_value=key)
     return NutsGeometry(year, regions)
+
+
+def readable_names(regions: gpd.GeoDataFrame, reference: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Replace all-capitals names (NUTS 2013 levels 0-1 in the mirror) by the reference version's.
+
+    Codes absent from ``reference`` fall back to title case; other names are kept.
+    """
+    out = regions.copy()
+    ref = reference.set_index("nuts_id")
+    for column in ("name_latn", "name"):
+        shouting = out[column].str.isupper()
+        better = out["nuts_id"].map(ref[column])
+        out.loc[shouting, column] = better[shouting].fillna(out.loc[shouting, column].str.title())
+    return out
 
 
 def centroids(regions: gpd.GeoDataFrame) -> pd.DataFrame:

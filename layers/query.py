@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from layers.eurostat import flag_words
+from layers.nace import TOTAL
 
 STATUS_VALUE = "value"
 STATUS_CONFIDENTIAL = "confidential"
@@ -30,6 +31,11 @@ class ClustersIndex:
         return self._groups.get((level, nace_r2, year), self.table.iloc[0:0])
 
 
+def _add_note(words: np.ndarray, note: np.ndarray) -> np.ndarray:
+    """Append ``note`` to ``words`` cell by cell, "; "-separated, where it is not empty."""
+    return np.where((note != "") & (words != ""), words + "; " + note, np.where(note != "", note, words))
+
+
 def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: str, indicator: str, year: int) -> pd.DataFrame:
     """Values of one indicator for the regions ``ids`` (in that order).
 
@@ -44,10 +50,14 @@ def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: 
     flag = rows[f"{indicator}_flag"].fillna("").astype(str).to_numpy()
     status = np.where(~np.isnan(value), STATUS_VALUE, np.where(np.char.find(flag.astype(str), "c") >= 0, STATUS_CONFIDENTIAL, STATUS_MISSING))
     words = np.array([flag_words(f) for f in flag], dtype=object)
-    if indicator in ("employment_share", "lq", "stars"):
-        missing_sections = rows["region_missing_sections"].fillna("").astype(str).to_numpy()
-        note = np.where(missing_sections != "", "upper bound: region total lacks " + missing_sections, "")
-        words = np.where((note != "") & (words != ""), words + "; " + note, np.where(note != "", note, words))
+    missing_sections = rows["region_missing_sections"].fillna("").astype(str).to_numpy()
+    if nace_r2 == TOTAL:  # the region's own total: a sum of the sections that are known
+        words = _add_note(words, np.where(missing_sections != "", "partial total: lacks " + missing_sections, ""))
+    elif indicator in ("employment_share", "lq", "stars"):
+        words = _add_note(words, np.where(missing_sections != "", "upper bound: region total lacks " + missing_sections, ""))
+    if indicator == "stars":
+        known = rows["stars_known"].fillna(0).astype(int).to_numpy()
+        words = _add_note(words, np.where((known > 0) & (known < 3), "at least: " + known.astype(str) + " of 3 star dimensions known", ""))
     ranks = pd.Series(value).rank(ascending=False, method="min")
     return pd.DataFrame(
         {

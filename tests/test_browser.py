@@ -1,0 +1,97 @@
+"""The dashboard in headless Debian Chromium, as a person uses it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import save_artifact
+
+pytestmark = pytest.mark.browser
+
+
+def map_fills(page) -> list[str]:
+    return page.eval_on_selector_all(".choroplethlayer path", "ps => ps.map(p => getComputedStyle(p).fill)")
+
+
+def map_title(page) -> str:
+    return page.text_content(".gtitle") or ""
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("document.querySelectorAll('.choroplethlayer path').length > 0", timeout=30_000)
+
+
+def choose_option(page, dropdown_id: str, text: str) -> None:
+    """Open a Dash dropdown, type into its search box once it is there, pick the first match."""
+    page.click(f"#{dropdown_id}")
+    search = page.locator(".dash-dropdown-content input.dash-dropdown-search")
+    search.wait_for(state="visible", timeout=5_000)
+    search.fill(text)
+    page.locator(".dash-dropdown-content .dash-dropdown-option").first.wait_for(state="visible", timeout=5_000)
+    search.press("Enter")
+
+
+def choose_sector(page, text: str) -> None:
+    choose_option(page, "sector", text)
+
+
+def test_pick_a_sector_and_the_map_changes(page, live_app):
+    # 1. open the app: the NUTS 2 map of manufacturing is drawn
+    open_app(page, live_app)
+    assert page.locator(".choroplethlayer path").count() == 314
+    assert "C Manufacturing" in map_title(page)
+    before = map_fills(page)
+
+    # 2. the attribution is visible
+    assert page.get_by_text("Source: Eurostat").first.is_visible()
+    assert page.get_by_text("© EuroGeographics for the administrative boundaries").first.is_visible()
+
+    # 3. pick motor vehicles: the title and the colours change, geometry is not resent
+    with page.expect_response(lambda r: "_dash-update-component" in r.url) as response_info:
+        choose_sector(page, "C29")
+    response = response_info.value
+    body = response.body()
+    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('C29')", timeout=10_000)
+    assert "Manufacture of motor vehicles" in map_title(page)
+    after = map_fills(page)
+    assert len(after) == 314 and after != before
+    assert b"coordinates" not in body and len(body) < 10_000, len(body)
+    save_artifact(page, "map_C29_nuts2")
+
+    # 4. nothing left the origin, and the console stayed clean
+    foreign = [u for u in page.requests if not u.startswith(live_app)]
+    assert foreign == []
+    assert page.console_errors == []
+
+
+def test_hover_shows_name_value_rank_and_flag(page, live_app):
+    open_app(page, live_app)
+    choose_sector(page, "C29")
+    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('C29')", timeout=10_000)
+    # hover Stuttgart: find its path by the trace's location order
+    index = page.evaluate("document.getElementById('map').querySelector('.js-plotly-plot').data[0].locations.indexOf('DE11')")
+    page.locator(".choroplethlayer path").nth(index).hover(force=True)
+    page.wait_for_selector(".hoverlayer .hovertext", timeout=5_000)
+    label = page.locator(".hoverlayer").text_content() or ""
+    assert "Stuttgart" in label and "(DE11)" in label
+    assert "158,012 persons" in label
+    assert "rank 1 of" in label
+
+
+def test_indicator_year_and_level_controls(page, live_app):
+    open_app(page, live_app)
+    choose_option(page, "indicator", "Location quotient")
+    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('Location quotient')", timeout=10_000)
+    # the year slider is keyboard-operable: four steps left from 2014
+    page.locator("#year [role=slider]").focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('2010')", timeout=10_000)
+    page.get_by_label("Countries (NUTS 0)").check()
+    page.wait_for_function("document.querySelectorAll('.choroplethlayer path').length === 35", timeout=10_000)
+    assert "Countries (NUTS 0)" in map_title(page) and "2010" in map_title(page)
+    legend = page.locator(".colorbar").text_content() or ""
+    assert "no data" in legend and "confidential" in legend
+    save_artifact(page, "map_lq_countries_2010")
+    assert [u for u in page.requests if not u.startswith(live_app)] == []

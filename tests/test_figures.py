@@ -1,0 +1,80 @@
+"""Figure functions and the map update, without a browser."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.io as pio
+import pytest
+from dash import no_update
+
+from dashboard.callbacks import map_update
+from dashboard.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, classify
+from dashboard.figures import ATTRIBUTION, MapView, apply_payload
+from layers.query import region_values
+
+
+def test_classify_gives_missing_and_confidential_their_own_classes():
+    values = np.array([1.0, 2.0, 3.0, 4.0, np.nan, np.nan])
+    status = np.array(["value"] * 4 + ["confidential", "no data"])
+    classes = classify(values, status, scheme="equal_interval", k=3)
+    assert classes.bins == (2.0, 3.0, 4.0)
+    assert classes.class_index.tolist() == [FIRST_VALUE_CLASS, FIRST_VALUE_CLASS, FIRST_VALUE_CLASS + 1, FIRST_VALUE_CLASS + 2, CONFIDENTIAL, NO_DATA]
+
+
+def test_classify_merges_tied_quantiles():
+    values = np.array([5.0, 5.0, 5.0, 5.0, 9.0])
+    classes = classify(values, np.array(["value"] * 5), scheme="quantiles", k=5)
+    assert classes.bins == (5.0, 9.0)
+    assert classes.class_index.tolist() == [2, 2, 2, 2, 3]
+
+
+def test_region_values_marks_confidential_and_ranks(dashboard_data):
+    ids = pd.Series(dashboard_data.geometry[2].ids)
+    values = region_values(dashboard_data.index, ids, level=2, nace_r2="C29", indicator="employment", year=2014).set_index("nuts_id")
+    assert values.loc["DE11", "value"] == 158012
+    assert values.loc["DE11", "rank"] == 1  # Stuttgart leads motor vehicles
+    assert (values.status == "confidential").sum() > 0
+    assert values.loc[values.status == "confidential", "flag_text"].str.contains("confidential").all()
+    assert values.loc["DE11", "flag_text"] == ""
+    lq = region_values(dashboard_data.index, ids, level=2, nace_r2="C29", indicator="lq", year=2014).set_index("nuts_id")
+    assert lq.loc["DE11", "flag_text"] == "upper bound: region total lacks D,E"
+
+
+def test_full_figure_has_geometry_title_and_attribution(dashboard_data):
+    view = MapView(level=2, nace_r2="C29", indicator="employment", year=2014)
+    figure, payload = map_update(dashboard_data, view, full=True)
+    assert payload is no_update
+    trace = figure["data"][0]
+    assert trace["type"] == "choropleth"
+    assert len(trace["geojson"]["features"]) == len(dashboard_data.geometry[2].ids) == 314
+    assert figure["layout"]["title"]["text"] == "Persons employed (persons) · C29 Manufacture of motor vehicles, trailers and semi-trailers · NUTS 2 regions · 2014"
+    assert figure["layout"]["annotations"][0]["text"] == ATTRIBUTION
+    labels = trace["colorbar"]["ticktext"]
+    assert labels[:2] == ["no data", "confidential"] and len(labels) == 7
+    stuttgart = dashboard_data.geometry[2].ids.index("DE11")
+    assert trace["customdata"][stuttgart] == ["158,012", f"rank 1 of {sum(v is not None for v in map_update(dashboard_data, view, full=False)[1]['values'])}", ""]
+    assert trace["z"][stuttgart] == 2 + 4  # top quantile class
+
+
+def test_sector_change_sends_values_not_geometry(dashboard_data):
+    view = MapView(level=2, nace_r2="J62", indicator="employment", year=2014)
+    figure, payload = map_update(dashboard_data, view, full=False)
+    assert figure is no_update
+    sent = json.dumps(payload)
+    full = pio.to_json(map_update(dashboard_data, view, full=True)[0])
+    assert "coordinates" not in sent
+    assert "J62 Computer programming" in sent
+    assert len(sent) * 100 < len(full), (len(sent), len(full))
+
+
+def test_payload_applied_in_python_matches_full_figure(dashboard_data):
+    """The full figure is the empty map plus the payload, so both paths agree."""
+    view = MapView(level=1, nace_r2="TOTAL", indicator="avg_wage", year=2012)
+    full, _ = map_update(dashboard_data, view, full=True)
+    _, payload = map_update(dashboard_data, view, full=False)
+    reapplied = apply_payload(json.loads(json.dumps(full)), payload)
+    assert reapplied["data"][0]["z"] == full["data"][0]["z"]
+    assert reapplied["data"][0]["customdata"] == full["data"][0]["customdata"]
