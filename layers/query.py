@@ -36,6 +36,28 @@ def _add_note(words: np.ndarray, note: np.ndarray) -> np.ndarray:
     return np.where((note != "") & (words != ""), words + "; " + note, np.where(note != "", note, words))
 
 
+_TOTAL_INPUTS = {"avg_wage": ("wages", "employment")}
+"""Which base totals a TOTAL row's indicator is computed from (default: its own base)."""
+
+
+def _partial_total_note(rows: pd.DataFrame, indicator: str, employment_missing: np.ndarray) -> np.ndarray:
+    """"partial total" where the base sums behind ``indicator`` lack a section.
+
+    The sections are named for employment (the table keeps that list); other
+    sums can lack other sections, so they are only said to be partial.
+    """
+    base = indicator.removesuffix("_change") if indicator.endswith("_change") else indicator
+    inputs = _TOTAL_INPUTS.get(base, (base,))
+    if not all(f"{name}_complete" in rows for name in inputs):
+        return np.full(len(rows), "", dtype=object)
+    incomplete = np.zeros(len(rows), dtype=bool)
+    for name in inputs:
+        incomplete |= ~rows[f"{name}_complete"].fillna(True).astype(bool).to_numpy()
+    if inputs == ("employment",):
+        return np.where(incomplete, "partial total: lacks " + employment_missing, "")
+    return np.where(incomplete, "partial total: some sections have no value", "")
+
+
 def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: str, indicator: str, year: int) -> pd.DataFrame:
     """Values of one indicator for the regions ``ids`` (in that order).
 
@@ -52,7 +74,7 @@ def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: 
     words = np.array([flag_words(f) for f in flag], dtype=object)
     missing_sections = rows["region_missing_sections"].fillna("").astype(str).to_numpy()
     if nace_r2 == TOTAL:  # the region's own total: a sum of the sections that are known
-        words = _add_note(words, np.where(missing_sections != "", "partial total: lacks " + missing_sections, ""))
+        words = _add_note(words, _partial_total_note(rows, indicator, missing_sections))
     elif indicator in ("employment_share", "lq", "stars"):
         words = _add_note(words, np.where(missing_sections != "", "upper bound: region total lacks " + missing_sections, ""))
     if indicator == "stars":
