@@ -10,6 +10,33 @@
     return i;
   }
 
+  // The twin of dashboard.figures.decode_values: a plain list, or base64 of
+  // little-endian int32 round(value * 10^decimals) with the int32 minimum for "no value".
+  const NO_VALUE = -2147483648;
+  function decodeValues(encoded, decimals) {
+    if (Array.isArray(encoded)) return encoded;
+    const bytes = Uint8Array.from(atob(encoded), (ch) => ch.charCodeAt(0));
+    const view = new DataView(bytes.buffer), scale = Math.pow(10, decimals), out = [];
+    for (let i = 0; i < bytes.length; i += 4) {
+      const v = view.getInt32(i, true);
+      out.push(v === NO_VALUE ? null : v / scale);
+    }
+    return out;
+  }
+
+  // The twin of dashboard.figures.decode_notes: `width` alphabet characters per region
+  // index `combos`, lists of indexes into the distinct note `parts`.
+  const NOTE_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  function decodeNotes(notes) {
+    const out = [], base = NOTE_ALPHABET.length;
+    for (let i = 0; i < notes.codes.length; i += notes.width) {
+      let k = NOTE_ALPHABET.indexOf(notes.codes[i]);
+      if (notes.width === 2) k = k * base + NOTE_ALPHABET.indexOf(notes.codes[i + 1]);
+      out.push(notes.combos[k].map((j) => notes.parts[j]).join("; "));
+    }
+    return out;
+  }
+
   function stepped(colours) {
     const n = colours.length, scale = [];
     colours.forEach((c, i) => { scale.push([i / n, c]); scale.push([(i + 1) / n, c]); });
@@ -20,13 +47,12 @@
     const dc = window.dash_clientside;
     if (!payload || !figure || !figure.data || !figure.data.length) return dc.no_update;
     const trace0 = figure.data[0];
-    if (!trace0.locations || trace0.locations.length !== payload.values.length) return dc.no_update;
+    const values = decodeValues(payload.values, payload.decimals);
+    if (!trace0.locations || trace0.locations.length !== values.length) return dc.no_update;
     const fmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: payload.decimals, maximumFractionDigits: payload.decimals });
-    const values = payload.values;
     const finite = values.filter((v) => v !== null);
     const confidential = new Set(payload.confidential);
-    const noteOf = {};
-    Object.entries(payload.notes).forEach(([text, indexes]) => indexes.forEach((i) => { noteOf[i] = text; }));
+    const noteOf = decodeNotes(payload.notes);
     const z = [], customdata = [];
     values.forEach((v, i) => {
       if (v === null) {

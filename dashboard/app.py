@@ -1,4 +1,4 @@
-"""App factory: ``create_app()`` for ``clustermap serve``; ``server`` for gunicorn."""
+"""App factory: ``create_app()`` for ``clustermap serve``; ``dashboard.wsgi:server`` for gunicorn."""
 
 from __future__ import annotations
 

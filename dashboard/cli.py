@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # a bug, not a user error: one line, the traceback only when asked for
+        if args.verbose:
+            raise
+        print(f"clustermap: unexpected error ({type(e).__name__}: {e}). Run again with -v for details.", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -9,6 +9,8 @@ where ``assets/map.js`` applies it, so the geometry is sent once per level.
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +84,78 @@ def _stepped_colourscale(colours: list[str]) -> list[list]:
     return scale
 
 
+NO_VALUE = np.iinfo(np.int32).min
+"""The int32 that stands for "no value" in :func:`encode_values`."""
+
+
+def encode_values(values: np.ndarray, decimals: int) -> str | list[float | int | None]:
+    """Values at the indicator's decimals, in whichever of two forms is shorter.
+
+    Either a JSON list (``null`` for no value), or base64 of little-endian int32
+    ``round(value x 10**decimals)`` with ``NO_VALUE`` for none: a third smaller
+    for large counts, while small numbers (stars, LQs) are shorter as a list.
+    Both are exact at the decimals the tooltip shows.
+    """
+    scaled = np.round(values * 10.0**decimals)
+    finite = np.isfinite(scaled)
+    as_list = [None if not f else (int(v) if decimals == 0 else float(v / 10.0**decimals)) for v, f in zip(scaled, finite)]
+    if np.any(np.abs(scaled[finite]) >= np.iinfo(np.int32).max):
+        return as_list
+    packed = np.where(finite, scaled, NO_VALUE).astype("<i4")
+    encoded = base64.b64encode(packed.tobytes()).decode("ascii")
+    return encoded if len(encoded) < len(json.dumps(as_list, separators=(",", ":"))) else as_list
+
+
+def decode_values(encoded: str | list, decimals: int) -> np.ndarray:
+    """The inverse of :func:`encode_values` (NaN where there is no value)."""
+    if isinstance(encoded, list):
+        return np.array([np.nan if v is None else v for v in encoded], dtype=float)
+    packed = np.frombuffer(base64.b64decode(encoded), dtype="<i4")
+    return np.where(packed == NO_VALUE, np.nan, packed / 10.0**decimals)
+
+
+NOTE_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+"""Characters that code a region's note in ``encode_notes`` (1 or 2 per region)."""
+
+
+NOTE_SEPARATOR = "; "
+
+
+def encode_notes(texts: list[str]) -> dict:
+    """Per-region note texts, sent compactly: parts, their combinations, a code per region.
+
+    A note is a "; "-joined list of parts (flag words, "upper bound: …",
+    "at least: …"). Each distinct part travels once in ``parts``; each distinct
+    note once in ``combos`` as part indexes; ``codes`` holds ``width``
+    characters of ``NOTE_ALPHABET`` per region, the index into ``combos``
+    (0 is the empty note). Far smaller than repeating texts when most regions
+    carry one of a few notes.
+    """
+    notes = [""] + sorted({t for t in texts if t}, key=lambda t: (-texts.count(t), t))
+    parts: list[str] = []
+    for note in notes[1:]:
+        parts.extend(p for p in note.split(NOTE_SEPARATOR) if p not in parts)
+    combos = [[parts.index(p) for p in note.split(NOTE_SEPARATOR)] if note else [] for note in notes]
+    base = len(NOTE_ALPHABET)
+    width = 1 if len(notes) <= base else 2
+    position = {t: i for i, t in enumerate(notes)}
+
+    def code(i: int) -> str:
+        return NOTE_ALPHABET[i] if width == 1 else NOTE_ALPHABET[i // base] + NOTE_ALPHABET[i % base]
+
+    return {"parts": parts, "combos": combos, "width": width, "codes": "".join(code(position[t]) for t in texts)}
+
+
+def decode_notes(notes: dict) -> list[str]:
+    """The inverse of :func:`encode_notes`: one note text per region."""
+    width, codes, base = notes["width"], notes["codes"], len(NOTE_ALPHABET)
+    indexes = [
+        NOTE_ALPHABET.index(codes[i]) if width == 1 else NOTE_ALPHABET.index(codes[i]) * base + NOTE_ALPHABET.index(codes[i + 1])
+        for i in range(0, len(codes), width)
+    ]
+    return [NOTE_SEPARATOR.join(notes["parts"][j] for j in notes["combos"][i]) for i in indexes]
+
+
 def map_payload(values: pd.DataFrame, view: MapView) -> dict:
     """The compact, value-dependent part of a map: what the browser gets on a filter change.
 
@@ -91,17 +165,11 @@ def map_payload(values: pd.DataFrame, view: MapView) -> dict:
     """
     classes = classify(values["value"].to_numpy(), values["status"].to_numpy(), scheme=view.scheme, k=view.k)
     decimals = INDICATORS[view.indicator].decimals
-    rounded = values["value"].round(decimals)
-    as_json = [None if not np.isfinite(v) else (int(v) if decimals == 0 else float(v)) for v in rounded]
-    notes: dict[str, list[int]] = {}
-    for i, text in enumerate(values["flag_text"]):
-        if text:
-            notes.setdefault(text, []).append(i)
     return {
         "level": view.level,
-        "values": as_json,
+        "values": encode_values(values["value"].to_numpy(dtype=float), decimals),
         "confidential": [int(i) for i in np.flatnonzero(values["status"].to_numpy() == STATUS_CONFIDENTIAL)],
-        "notes": notes,
+        "notes": encode_notes(values["flag_text"].tolist()),
         "bins": [float(f"{b:.6g}") for b in classes.bins],
         "legend": _legend_labels(classes, view.indicator),
         "colours": _colours(classes.k),
@@ -113,7 +181,7 @@ def map_payload(values: pd.DataFrame, view: MapView) -> dict:
 
 def apply_payload(figure: dict, payload: dict) -> dict:
     """Fill a map figure with a payload's values: the Python twin of ``applyPayload`` in ``assets/map.js``."""
-    values = np.array([np.nan if v is None else v for v in payload["values"]], dtype=float)
+    values = decode_values(payload["values"], payload["decimals"])
     bins = np.asarray(payload["bins"], dtype=float)
     finite = np.isfinite(values)
     z = np.full(values.size, NO_DATA)
@@ -123,8 +191,8 @@ def apply_payload(figure: dict, payload: dict) -> dict:
     rank = 1 + (values[None, finite] > values[:, None]).sum(axis=1)
     decimals = payload["decimals"]
     shown = [f"{v:,.{decimals}f}" if np.isfinite(v) else ("confidential" if z[i] == CONFIDENTIAL else "no data") for i, v in enumerate(values)]
-    note_of = {i: text for text, indexes in payload["notes"].items() for i in indexes}
-    customdata = [[shown[i], f"rank {rank[i]} of {ranked}" if finite[i] else "", note_of.get(i, "")] for i in range(values.size)]
+    note_of = decode_notes(payload["notes"])
+    customdata = [[shown[i], f"rank {rank[i]} of {ranked}" if finite[i] else "", note_of[i]] for i in range(values.size)]
     trace = figure["data"][0]
     trace["z"] = z.tolist()
     trace["customdata"] = customdata

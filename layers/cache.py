@@ -61,6 +61,19 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, fingerprint_value
     log.info("wrote %r (%d bytes)", str(path), path.stat().st_size)
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a small text file atomically (temp file beside it, then rename)."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        tmp.chmod(0o644)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def read_if_fresh(path: Path, read: Callable[[Path], object], *, fingerprint_value: str) -> object | None:
     """The cached object, or None when it is missing, stale or corrupt (then it is rebuilt)."""
     sidecar = _sidecar(path)

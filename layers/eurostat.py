@@ -84,7 +84,7 @@ def _read_text(path: Path) -> str:
             raw = gzip.decompress(raw)
         return raw.decode("utf-8")
     except (EOFError, gzip.BadGzipFile, zlib.error) as e:
-        msg = f"{str(path)!r}: the gzip stream is truncated or damaged ({e}). Download the file again (clustermap pull --force)."
+        msg = f"{str(path)!r}: the gzip stream is truncated or damaged ({e}). Download the file again: delete it and run `clustermap pull`."
         raise EurostatFormatError(msg) from e
     except UnicodeDecodeError as e:
         msg = f"{str(path)!r}: not UTF-8 text at byte {e.start}. Is this a Eurostat TSV file?"
@@ -114,6 +114,9 @@ def _parse_header(path: Path, header: str) -> tuple[list[str], list[int]]:
         name = name.strip()
         if not _YEAR_RE.match(name):
             msg = f"{str(path)!r} line 1, field {i}: expected a year column like '2014', found {name!r}."
+            raise EurostatFormatError(msg)
+        if int(name) in years:
+            msg = f"{str(path)!r} line 1, field {i}: year {name} appears twice in the header; each year needs one column."
             raise EurostatFormatError(msg)
         years.append(int(name))
     if not years:
@@ -159,16 +162,26 @@ def read_eurostat_tsv(path: str | Path, *, strict: bool = False) -> EurostatTabl
         bad_arity = frame["key"].str.count(",").to_numpy() != len(dims) - 1
     for i in np.flatnonzero(bad_arity):
         rejected.append((path.name, int(frame["line"].iat[i]), "1", f"expected {len(dims)} dimension codes ({','.join(dims)})", frame["key"].iat[i]))
-    duplicated = frame["key"].duplicated(keep="first").to_numpy() & ~bad_arity
+    codes = codes.reindex(columns=range(len(dims)))  # lines with too few codes were rejected above
+    codes.columns = dims
+    empty = ~bad_arity & (codes.fillna("").apply(lambda c: c.str.strip()) == "").any(axis=1).to_numpy()
+    for i in np.flatnonzero(empty):
+        blank = [d for d in dims if not str(codes[d].iat[i] or "").strip()]
+        rejected.append((path.name, int(frame["line"].iat[i]), "1", f"empty code for {', '.join(blank)}", frame["key"].iat[i]))
+    # Identity ignores dimensions the table drops (freq), so two lines that would
+    # become the same geo x NACE x indicator x year are caught here, not at a pivot.
+    identity = codes[[d for d in dims if d not in IGNORED_DIMENSIONS]].fillna("").agg(",".join, axis=1) if len(codes) else frame["key"]
+    valid = ~(bad_arity | empty)
+    duplicated = valid & identity.where(valid).duplicated(keep="first").to_numpy()
     if duplicated.any():
-        first_seen = frame.loc[~frame["key"].duplicated(keep="first")].set_index("key")["line"]
+        first = valid & ~duplicated
+        first_line = dict(zip(identity[first], frame["line"][first]))
         for i in np.flatnonzero(duplicated):
             key = frame["key"].iat[i]
-            rejected.append((path.name, int(frame["line"].iat[i]), "1", f"duplicate key {key!r}, first seen on line {first_seen[key]}", key))
-    keep = ~(bad_arity | duplicated)
+            rejected.append((path.name, int(frame["line"].iat[i]), "1", f"duplicate key {key!r}, first seen on line {first_line[identity.iat[i]]}", key))
+    keep = valid & ~duplicated
     frame = frame.loc[keep].reset_index(drop=True)
-    codes = codes.loc[keep].reset_index(drop=True).iloc[:, : len(dims)]
-    codes.columns = dims
+    codes = codes.loc[keep].reset_index(drop=True)
     matrix = np.asarray(cells, dtype=object)[keep] if cells else np.empty((0, len(years)), dtype=object)
 
     long = _cells_to_long(path, frame, codes, dims, years, matrix, rejected)
@@ -193,12 +206,15 @@ def _cells_to_long(
 ) -> pd.DataFrame:
     """Flatten the year matrix into one row per cell, splitting number and flag."""
     n_rows, n_years = len(frame), len(years)
+    if n_rows == 0:  # every line rejected (or none): an empty table, the rejections say why
+        columns = {"geo": str, "nace_r2": str, "indicator": str, "year": "int16", "value": float, "flag": str}
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     raw = pd.Series(matrix.reshape(-1), dtype=str).str.strip()
     parts = raw.str.partition(" ")
     number, flag = parts[0], parts[2].str.replace(" ", "", regex=False)
     is_missing = number.eq(":")
     value = pd.to_numeric(number.where(~is_missing), errors="coerce")
-    bad_number = ~is_missing & value.isna()
+    bad_number = ~is_missing & ~np.isfinite(value)  # "inf" and "nan" are not Eurostat numbers
     bad_flag = ~flag.str.match(_FLAG_RE)
     bad = (bad_number | bad_flag).to_numpy()
     line_of_cell = np.repeat(frame["line"].to_numpy(), n_years)

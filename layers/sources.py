@@ -14,7 +14,10 @@ NutsYear = Literal[2013, 2024]
 NUTS_YEARS: tuple[NutsYear, ...] = (2013, 2024)
 
 GISCO_BASE = "https://gisco-services.ec.europa.eu/distribution/v2/nuts/geojson"
-EUROSTAT_BULK = "https://ec.europa.eu/eurostat/estat-navtree-portlet-prod/BulkDownloadListing?file=data"
+EUROSTAT_API = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data"
+"""Eurostat's dissemination API, which replaced the retired bulk-download listing in 2023.
+It serves the same TSV with a leading ``freq`` dimension (``geo\\TIME_PERIOD``); the
+reader handles both header styles, and the mirror keeps the older bulk copy."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ SOURCES: dict[str, Source] = {
         _gisco(2024, "ee140dff5fb87fb2f5674d0934f2aef52463dace82b13a63c15462d15312daec"),
         Source(
             name="sbs_r_nuts06_r2",
-            url=f"{EUROSTAT_BULK}/sbs_r_nuts06_r2.tsv.gz",
+            url=f"{EUROSTAT_API}/sbs_r_nuts06_r2?format=TSV&compressed=true",
             relpath="eurostat/sbs_r_nuts06_r2.tsv.gz",
             sha256=None,
             description="Eurostat SBS by NUTS 2 regions and NACE Rev. 2, 2008-2015 (bulk TSV)",

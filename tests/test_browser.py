@@ -95,3 +95,23 @@ def test_indicator_year_and_level_controls(page, live_app):
     assert "no data" in legend and "confidential" in legend
     save_artifact(page, "map_lq_countries_2010")
     assert [u for u in page.requests if not u.startswith(live_app)] == []
+
+
+def test_browser_applies_a_change_exactly_as_python_would(page, live_app, dashboard_data):
+    """assets/map.js and dashboard.figures.apply_payload are twins: same classes, same tooltips."""
+    from dashboard.callbacks import map_update
+    from dashboard.figures import MapView
+
+    open_app(page, live_app)
+    choose_sector(page, "All sectors")  # partial totals: the longest notes
+    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('All sectors')", timeout=10_000)
+    trace = page.evaluate(
+        "(() => { const d = document.querySelector('#map .js-plotly-plot').data[0];"
+        " return {z: Array.from(d.z), customdata: d.customdata, ticktext: d.colorbar.ticktext}; })()"
+    )
+    expected, _ = map_update(dashboard_data, MapView(level=2, nace_r2="TOTAL", indicator="employment", year=2014), full=True)
+    want = expected["data"][0]
+    assert trace["z"] == want["z"]
+    assert trace["customdata"] == want["customdata"]
+    assert trace["ticktext"] == want["colorbar"]["ticktext"]
+    assert any("partial total: lacks" in row[2] for row in trace["customdata"])

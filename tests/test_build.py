@@ -87,3 +87,77 @@ def test_cli_build_prints_summary(tmp_path: Path, mirror: Path, monkeypatch, cap
     assert "clusters.parquet: built" in out
     assert "0 rejected" in out
     assert "extra-regio" in out
+
+
+def _copy_with_edited_statistics(built, tmp_path: Path, edit) -> Path:
+    """A copy of the built data folder whose SBS file has ``edit`` applied to its lines."""
+    import gzip
+
+    data_dir, _ = built
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    sbs = copy / "eurostat" / "sbs_r_nuts06_r2.tsv.gz"
+    with gzip.open(sbs, "rt") as fh:
+        lines = fh.readlines()
+    with gzip.open(sbs, "wt") as fh:
+        fh.writelines(edit(lines))
+    return copy
+
+
+def test_rejected_rows_are_counted_reported_and_written(built, tmp_path: Path, mirror: Path, monkeypatch, capsys):
+    def edit(lines):
+        key, rest = lines[10].split("\t", 1)
+        lines[10] = key + "\t12x \t" + rest.split("\t", 1)[1]  # a cell that is no number
+        lines.append("B-E,V16110,AT11\t" + "\t".join(["1 "] * 8) + "\n")  # an aggregate the tree cannot hold
+        return lines
+
+    copy = _copy_with_edited_statistics(built, tmp_path, edit)
+    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(mirror))
+    monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(copy))
+    assert cli.main(["build"]) == 0
+    out = capsys.readouterr().out
+    assert "2 rejected" in out
+    report_csv = copy / "reports" / "sbs_r_nuts06_r2.rejected.csv"
+    rejected = pd.read_csv(report_csv)
+    assert sorted(rejected["line"]) == [0, 11]  # line 0: a code, counted over every line that has it
+    assert "not a number in year 2015: '12x'" in rejected.loc[rejected["line"] == 11, "reason"].iat[0]
+    assert "'B-E'" in rejected.loc[rejected["line"] == 0, "reason"].iat[0]
+    assert "V91290" in out  # indicators read but not mapped are named, not hidden
+
+
+def test_truncated_statistics_give_one_line_and_no_traceback(built, tmp_path: Path, mirror: Path, monkeypatch, capsys):
+    data_dir, _ = built
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    sbs = copy / "eurostat" / "sbs_r_nuts06_r2.tsv.gz"
+    sbs.write_bytes(sbs.read_bytes()[:50_000])
+    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(mirror))
+    monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(copy))
+    assert cli.main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "sbs_r_nuts06_r2.tsv.gz" in err and "truncated or damaged" in err and "clustermap pull" in err
+
+
+def test_unreadable_build_report_means_rebuild(built, tmp_path: Path, mirror: Path):
+    data_dir, _ = built
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    (copy / "build_report.json").write_text('{"clusters_path": "x", "built": tr')
+    report = build(data_dir=copy, mirror=mirror)
+    assert report.built
+    assert build(data_dir=copy, mirror=mirror).built is False
+
+
+def test_gunicorn_entry_point_serves_the_page(built, mirror: Path, monkeypatch):
+    import importlib
+    import sys
+
+    data_dir, _ = built
+    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(mirror))
+    monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(data_dir))
+    sys.modules.pop("dashboard.wsgi", None)
+    wsgi = importlib.import_module("dashboard.wsgi")
+    response = wsgi.server.test_client().get("/")
+    assert response.status_code == 200
+    assert b"Cluster Observatory Map" in response.data

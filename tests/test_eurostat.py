@@ -131,3 +131,48 @@ def test_flag_words():
     assert flag_words("cd") == "confidential, definition differs"
     assert flag_words("b") == "break in time series"
     assert flag_words("") == ""
+
+
+def test_year_twice_in_header(tmp_path: Path, sbs_path: Path):
+    path = write_lines(tmp_path, sbs_path, lambda ls: [ls[0].replace("2013 ", "2014 "), *ls[1:]])
+    with pytest.raises(EurostatFormatError, match=r"line 1, field 4: year 2014 appears twice"):
+        read_eurostat_tsv(path)
+
+
+def test_every_line_rejected_gives_an_empty_table_and_the_reasons(tmp_path: Path, sbs_path: Path):
+    path = write_lines(tmp_path, sbs_path, lambda ls: [ls[0], *(line.rstrip("\n") + "\t\n" for line in ls[1:])])
+    result = read_eurostat_tsv(path)
+    assert len(result.table) == 0
+    assert len(result.rejected) == 5  # write_lines keeps the header and 5 lines
+    assert result.rejected["reason"].str.contains("tab-separated fields").all()
+
+
+def test_empty_code_and_infinite_value_are_rejected(tmp_path: Path, sbs_path: Path):
+    def edit(lines):
+        lines = list(lines)
+        key, rest = lines[1].split("\t", 1)
+        lines[1] = "B,," + "\t" + rest  # no indicator, no geo
+        key, rest = lines[2].split("\t", 1)
+        cells = rest.split("\t")
+        cells[0] = "inf "
+        lines[2] = key + "\t" + "\t".join(cells)
+        return lines
+
+    result = read_eurostat_tsv(write_lines(tmp_path, sbs_path, edit))
+    reasons = result.rejected.set_index("line")["reason"]
+    assert reasons[2] == "empty code for indic_sb, geo"
+    assert reasons[3].startswith("not a number in year 2015: 'inf'")
+    assert np.isfinite(result.table["value"].dropna()).all()
+
+
+def test_same_key_once_freq_is_ignored(tmp_path: Path):
+    path = tmp_path / "api.tsv"
+    path.write_text(
+        "freq,nace_r2,indic_sb,geo\\TIME_PERIOD\t2014 \n"
+        "A,C,V16110,AT11\t10 \n"
+        "Q,C,V16110,AT11\t12 \n"
+    )
+    result = read_eurostat_tsv(path)
+    assert result.rejected["line"].tolist() == [3]
+    assert "duplicate key 'Q,C,V16110,AT11', first seen on line 2" in result.rejected["reason"].iat[0]
+    assert result.table["value"].tolist() == [10.0]

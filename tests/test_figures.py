@@ -12,7 +12,8 @@ from dash import no_update
 
 from dashboard.callbacks import map_update
 from dashboard.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, classify
-from dashboard.figures import ATTRIBUTION, MapView, apply_payload
+from dashboard.figures import ATTRIBUTION, MapView, apply_payload, decode_notes, decode_values, encode_notes, encode_values
+from layers.indicators import INDICATORS
 from layers.query import region_values
 
 
@@ -55,26 +56,44 @@ def test_full_figure_has_geometry_title_and_attribution(dashboard_data):
     labels = trace["colorbar"]["ticktext"]
     assert labels[:2] == ["no data", "confidential"] and len(labels) == 7
     stuttgart = dashboard_data.geometry[2].ids.index("DE11")
-    assert trace["customdata"][stuttgart] == ["158,012", f"rank 1 of {sum(v is not None for v in map_update(dashboard_data, view, full=False)[1]['values'])}", ""]
+    _, payload_now = map_update(dashboard_data, view, full=False)
+    ranked = int(np.isfinite(decode_values(payload_now["values"], payload_now["decimals"])).sum())
+    assert ranked > 200
+    assert trace["customdata"][stuttgart] == ["158,012", f"rank 1 of {ranked}", ""]
     assert trace["z"][stuttgart] == 2 + 4  # top quantile class
 
 
-def test_sector_change_sends_values_not_geometry(dashboard_data):
-    view = MapView(level=2, nace_r2="J62", indicator="employment", year=2014)
+@pytest.mark.parametrize("sector", ["TOTAL", "C29"])
+@pytest.mark.parametrize("indicator", sorted(INDICATORS))
+def test_sector_change_sends_values_not_geometry(dashboard_data, sector, indicator):
+    """At NUTS 2 a change sends under 10 KB and at least 100x less than the whole figure."""
+    view = MapView(level=2, nace_r2=sector, indicator=indicator, year=2014)
     figure, payload = map_update(dashboard_data, view, full=False)
     assert figure is no_update
-    sent = json.dumps(payload)
+    sent = json.dumps(payload, separators=(",", ":"))
     full = pio.to_json(map_update(dashboard_data, view, full=True)[0])
     assert "coordinates" not in sent
-    assert "J62 Computer programming" in sent
-    assert len(sent) * 100 < len(full), (len(sent), len(full))
+    assert INDICATORS[indicator].label in sent
+    assert len(sent) < 10_000
+    assert len(sent) * 100 <= len(full), (len(sent), len(full), len(full) / len(sent))
 
 
-def test_payload_applied_in_python_matches_full_figure(dashboard_data):
-    """The full figure is the empty map plus the payload, so both paths agree."""
-    view = MapView(level=1, nace_r2="TOTAL", indicator="avg_wage", year=2012)
-    full, _ = map_update(dashboard_data, view, full=True)
-    _, payload = map_update(dashboard_data, view, full=False)
-    reapplied = apply_payload(json.loads(json.dumps(full)), payload)
-    assert reapplied["data"][0]["z"] == full["data"][0]["z"]
-    assert reapplied["data"][0]["customdata"] == full["data"][0]["customdata"]
+def test_values_survive_their_encoding(dashboard_data):
+    ids = pd.Series(dashboard_data.geometry[2].ids)
+    for indicator, sector in (("employment", "TOTAL"), ("lq", "C29"), ("stars", "C"), ("wages", "C10")):
+        values = region_values(dashboard_data.index, ids, level=2, nace_r2=sector, indicator=indicator, year=2014)
+        decimals = INDICATORS[indicator].decimals
+        raw = values["value"].to_numpy(dtype=float)
+        back = decode_values(encode_values(raw, decimals), decimals)
+        np.testing.assert_array_equal(np.isnan(back), np.isnan(raw))
+        np.testing.assert_allclose(back[~np.isnan(raw)], np.round(raw[~np.isnan(raw)], decimals))
+        assert decode_notes(encode_notes(values["flag_text"].tolist())) == values["flag_text"].tolist()
+    assert isinstance(encode_values(np.array([1.0, 2.0, np.nan]), 0), list)  # short values stay a list
+    assert isinstance(encode_values(np.arange(100.0) * 1e6, 0), str)  # long counts are packed
+
+
+def test_notes_need_two_characters_beyond_the_alphabet():
+    texts = [f"note {i}" for i in range(100)] + ["", "note 5; extra"]
+    encoded = encode_notes(texts)
+    assert encoded["width"] == 2
+    assert decode_notes(encoded) == texts

@@ -93,7 +93,7 @@ def test_average_wage_and_change(table):
 
 
 def test_stars(table):
-    # 4 shaped regions → top 10% = the single largest (ceil(0.4) = 1)
+    # 4 shaped regions → top 10% = the single largest (floor(0.4) = 0, at least 1)
     size_c = {g: table.loc[(g, "C", 2014), "star_size"] for g in sorted(SHAPED)}
     assert size_c == {"AT11": False, "AT12": False, "AT13": True, "AT21": False}
     # extra-regio 1000 is not a region: it neither takes nor sets the threshold
