@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard import callbacks
+from dashboard import api, callbacks, export_png
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.figures import MapView
 from dashboard.layout import page
@@ -39,4 +39,6 @@ def create_app(data: DashboardData | None = None, *, data_dir: Path | None = Non
     view = MapView(year=2014 if 2014 in data.years else data.years[-1])
     app.layout = page(sector_options=data.sector_options(), years=data.years, view=view, notes=_notes(data))
     callbacks.register(app, data)
+    api.register(app.server, data)
+    export_png.register(app.server, data)
     return app

@@ -1,0 +1,133 @@
+"""One view, one description: the query string that names a map everywhere.
+
+The same ``?level=2&sector=C29&indicator=employment&year=2014`` describes the
+view on screen, in a PNG export, in an iframe and in the API. It is parsed in
+this one place. Unknown or malformed parameters fall back to defaults and are
+reported as notices (for a page) or as errors (for the API): never a 500.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from dashboard.classes import SCHEMES
+from dashboard.figures import MapView
+from layers.indicators import INDICATORS
+
+if TYPE_CHECKING:
+    from dashboard.data import DashboardData
+
+PARAMETERS = ("level", "sector", "indicator", "year", "scheme", "k")
+"""The query parameters of a view, in the order they are written."""
+LEVELS = (0, 1, 2)
+K_RANGE = (3, 9)
+_INT_RE = re.compile(r"^-?\d{1,6}$")
+
+
+@dataclass(frozen=True)
+class ViewProblem:
+    """One parameter that could not be used, and what was used instead."""
+
+    parameter: str
+    given: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """What a view may hold: the data's sectors and years (the rest is fixed by the code)."""
+
+    sectors: frozenset[str]
+    years: tuple[int, ...]
+
+    def default(self) -> MapView:
+        """The view a bare URL opens: manufacturing, NUTS 2, the best-covered year."""
+        year = 2014 if 2014 in self.years else self.years[-1]
+        return MapView(level=2, nace_r2="C", indicator="employment", year=year)
+
+
+def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView, list[ViewProblem]]:
+    """The view a query names, plus a problem for each parameter that fell back to its default.
+
+    Unknown parameter names are problems too, so a typo is visible rather than silently ignored.
+    """
+    view = options.default()
+    problems: list[ViewProblem] = []
+
+    def problem(name: str, message: str) -> None:
+        problems.append(ViewProblem(name, str(query.get(name, ""))[:100], message))
+
+    for name in query:
+        if name not in PARAMETERS:
+            problems.append(ViewProblem(name, str(query[name])[:100], f"unknown parameter {name!r}; known: {', '.join(PARAMETERS)}"))
+
+    def integer(name: str) -> int | None:
+        raw = str(query[name]).strip()
+        if not _INT_RE.match(raw):
+            problem(name, f"{name} must be a whole number")
+            return None
+        return int(raw)
+
+    if "level" in query and (level := integer("level")) is not None:
+        if level in LEVELS:
+            view = replace(view, level=level)
+        else:
+            problem("level", f"level must be one of {', '.join(map(str, LEVELS))}")
+    if "sector" in query:
+        sector = str(query["sector"]).strip()
+        if sector in options.sectors:
+            view = replace(view, nace_r2=sector)
+        else:
+            problem("sector", "sector must be a NACE Rev. 2 code in the data (e.g. C, C29, G471) or TOTAL")
+    if "indicator" in query:
+        indicator = str(query["indicator"]).strip()
+        if indicator in INDICATORS:
+            view = replace(view, indicator=indicator)
+        else:
+            problem("indicator", f"indicator must be one of {', '.join(INDICATORS)}")
+    if "year" in query and (year := integer("year")) is not None:
+        if year in options.years:
+            view = replace(view, year=year)
+        else:
+            problem("year", f"year must be one of {options.years[0]}-{options.years[-1]} with data")
+    if "scheme" in query:
+        scheme = str(query["scheme"]).strip()
+        if scheme in SCHEMES:
+            view = replace(view, scheme=scheme)
+        else:
+            problem("scheme", f"scheme must be one of {', '.join(SCHEMES)}")
+    if "k" in query and (k := integer("k")) is not None:
+        if K_RANGE[0] <= k <= K_RANGE[1]:
+            view = replace(view, k=k)
+        else:
+            problem("k", f"k (number of classes) must be {K_RANGE[0]}-{K_RANGE[1]}")
+    return view, problems
+
+
+def view_query(view: MapView) -> str:
+    """The query string of a view (without ``?``), parameters in a fixed order."""
+    return urlencode(
+        {
+            "level": view.level,
+            "sector": view.nace_r2,
+            "indicator": view.indicator,
+            "year": view.year,
+            "scheme": view.scheme,
+            "k": view.k,
+        }
+    )
+
+
+def view_slug(view: MapView) -> str:
+    """A file name stem for a view, e.g. ``persons_employed_C10_NUTS2_2014``."""
+    label = re.sub(r"[^a-z0-9]+", "_", INDICATORS[view.indicator].label.lower()).strip("_")
+    return f"{label}_{view.nace_r2}_NUTS{view.level}_{view.year}"
+
+
+def view_options(data: DashboardData) -> ViewOptions:
+    """The sectors and years the loaded data holds."""
+    return ViewOptions(sectors=frozenset(data.index.sectors), years=tuple(data.years))
