@@ -78,7 +78,20 @@
     return Object.assign({}, figure, { data: [trace].concat(figure.data.slice(1)), layout: layout });
   }
 
+  // The iframe snippet of the current view. Built as text for a <textarea>, never as HTML;
+  // the query comes from dashboard.view.view_query (URL-encoded) and is escaped again for the attribute.
+  function escapeAttribute(text) {
+    return text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+  function embedSnippet(clicks, query) {
+    const open = (clicks || 0) % 2 === 1;
+    const src = window.location.origin + "/embed?" + (query || "");
+    const snippet = '<iframe src="' + escapeAttribute(src) + '" width="800" height="600" style="border:0" ' +
+      'title="Cluster Observatory Map" loading="lazy"></iframe>';
+    return [snippet, !open, open ? "true" : "false"];
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    clustermap: Object.assign({}, (window.dash_clientside || {}).clustermap, { applyPayload: applyPayload }),
+    clustermap: Object.assign({}, (window.dash_clientside || {}).clustermap, { applyPayload: applyPayload, embedSnippet: embedSnippet }),
   });
 })();

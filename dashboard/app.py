@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dash import Dash
+from dash import Dash, html
 
-from dashboard import api, callbacks, export_png
+from dashboard import api, callbacks, embed, export_png
 from dashboard.data import DashboardData, load_dashboard_data
-from dashboard.figures import MapView
 from dashboard.layout import page
+from dashboard.view import view_options
 from layers.settings import PROJECT_ROOT
 
 ASSETS = PROJECT_ROOT / "assets"
@@ -26,8 +26,11 @@ def _notes(data: DashboardData) -> str:
     )
 
 
-def create_app(data: DashboardData | None = None, *, data_dir: Path | None = None) -> Dash:
-    """A ready Dash app over the built caches (building them first if needed)."""
+def create_app(data: DashboardData | None = None, *, data_dir: Path | None = None, frame_ancestors: str | None = None) -> Dash:
+    """A ready Dash app over the built caches (building them first if needed).
+
+    ``frame_ancestors``: origins allowed to frame ``/embed`` (default: ``CLUSTERMAP_FRAME_ANCESTORS``, else any).
+    """
     data = data or load_dashboard_data(data_dir=data_dir)
     app = Dash(
         __name__,
@@ -36,9 +39,15 @@ def create_app(data: DashboardData | None = None, *, data_dir: Path | None = Non
         serve_locally=True,
         update_title=None,
     )
-    view = MapView(year=2014 if 2014 in data.years else data.years[-1])
-    app.layout = page(sector_options=data.sector_options(), years=data.years, view=view, notes=_notes(data))
+    options = view_options(data)
+
+    def layout() -> html.Div:
+        """The default view; ``callbacks`` then applies the URL's query (``/?level=1&sector=C29…``)."""
+        return page(sector_options=data.sector_options(), years=data.years, view=options.default(), notes=_notes(data))
+
+    app.layout = layout
     callbacks.register(app, data)
     api.register(app.server, data)
     export_png.register(app.server, data)
+    embed.register(app.server, data, allowed_ancestors=frame_ancestors)
     return app

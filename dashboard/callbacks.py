@@ -7,12 +7,30 @@ figure already in the browser, so geometry is not sent again.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from dashboard.data import DashboardData
 from dashboard.figures import MapView, choropleth_figure, map_payload
-from dashboard.layout import INDICATOR_ID, LEVEL_ID, MAP_ID, MAP_VALUES_ID, SECTOR_ID, YEAR_ID
+from dashboard.layout import (
+    CSV_LINK_ID,
+    EMBED_BUTTON_ID,
+    EMBED_SNIPPET_ID,
+    INDICATOR_ID,
+    LEVEL_ID,
+    MAP_CONFIG,
+    MAP_ID,
+    MAP_VALUES_ID,
+    NOTICE_ID,
+    SECTOR_ID,
+    URL_ID,
+    VIEW_QUERY_ID,
+    YEAR_ID,
+)
+from dashboard.layout import notice_items
+from dashboard.view import parse_view, view_options, view_query, view_slug
 from layers.query import region_values
 
 
@@ -31,8 +49,35 @@ def map_update(data: DashboardData, view: MapView, *, full: bool) -> tuple[dict 
     return no_update, payload
 
 
+def view_links(view: MapView) -> tuple[dict, str, str]:
+    """(map config, CSV link, query) of a view: the PNG is named after it, the CSV and embed use its query."""
+    config = {**MAP_CONFIG, "toImageButtonOptions": {**MAP_CONFIG["toImageButtonOptions"], "filename": view_slug(view)}}
+    query = view_query(view)
+    return config, f"/export.csv?{query}", query
+
+
+def view_from_search(data: DashboardData, search: str | None) -> tuple[MapView, list]:
+    """The view a page URL's query names, and the notice for what fell back to defaults."""
+    query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=True).items()}
+    view, problems = parse_view(query, view_options(data))
+    return view, notice_items([(p.parameter, p.given, p.message) for p in problems])
+
+
 def register(app: Dash, data: DashboardData) -> None:
     """Attach the callbacks to ``app``."""
+
+    @app.callback(
+        Output(LEVEL_ID, "value"),
+        Output(SECTOR_ID, "value"),
+        Output(INDICATOR_ID, "value"),
+        Output(YEAR_ID, "value"),
+        Output(NOTICE_ID, "children"),
+        Output(NOTICE_ID, "hidden"),
+        Input(URL_ID, "search"),
+    )
+    def apply_url(search: str | None):
+        view, notice = view_from_search(data, search)
+        return view.level, view.nace_r2, view.indicator, view.year, notice, not notice
 
     @app.callback(
         Output(MAP_ID, "figure"),
@@ -44,7 +89,8 @@ def register(app: Dash, data: DashboardData) -> None:
     )
     def update_map(level: int, sector: str, indicator: str, year: int):
         view = MapView(level=int(level), nace_r2=sector, indicator=indicator, year=int(year))
-        return map_update(data, view, full=ctx.triggered_id in (None, LEVEL_ID))
+        # the whole figure on the first call and whenever the level (the geometry) is among the changes
+        return map_update(data, view, full=ctx.triggered_id is None or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids)
 
     app.clientside_callback(
         ClientsideFunction(namespace="clustermap", function_name="applyPayload"),
@@ -52,4 +98,25 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(MAP_VALUES_ID, "data"),
         State(MAP_ID, "figure"),
         prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(MAP_ID, "config"),
+        Output(CSV_LINK_ID, "href"),
+        Output(VIEW_QUERY_ID, "data"),
+        Input(LEVEL_ID, "value"),
+        Input(SECTOR_ID, "value"),
+        Input(INDICATOR_ID, "value"),
+        Input(YEAR_ID, "value"),
+    )
+    def update_links(level: int, sector: str, indicator: str, year: int):
+        return view_links(MapView(level=int(level), nace_r2=sector, indicator=indicator, year=int(year)))
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="clustermap", function_name="embedSnippet"),
+        Output(EMBED_SNIPPET_ID, "value"),
+        Output(f"{EMBED_SNIPPET_ID}-panel", "hidden"),
+        Output(EMBED_BUTTON_ID, "aria-expanded"),
+        Input(EMBED_BUTTON_ID, "n_clicks"),
+        Input(VIEW_QUERY_ID, "data"),
     )

@@ -10,6 +10,7 @@ where ``assets/map.js`` applies it, so the geometry is sent once per level.
 from __future__ import annotations
 
 import base64
+import html
 import json
 from dataclasses import dataclass
 
@@ -213,7 +214,7 @@ def choropleth_figure(geometry: LevelGeometry, payload: dict, view: MapView) -> 
     trace = go.Choropleth(
         geojson=geometry.geojson,
         locations=geometry.ids,
-        text=geometry.names,
+        text=[html.escape(name) for name in geometry.names],  # Plotly renders tooltip text as HTML; a name is data
         z=[NO_DATA] * len(geometry.ids),
         zmin=-0.5,
         marker={"line": {"color": "#ffffff", "width": 0.4}},

@@ -15,6 +15,22 @@ INDICATOR_ID = "indicator"
 YEAR_ID = "year"
 NOTES_ID = "data-notes"
 MAP_VALUES_ID = "map-values"
+NOTICE_ID = "view-notice"
+URL_ID = "url"
+CSV_LINK_ID = "csv-link"
+EMBED_BUTTON_ID = "embed-button"
+EMBED_SNIPPET_ID = "embed-snippet"
+VIEW_QUERY_ID = "view-query"
+
+MAP_CONFIG = {
+    "topojsonURL": "/assets/topojson/",
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "scrollZoom": True,
+    "responsive": True,
+    "toImageButtonOptions": {"format": "png", "filename": "cluster_map", "width": 1400, "height": 1000, "scale": 1},
+}
+"""The map's Plotly config; the PNG file name is set per view by a callback."""
 
 
 def _labelled(label: str, control_id: str, control) -> html.Div:
@@ -68,26 +84,53 @@ def controls(*, sector_options: list[dict], years: list[int], view: MapView) -> 
     )
 
 
+def notice_items(problems: list[tuple[str, str, str]]) -> list:
+    """The notice's content for URL parameters that fell back to defaults (parameter, given, why)."""
+    items = [html.Li(f"{name}={given}: {why}") for name, given, why in problems]
+    return ["Some of the link's settings could not be used; showing defaults instead:", html.Ul(items)] if items else []
+
+
+def view_tools() -> html.Div:
+    """Data out for the current view: CSV download and the iframe snippet."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.A("Download CSV", id=CSV_LINK_ID, href="/export.csv", download=""),
+                    html.Button("Embed", id=EMBED_BUTTON_ID, n_clicks=0, **{"aria-expanded": "false", "aria-controls": EMBED_SNIPPET_ID}),
+                ],
+                className="view-tools",
+            ),
+            html.Div(
+                [
+                    html.Label("Embed code for this view", htmlFor=EMBED_SNIPPET_ID, className="control-label"),
+                    dcc.Textarea(id=EMBED_SNIPPET_ID, value="", readOnly=True, className="embed-snippet"),
+                ],
+                id=f"{EMBED_SNIPPET_ID}-panel",
+                hidden=True,
+            ),
+            dcc.Store(id=VIEW_QUERY_ID),
+        ],
+        className="controls view-panel",
+    )
+
+
 def page(*, sector_options: list[dict], years: list[int], view: MapView, notes: str) -> html.Div:
     """The full page: header, controls, map and the attribution footer."""
     return html.Div(
         [
+            dcc.Location(id=URL_ID, refresh=False),
             html.Header([html.H1("Cluster Observatory Map"), html.P("Where industries concentrate across Europe", className="tagline")]),
+            html.Div(id=NOTICE_ID, className="notice", role="status", hidden=True),
             html.Main(
                 [
-                    controls(sector_options=sector_options, years=years, view=view),
+                    html.Div([controls(sector_options=sector_options, years=years, view=view), view_tools()], className="sidebar"),
                     html.Div(
                         dcc.Loading(
                             dcc.Graph(
                                 id=MAP_ID,
                                 figure={"data": [], "layout": {}},
-                                config={
-                                    "topojsonURL": "/assets/topojson/",
-                                    "displaylogo": False,
-                                    "showSendToCloud": False,
-                                    "scrollZoom": True,
-                                    "responsive": True,
-                                },
+                                config=MAP_CONFIG,
                                 className="map",
                                 style={"height": "calc(100vh - 150px)", "minHeight": "480px"},
                             ),

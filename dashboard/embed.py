@@ -1,0 +1,104 @@
+"""The embeddable map (``/embed?<view>``) and the frame policy of every page.
+
+An embed page is the map alone: a compact legend, the attribution, a link back
+to the full view. It is plain HTML plus the Plotly bundle Dash already serves,
+so it loads nothing from another origin and starts faster than the full app.
+
+Frame policy: embed pages send ``Content-Security-Policy: frame-ancestors``
+with an allowlist (any origin by default, configurable to the observatory's
+domains); every other page sends ``frame-ancestors 'self'``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+
+from flask import Flask, Response, request
+
+from dashboard.callbacks import map_update
+from dashboard.data import DashboardData
+from dashboard.figures import map_title
+from dashboard.view import parse_view, view_options, view_query
+from layers._errors import ClusterMapError
+
+FRAME_ANCESTORS_ENV = "CLUSTERMAP_FRAME_ANCESTORS"
+"""Space-separated origins allowed to frame ``/embed`` (e.g. ``https://www.clusterobservatory.eu``); default ``*``."""
+PLOTLY_BUNDLE = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+_ORIGIN_RE = re.compile(r"^(\*|'self'|https?://[A-Za-z0-9.\-]+(:\d{1,5})?)$")
+
+
+def frame_ancestors(value: str | None = None) -> str:
+    """The embed pages' allowlist, checked: origins only, so no header can be injected through it."""
+    raw = (value if value is not None else os.environ.get(FRAME_ANCESTORS_ENV, "")).split() or ["*"]
+    bad = [origin for origin in raw if not _ORIGIN_RE.match(origin)]
+    if bad:
+        msg = f"{FRAME_ANCESTORS_ENV} holds {bad!r}; give origins like https://example.org, separated by spaces, or *"
+        raise ClusterMapError(msg)
+    return " ".join(raw)
+
+
+def _script_json(value: object) -> str:
+    """JSON safe inside a <script> element: no ``</script>`` or comment opener can close it."""
+    return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def compact(figure: dict) -> dict:
+    """The map figure restyled for a small frame: thinner legend, smaller title, no modebar clutter."""
+    layout = figure["layout"]
+    layout["margin"] = {"l": 0, "r": 0, "t": 28, "b": 22}
+    layout["title"] = {**layout.get("title", {}), "font": {"size": 12}, "x": 0.01, "y": 0.99}
+    trace = figure["data"][0]
+    trace["colorbar"] = {**trace["colorbar"], "thickness": 10, "len": 0.7, "tickfont": {"size": 9}}
+    for annotation in layout.get("annotations", []):
+        annotation["font"] = {**annotation.get("font", {}), "size": 10}  # the attribution stays legible
+    return figure
+
+
+def embed_page(data: DashboardData, query: dict[str, str]) -> str:
+    """The HTML of an embed page for the view ``query`` names (bad parts fall back, with a notice)."""
+    view, problems = parse_view(query, view_options(data))
+    figure, _ = map_update(data, view, full=True)
+    figure = compact(figure)
+    notice = ""
+    if problems:
+        items = "".join(f"<li>{html.escape(p.parameter)}={html.escape(p.given)}: {html.escape(p.message)}</li>" for p in problems)
+        notice = f'<div class="notice" role="status">Showing defaults instead of: <ul>{items}</ul></div>'
+    full_view = "/?" + view_query(view)
+    config = {"displaylogo": False, "showSendToCloud": False, "responsive": True, "topojsonURL": "/assets/topojson/"}
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(map_title(view))}</title>
+<link rel="stylesheet" href="/assets/embed.css">
+</head>
+<body class="embed">
+{notice}
+<div id="map" class="embed-map" aria-label="{html.escape(map_title(view))}"></div>
+<p class="embed-footer"><a href="{html.escape(full_view)}" target="_blank" rel="noopener">Open the full view</a></p>
+<script src="{PLOTLY_BUNDLE}"></script>
+<script>
+Plotly.newPlot("map", {_script_json(figure["data"])}, {_script_json(figure["layout"])}, {_script_json(config)});
+</script>
+</body>
+</html>
+"""
+
+
+def register(server: Flask, data: DashboardData, *, allowed_ancestors: str | None = None) -> None:
+    """Add ``/embed`` and the frame policy headers to ``server``."""
+    ancestors = frame_ancestors(allowed_ancestors)
+
+    @server.get("/embed")
+    def embed() -> Response:
+        return Response(embed_page(data, request.args.to_dict()), mimetype="text/html")
+
+    @server.after_request
+    def frame_policy(response: Response) -> Response:
+        policy = ancestors if request.path == "/embed" else "'self'"
+        response.headers["Content-Security-Policy"] = f"frame-ancestors {policy}"
+        return response
