@@ -37,7 +37,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from dashboard.classes import SCHEMES
 from dashboard.data import LEVEL_LABELS, DashboardData
 from dashboard.figures import ATTRIBUTION, MapView, map_title
-from dashboard.view import K_RANGE, LEVELS, PARAMETERS, parse_view, view_options, view_query, view_slug
+from dashboard.view import K_RANGE, LEVELS, PARAMETERS, parse_view, view_options, view_params, view_query, view_slug
 from layers import nace
 from layers.indicators import INDICATORS
 from layers.portfolio import NUTS_ID_RE, UnknownRegionError, UnknownYearError, region_comparison, region_portfolio
@@ -197,12 +197,7 @@ class _Api:
 
     def view_echo(self, view: MapView) -> dict:
         return {
-            "level": view.level,
-            "sector": view.nace_r2,
-            "indicator": view.indicator,
-            "year": view.year,
-            "scheme": view.scheme,
-            "k": view.k,
+            **view_params(view),
             "query": view_query(view),
             "title": map_title(view),
         }

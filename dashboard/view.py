@@ -108,18 +108,14 @@ def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView,
     return view, problems
 
 
+def view_params(view: MapView) -> dict[str, str | int]:
+    """The parameters of a view, by their query names, in a fixed order."""
+    return {"level": view.level, "sector": view.nace_r2, "indicator": view.indicator, "year": view.year, "scheme": view.scheme, "k": view.k}
+
+
 def view_query(view: MapView) -> str:
-    """The query string of a view (without ``?``), parameters in a fixed order."""
-    return urlencode(
-        {
-            "level": view.level,
-            "sector": view.nace_r2,
-            "indicator": view.indicator,
-            "year": view.year,
-            "scheme": view.scheme,
-            "k": view.k,
-        }
-    )
+    """The query string of a view (without ``?``)."""
+    return urlencode(view_params(view))
 
 
 def view_slug(view: MapView) -> str:
