@@ -75,18 +75,29 @@ GZIP_LEVEL = 6
 
 
 def code_state() -> str:
-    """HEAD plus a content hash of uncommitted app code, so a table can be tied to the code it measured."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout
+    """Where the app code is imported from, its git state if that is a checkout, and a content hash of it.
 
-    status = git("status", "--porcelain", "--untracked-files=all", "--", "layers", "dashboard", "assets").splitlines()
-    changed = [line[3:].split(" -> ")[-1] for line in status if line.strip()]
+    The hash covers every file under ``layers/``, ``dashboard/`` and ``assets/``
+    of the imported copy, so a table can be tied to the exact code it measured
+    (also when that copy is a ``git archive`` export, or others edit the tree).
+    """
+    import importlib.util
+
+    root = Path(importlib.util.find_spec("layers").origin).resolve().parents[1]  # finds, does not import
     digest = hashlib.sha256()
-    for name in sorted(changed):
-        path = REPO / name
-        digest.update(name.encode() + (path.read_bytes() if path.is_file() else b""))
-    dirty = f" + uncommitted changes to {len(changed)} files ({', '.join(sorted(changed))}; content sha256 {digest.hexdigest()[:12]})" if changed else ""
-    return f"code: HEAD {git('rev-parse', '--short', 'HEAD').strip()}{dirty}"
+    for path in sorted(p for d in ("layers", "dashboard", "assets") for p in (root / d).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True).stdout
+
+    where = f"code: {root}, app code sha256 {digest.hexdigest()[:12]}"
+    if Path(git("rev-parse", "--show-toplevel").strip() or "/nonexistent").resolve() != root:
+        return f"{where} (not a git checkout)"
+    status = git("status", "--porcelain", "--untracked-files=all", "--", "layers", "dashboard", "assets").splitlines()
+    changed = sorted(line[3:].split(" -> ")[-1] for line in status if line.strip())
+    dirty = f" + uncommitted changes to {len(changed)} files ({', '.join(changed)})" if changed else ""
+    return f"{where}, HEAD {git('rev-parse', '--short', 'HEAD').strip()}{dirty}"
 
 
 def _default_mirror() -> Path:
@@ -421,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="clustermap-bench-map-")) if own_dir else args.data_dir.resolve()
     os.environ["CLUSTERMAP_DATA_DIR"] = str(data_dir)  # anything that falls back on settings.data_dir() stays out of the repo
     os.environ["CLUSTERMAP_MIRROR"] = str(mirror)
+    before = code_state()  # the code is imported once, below: this is the code measured
     try:
         import logging
 
@@ -450,7 +462,10 @@ def main(argv: list[str] | None = None) -> int:
             app, data, repeat=args.repeat, sectors=sectors, levels=tuple(args.levels), indicators=indicators, year=args.year
         )
         print(f"measured in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-        print(code_state() + "\n")
+        print(before)
+        if code_state() != before:
+            print(f"note: the files changed during the run (now {code_state()}); the app was imported at the start")
+        print()
         print(report(rows, largest, repeat=args.repeat, sectors=sectors, indicators=indicators, year=args.year, per_change=args.per_change))
         if args.json:
             args.json.write_text(json.dumps(rows, indent=1))

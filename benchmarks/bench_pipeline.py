@@ -49,18 +49,29 @@ SBS_RELPATH = Path("eurostat") / "sbs_r_nuts06_r2.tsv.gz"
 
 
 def code_state() -> str:
-    """HEAD plus a content hash of uncommitted app code, so a table can be tied to the code it measured."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout
+    """Where the app code is imported from, its git state if that is a checkout, and a content hash of it.
 
-    status = git("status", "--porcelain", "--untracked-files=all", "--", "layers", "dashboard", "assets").splitlines()
-    changed = [line[3:].split(" -> ")[-1] for line in status if line.strip()]
+    The hash covers every file under ``layers/``, ``dashboard/`` and ``assets/``
+    of the imported copy, so a table can be tied to the exact code it measured
+    (also when that copy is a ``git archive`` export, or others edit the tree).
+    """
+    import importlib.util
+
+    root = Path(importlib.util.find_spec("layers").origin).resolve().parents[1]  # finds, does not import
     digest = hashlib.sha256()
-    for name in sorted(changed):
-        path = REPO / name
-        digest.update(name.encode() + (path.read_bytes() if path.is_file() else b""))
-    dirty = f" + uncommitted changes to {len(changed)} files ({', '.join(sorted(changed))}; content sha256 {digest.hexdigest()[:12]})" if changed else ""
-    return f"code: HEAD {git('rev-parse', '--short', 'HEAD').strip()}{dirty}"
+    for path in sorted(p for d in ("layers", "dashboard", "assets") for p in (root / d).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True).stdout
+
+    where = f"code: {root}, app code sha256 {digest.hexdigest()[:12]}"
+    if Path(git("rev-parse", "--show-toplevel").strip() or "/nonexistent").resolve() != root:
+        return f"{where} (not a git checkout)"
+    status = git("status", "--porcelain", "--untracked-files=all", "--", "layers", "dashboard", "assets").splitlines()
+    changed = sorted(line[3:].split(" -> ")[-1] for line in status if line.strip())
+    dirty = f" + uncommitted changes to {len(changed)} files ({', '.join(changed)})" if changed else ""
+    return f"{where}, HEAD {git('rev-parse', '--short', 'HEAD').strip()}{dirty}"
 
 
 def _default_mirror() -> Path:
@@ -175,13 +186,16 @@ def main(argv: list[str] | None = None) -> int:
 
     if not (mirror / SBS_RELPATH).is_file():
         parser.error(f"no data mirror at {mirror}; set CLUSTERMAP_MIRROR or pass --mirror")
+    before = code_state()  # every worker process imports the code afresh: it must not change during the run
     results: dict[str, list[dict]] = {s: [] for s in args.stages}
     for i in range(args.repeat):
         for stage in args.stages:  # interleaved, so drift hits every stage alike
             r = run_stage(stage, mirror)
             results[stage].append(r)
             print(f"run {i + 1}/{args.repeat} {stage}: {r['seconds']:.3f} s, peak RSS {r['peak_rss_mb']:.0f} MB", file=sys.stderr)
-    print(code_state() + "\n")
+    after = code_state()
+    print(before if after == before else f"{before}\nWARNING: the code changed during the run, now {after}; rerun on a stable copy")
+    print()
     print(f"Pipeline, median of {args.repeat} runs (each in a fresh temp data dir and process), mirror {mirror}\n")
     print(markdown_table(results))
     if args.json:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dash import Dash, html
 
-from dashboard import api, callbacks, embed, export_png
+from dashboard import api, callbacks, embed, export_png, portfolio_panel, ranking
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.layout import page
 from dashboard.view import view_options
@@ -43,10 +43,18 @@ def create_app(data: DashboardData | None = None, *, data_dir: Path | None = Non
 
     def layout() -> html.Div:
         """The default view; ``callbacks`` then applies the URL's query (``/?level=1&sector=C29…``)."""
-        return page(sector_options=data.sector_options(), years=data.years, view=options.default(), notes=_notes(data))
+        return page(
+            sector_options=data.sector_options(),
+            years=data.years,
+            view=options.default(),
+            notes=_notes(data),
+            insights=[ranking.layout(), portfolio_panel.layout()],
+        )
 
     app.layout = layout
     callbacks.register(app, data)
+    ranking.register(app, data)
+    portfolio_panel.register(app, data)
     api.register(app.server, data)
     export_png.register(app.server, data)
     embed.register(app.server, data, allowed_ancestors=frame_ancestors)

@@ -18,6 +18,7 @@ from dashboard.layout import (
     CSV_LINK_ID,
     EMBED_BUTTON_ID,
     EMBED_SNIPPET_ID,
+    FOCUS_ID,
     INDICATOR_ID,
     LEVEL_ID,
     MAP_CONFIG,
@@ -120,3 +121,9 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(EMBED_BUTTON_ID, "n_clicks"),
         Input(VIEW_QUERY_ID, "data"),
     )
+
+    @app.callback(Output(FOCUS_ID, "data"), Input(MAP_ID, "clickData"), prevent_initial_call=True)
+    def focus_clicked_region(click: dict | None):
+        """A click on a region puts it in focus (its portfolio opens)."""
+        points = (click or {}).get("points") or []
+        return points[0].get("location") if points else no_update

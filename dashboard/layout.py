@@ -17,6 +17,10 @@ NOTES_ID = "data-notes"
 MAP_VALUES_ID = "map-values"
 NOTICE_ID = "view-notice"
 URL_ID = "url"
+FOCUS_ID = "focus-region"
+"""Store: the NUTS id of the region in focus (map click, search, ranking row); opens its portfolio."""
+HIGHLIGHT_ID = "highlight-region"
+"""Store: the NUTS id to highlight on the map (hover or selection in the ranking)."""
 CSV_LINK_ID = "csv-link"
 EMBED_BUTTON_ID = "embed-button"
 EMBED_SNIPPET_ID = "embed-snippet"
@@ -115,8 +119,9 @@ def view_tools() -> html.Div:
     )
 
 
-def page(*, sector_options: list[dict], years: list[int], view: MapView, notes: str) -> html.Div:
-    """The full page: header, controls, map and the attribution footer."""
+def page(*, sector_options: list[dict], years: list[int], view: MapView, notes: str, insights: list | None = None) -> html.Div:
+    """The full page: header, controls, map, the insight panels (ranking, portfolio) and the attribution footer."""
+    insights = insights or []
     return html.Div(
         [
             dcc.Location(id=URL_ID, refresh=False),
@@ -138,10 +143,13 @@ def page(*, sector_options: list[dict], years: list[int], view: MapView, notes: 
                         ),
                         className="map-panel",
                     ),
+                    dcc.Store(id=FOCUS_ID),
+                    dcc.Store(id=HIGHLIGHT_ID),
                     dcc.Store(id=MAP_VALUES_ID),
                 ],
                 className="content",
             ),
+            html.Div(insights, className="insights"),
             html.Footer(
                 [
                     html.P(ATTRIBUTION, className="attribution"),
