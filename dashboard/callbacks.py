@@ -19,13 +19,18 @@ from dashboard.layout import (
     EMBED_BUTTON_ID,
     EMBED_SNIPPET_ID,
     FOCUS_ID,
+    BREAKS_ID,
     INDICATOR_ID,
+    K_ID,
     LEVEL_ID,
     MAP_CONFIG,
     MAP_ID,
     MAP_VALUES_ID,
     NOTICE_ID,
+    PALETTE_ID,
+    SCHEME_ID,
     SECTOR_ID,
+    STAR_ID,
     URL_ID,
     VIEW_QUERY_ID,
     YEAR_ID,
@@ -38,7 +43,7 @@ from layers.query import region_values
 def payload_for(data: DashboardData, view: MapView) -> dict:
     """The values payload of a view, in the level's geometry order."""
     ids = pd.Series(data.geometry[view.level].ids)
-    values = region_values(data.index, ids, level=view.level, nace_r2=view.nace_r2, indicator=view.indicator, year=view.year)
+    values = region_values(data.index, ids, level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year)
     return map_payload(values, view)
 
 
@@ -57,6 +62,20 @@ def view_links(view: MapView) -> tuple[dict, str, str]:
     return config, f"/export.csv?{query}", query
 
 
+CONTROLS = (
+    ("level", LEVEL_ID),
+    ("sector", SECTOR_ID),
+    ("indicator", INDICATOR_ID),
+    ("year", YEAR_ID),
+    ("scheme", SCHEME_ID),
+    ("k", K_ID),
+    ("breaks", BREAKS_ID),
+    ("palette", PALETTE_ID),
+    ("star", STAR_ID),
+)
+"""Each view parameter and the control that holds it (all ``value`` properties)."""
+
+
 def view_from_search(data: DashboardData, search: str | None) -> tuple[MapView, list]:
     """The view a page URL's query names, and the notice for what fell back to defaults."""
     query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=True).items()}
@@ -64,32 +83,45 @@ def view_from_search(data: DashboardData, search: str | None) -> tuple[MapView, 
     return view, notice_items([(p.parameter, p.given, p.message) for p in problems])
 
 
+def view_from_controls(data: DashboardData, values: tuple) -> MapView:
+    """The view the controls show, through the same parser as a URL (so both agree on every rule)."""
+    query = {name: str(value) for (name, _), value in zip(CONTROLS, values) if value not in (None, "")}
+    return parse_view(query, view_options(data))[0]
+
+
+def control_values(view: MapView) -> tuple:
+    """The controls' values for a view, in ``CONTROLS`` order."""
+    breaks = ",".join(f"{b:g}" for b in view.breaks)
+    return (view.level, view.nace_r2, view.indicator, view.year, view.scheme, view.k, breaks, view.palette, view.star)
+
+
 def register(app: Dash, data: DashboardData) -> None:
     """Attach the callbacks to ``app``."""
+    control_inputs = [Input(cid, "value") for _, cid in CONTROLS]
 
     @app.callback(
-        Output(LEVEL_ID, "value"),
-        Output(SECTOR_ID, "value"),
-        Output(INDICATOR_ID, "value"),
-        Output(YEAR_ID, "value"),
+        Output(URL_ID, "search"),
+        *[Output(cid, "value") for _, cid in CONTROLS],
         Output(NOTICE_ID, "children"),
         Output(NOTICE_ID, "hidden"),
         Input(URL_ID, "search"),
+        *control_inputs,
     )
-    def apply_url(search: str | None):
-        view, notice = view_from_search(data, search)
-        return view.level, view.nace_r2, view.indicator, view.year, notice, not notice
+    def sync_url(search: str | None, *values):
+        """URL and controls hold the same view: a new URL (link, back, forward) sets the controls; a control change pushes a URL."""
+        if ctx.triggered_id in (None, URL_ID):
+            view, notice = view_from_search(data, search)
+            return (no_update, *control_values(view), notice, not notice)
+        query = "?" + view_query(view_from_controls(data, values))
+        return (query if query != search else no_update, *[no_update] * len(CONTROLS), no_update, no_update)
 
     @app.callback(
         Output(MAP_ID, "figure"),
         Output(MAP_VALUES_ID, "data"),
-        Input(LEVEL_ID, "value"),
-        Input(SECTOR_ID, "value"),
-        Input(INDICATOR_ID, "value"),
-        Input(YEAR_ID, "value"),
+        *control_inputs,
     )
-    def update_map(level: int, sector: str, indicator: str, year: int):
-        view = MapView(level=int(level), nace_r2=sector, indicator=indicator, year=int(year))
+    def update_map(*values):
+        view = view_from_controls(data, values)
         # the whole figure on the first call and whenever the level (the geometry) is among the changes
         return map_update(data, view, full=ctx.triggered_id is None or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids)
 
@@ -105,13 +137,13 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(MAP_ID, "config"),
         Output(CSV_LINK_ID, "href"),
         Output(VIEW_QUERY_ID, "data"),
-        Input(LEVEL_ID, "value"),
-        Input(SECTOR_ID, "value"),
-        Input(INDICATOR_ID, "value"),
-        Input(YEAR_ID, "value"),
+        Output(f"{STAR_ID}-panel", "hidden"),
+        Output(f"{BREAKS_ID}-panel", "hidden"),
+        *control_inputs,
     )
-    def update_links(level: int, sector: str, indicator: str, year: int):
-        return view_links(MapView(level=int(level), nace_r2=sector, indicator=indicator, year=int(year)))
+    def update_links(*values):
+        view = view_from_controls(data, values)
+        return (*view_links(view), view.indicator != "stars", values[4] != "user")
 
     app.clientside_callback(
         ClientsideFunction(namespace="clustermap", function_name="embedSnippet"),

@@ -16,12 +16,14 @@ import numpy as np
 
 from layers.query import STATUS_CONFIDENTIAL, STATUS_VALUE
 
-Scheme = Literal["quantiles", "fisher_jenks", "equal_interval"]
+Scheme = Literal["quantiles", "fisher_jenks", "equal_interval", "user"]
 SCHEMES: dict[str, type] = {
     "quantiles": mapclassify.Quantiles,
     "fisher_jenks": mapclassify.FisherJenks,
     "equal_interval": mapclassify.EqualInterval,
+    "user": mapclassify.UserDefined,
 }
+SCHEME_LABELS = {"quantiles": "Quantiles", "fisher_jenks": "Fisher-Jenks (natural breaks)", "equal_interval": "Equal interval", "user": "My own breaks"}
 NO_DATA, CONFIDENTIAL, FIRST_VALUE_CLASS = 0, 1, 2
 
 
@@ -38,12 +40,34 @@ class Classes:
         return len(self.bins)
 
 
-def classify(values: np.ndarray, status: np.ndarray, *, scheme: Scheme = "quantiles", k: int = 5) -> Classes:
-    """Classes for the finite values; missing and confidential regions get their own."""
+def classify(
+    values: np.ndarray,
+    status: np.ndarray,
+    *,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    breaks: tuple[float, ...] = (),
+    categories: tuple[float, ...] = (),
+) -> Classes:
+    """Classes for the finite values; missing and confidential regions get their own.
+
+    ``scheme="user"`` takes the upper bounds in ``breaks`` (mapclassify adds the
+    maximum as a last class when values lie above them). ``categories`` instead
+    gives one class per listed value (star counts), whatever the data holds.
+    """
     finite = values[np.isfinite(values)]
     index = np.where(status == STATUS_CONFIDENTIAL, CONFIDENTIAL, NO_DATA).astype(int)
+    if categories:
+        bins = np.asarray(categories, dtype=float)
+        index[np.isfinite(values)] = FIRST_VALUE_CLASS + np.searchsorted(bins, finite, side="left")
+        lower = float(bins[0]) if finite.size == 0 else float(min(finite.min(), bins[0]))
+        return Classes(tuple(float(b) for b in bins), lower, index)
     if finite.size == 0:
         return Classes((), float("nan"), index)
+    if scheme == "user":
+        bins = np.unique(np.asarray(mapclassify.UserDefined(finite, bins=sorted(breaks)).bins, dtype=float))
+        index[np.isfinite(values)] = FIRST_VALUE_CLASS + np.searchsorted(bins, finite, side="left")
+        return Classes(tuple(float(b) for b in bins), float(finite.min()), index)
     distinct = np.unique(finite)
     k = max(1, min(k, distinct.size))
     if k == 1:

@@ -41,6 +41,7 @@ import os
 import re
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -80,8 +81,9 @@ MAX_CONCURRENT = 2
 RETRY_AFTER = 2
 """Seconds a client is told to wait when every render slot is taken."""
 
-TITLE_LINE_PX = 20
-NOTE_LINE_PX = 13
+LINE_SPACING = 1.3
+"""plotly.js's line height in ems for ``<br>`` in text."""
+TITLE_TOP_PX = 8
 _EM_PER_CHAR = 0.5
 """Width of an average character in ems, a little above what Chromium's sans-serif measures (0.45)."""
 
@@ -251,8 +253,17 @@ def fit_figure(figure: dict, width: int) -> dict:
     margin = dict(layout.get("margin") or {})
     if text and _text_px(text, size) > usable:
         lines = _wrap(text, size, usable)
-        fitted_layout["title"] = {**title, "text": "<br>".join(lines), "yref": "container", "yanchor": "top"}
-        margin["t"] = (margin.get("t") or 40) + TITLE_LINE_PX * (len(lines) - 1)
+        # plotly.js centres the lines of a multi-line title on its anchor: push it down by half the extra lines
+        extra = LINE_SPACING * size * (len(lines) - 1)
+        fitted_layout["title"] = {
+            **title,
+            "text": "<br>".join(lines),
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": round(TITLE_TOP_PX + extra / 2)},
+        }
+        margin["t"] = round((margin.get("t") or 40) + extra)
     notes = []
     for annotation in layout.get("annotations") or []:
         note = annotation.get("text") or ""
@@ -260,7 +271,7 @@ def fit_figure(figure: dict, width: int) -> dict:
         if annotation.get("yref") == "paper" and annotation.get("y") == 0 and _text_px(note, note_size) > width - 10:
             lines = _wrap(note, note_size, width - 10)
             annotation = {**annotation, "text": "<br>".join(lines), "align": "left", "xanchor": "left"}
-            margin["b"] = (margin.get("b") or 28) + NOTE_LINE_PX * (len(lines) - 1)
+            margin["b"] = round((margin.get("b") or 28) + LINE_SPACING * note_size * (len(lines) - 1))
         notes.append(annotation)
     if notes:
         fitted_layout["annotations"] = notes
@@ -414,19 +425,23 @@ class Renderer:
             k, loop = self._kaleido, self._loop
         if k is None or loop is None:
             raise RendererUnavailable("the PNG renderer was stopped")
+        started = time.monotonic()
         future = asyncio.run_coroutine_threadsafe(k.calc_fig(figure, opts=dict(opts), topojson=TOPOJSON_URL), loop)
         try:
             # kaleido gives up after `timeout` itself; the extra second covers a stuck browser.
             return future.result(self.timeout + 1)
-        except (TimeoutError, concurrent.futures.TimeoutError) as e:
-            future.cancel()
-            self.discard(k)  # a tab may be stuck: the next render gets a fresh browser
-            raise RenderTimeout(f"the image took longer than {self.timeout:g} s to render") from e
         except KaleidoError as e:
             raise RenderFailed(f"plotly.js could not draw the map ({e})") from e
         except concurrent.futures.CancelledError as e:
             raise RendererUnavailable("the PNG renderer was restarted during this render; try again") from e
         except Exception as e:
+            # kaleido's asyncio.wait_for raises TimeoutError, or whatever the cancelled
+            # devtools call raised instead (choreographer turns a cancelled write into
+            # ChannelClosedError): the clock decides.
+            if isinstance(e, TimeoutError) or time.monotonic() - started >= self.timeout:
+                future.cancel()
+                self.discard(k)  # a tab may be stuck: the next render gets a fresh browser
+                raise RenderTimeout(f"the image took longer than {self.timeout:g} s to render") from e
             if not self.running:
                 self.discard(k)
                 raise RendererUnavailable(f"the PNG renderer stopped ({type(e).__name__}: {e}); try again") from e
@@ -575,11 +590,12 @@ def view_grid(
     sectors: Iterable[str] | None = None,
     indicators: Iterable[str] | None = None,
     years: Iterable[int] | None = None,
-    scheme: str | None = None,
-    k: int | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> list:
     """Every combination of the given values, as views; ``None`` keeps the default view's value.
 
+    ``params`` are further view parameters by their query names, the same for
+    every view (e.g. ``{"scheme": "fisher_jenks", "k": 7, "palette": "Viridis"}``).
     Each value is checked exactly as in a URL (``dashboard.view.parse_view``):
     :class:`ExportParameterError` names the first one that is not valid.
     """
@@ -591,15 +607,17 @@ def view_grid(
         "sector": list(sectors) if sectors is not None else [default.nace_r2],
         "indicator": list(indicators) if indicators is not None else [default.indicator],
         "year": list(years) if years is not None else [default.year],
-        "scheme": [scheme if scheme is not None else default.scheme],
-        "k": [k if k is not None else default.k],
     }
     for name, values in axes.items():
         if not values:
             raise ExportParameterError(f"no {name} given", parameter=name)
+    fixed = {name: str(value) for name, value in (params or {}).items() if value is not None}
+    for name in fixed:
+        if name in axes or name in SIZE_PARAMETERS:
+            raise ExportParameterError(f"{name} is not a fixed view parameter here", parameter=name)
     views = []
     for combination in itertools.product(*axes.values()):
-        query = {name: str(value) for name, value in zip(axes, combination)}
+        query = {**{name: str(value) for name, value in zip(axes, combination)}, **fixed}
         view, problems = parse_view(query, options)
         if problems:
             p = problems[0]
@@ -623,7 +641,7 @@ def export_views(
 
     Files are written whole (temporary name, then renamed). The size is checked
     before anything is rendered, and so are the file names: two different
-    views with the same slug (they differ only in scheme or k) are an error.
+    views with the same slug (they differ only in scheme, k, breaks or palette) are an error.
     """
     from tqdm import tqdm
 
@@ -657,8 +675,7 @@ def export_command(
     sectors: Sequence[str] | None = None,
     indicators: Sequence[str] | None = None,
     years: Sequence[int] | None = None,
-    scheme: str | None = None,
-    k: int | None = None,
+    params: Mapping[str, Any] | None = None,
     width: int = DEFAULT_WIDTH,
     height: int = DEFAULT_HEIGHT,
     scale: float = DEFAULT_SCALE,
@@ -671,7 +688,7 @@ def export_command(
 
     check_size(width, height, scale)
     data = load_dashboard_data(data_dir=data_dir)
-    views = view_grid(view_options(data), levels=levels, sectors=sectors, indicators=indicators, years=years, scheme=scheme, k=k)
+    views = view_grid(view_options(data), levels=levels, sectors=sectors, indicators=indicators, years=years, params=params)
     try:
         return export_views(data, views, out_dir, width=width, height=height, scale=scale, progress=progress)
     finally:

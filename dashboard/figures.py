@@ -29,7 +29,10 @@ ATTRIBUTION = "Source: Eurostat (sbs_r_nuts06_r2) · © EuroGeographics for the 
 NO_DATA_COLOUR = "#f2f2f2"
 CONFIDENTIAL_COLOUR = "#9e9e9e"
 PALETTE = "YlGnBu"
-"""ColorBrewer YlGnBu: sequential and colour-blind safe."""
+"""ColorBrewer YlGnBu: sequential and colour-blind safe (the default)."""
+PALETTES = {"YlGnBu": "Yellow-green-blue", "Viridis": "Viridis", "Cividis": "Cividis", "Purples": "Purples", "Oranges": "Oranges"}
+"""Sequential palettes safe for the common colour-vision deficiencies (ColorBrewer, matplotlib)."""
+STAR_DIMENSIONS = {"all": "All (0-3 stars)", "size": "Size", "specialisation": "Specialisation", "productivity": "Productivity"}
 EUROPE_LON = (-11.0, 34.0)
 EUROPE_LAT = (34.5, 71.2)
 """The mainland frame: overseas regions stay off-screen instead of shrinking Europe."""
@@ -45,6 +48,16 @@ class MapView:
     year: int = 2014
     scheme: Scheme = "quantiles"
     k: int = 5
+    breaks: tuple[float, ...] = ()
+    """Upper class bounds when ``scheme == "user"``."""
+    palette: str = "YlGnBu"
+    star: str = "all"
+    """With ``indicator == "stars"``: which star dimension the map shows (all = the 0-3 count)."""
+
+    @property
+    def column(self) -> str:
+        """The cache column the map shows: the indicator, or one star dimension."""
+        return self.indicator if self.indicator != "stars" or self.star == "all" else f"star_{self.star}"
 
 
 def format_value(value: float, indicator: str) -> str:
@@ -57,11 +70,12 @@ def format_value(value: float, indicator: str) -> str:
 def map_title(view: MapView) -> str:
     """Title line naming indicator, unit, sector, level and year."""
     ind = INDICATORS[view.indicator]
-    return f"{ind.label} ({ind.unit}) · {nace.display_name(view.nace_r2)} · {LEVEL_LABELS[view.level]} · {view.year}"
+    what = f"{ind.label} ({ind.unit})" if view.column == view.indicator else f"{STAR_DIMENSIONS[view.star]} star"
+    return f"{what} · {nace.display_name(view.nace_r2)} · {LEVEL_LABELS[view.level]} · {view.year}"
 
 
-def _colours(k: int) -> list[str]:
-    samples = sample_colorscale(PALETTE, [0.12 + 0.88 * i / max(k - 1, 1) for i in range(k)], colortype="tuple") if k else []
+def _colours(k: int, palette: str = PALETTE) -> list[str]:
+    samples = sample_colorscale(palette, [0.12 + 0.88 * i / max(k - 1, 1) for i in range(k)], colortype="tuple") if k else []
     value_colours = ["#%02x%02x%02x" % tuple(round(c * 255) for c in rgb) for rgb in samples]
     return [NO_DATA_COLOUR, CONFIDENTIAL_COLOUR, *value_colours]
 
@@ -157,6 +171,11 @@ def decode_notes(notes: dict) -> list[str]:
     return [NOTE_SEPARATOR.join(notes["parts"][j] for j in notes["combos"][i]) for i in indexes]
 
 
+STAR_CATEGORIES = {"stars": (0.0, 1.0, 2.0, 3.0), **{f"star_{d}": (0.0, 1.0) for d in ("size", "specialisation", "productivity")}}
+"""The star views are categorical: one class per star count (or star / no star)."""
+STAR_LABELS = {"stars": ["0 stars", "1 star", "2 stars", "3 stars"], **{f"star_{d}": ["no star", "star"] for d in ("size", "specialisation", "productivity")}}
+
+
 def map_payload(values: pd.DataFrame, view: MapView) -> dict:
     """The compact, value-dependent part of a map: what the browser gets on a filter change.
 
@@ -164,7 +183,8 @@ def map_payload(values: pd.DataFrame, view: MapView) -> dict:
     to the indexes they apply to; classes, ranks and hover texts are derived from them by
     :func:`apply_payload` here and by ``assets/map.js`` in the browser.
     """
-    classes = classify(values["value"].to_numpy(), values["status"].to_numpy(), scheme=view.scheme, k=view.k)
+    categories = STAR_CATEGORIES.get(view.column, ())
+    classes = classify(values["value"].to_numpy(), values["status"].to_numpy(), scheme=view.scheme, k=view.k, breaks=view.breaks, categories=categories)
     decimals = INDICATORS[view.indicator].decimals
     return {
         "level": view.level,
@@ -172,8 +192,8 @@ def map_payload(values: pd.DataFrame, view: MapView) -> dict:
         "confidential": [int(i) for i in np.flatnonzero(values["status"].to_numpy() == STATUS_CONFIDENTIAL)],
         "notes": encode_notes(values["flag_text"].tolist()),
         "bins": [float(f"{b:.6g}") for b in classes.bins],
-        "legend": _legend_labels(classes, view.indicator),
-        "colours": _colours(classes.k),
+        "legend": ["no data", "confidential", *STAR_LABELS[view.column]] if categories else _legend_labels(classes, view.indicator),
+        "colours": _colours(classes.k, view.palette),
         "title": map_title(view),
         "unit": INDICATORS[view.indicator].unit,
         "decimals": decimals,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard.data import LEVEL_LABELS
-from dashboard.figures import ATTRIBUTION, MapView
+from dashboard.classes import SCHEME_LABELS
+from dashboard.figures import ATTRIBUTION, PALETTES, STAR_DIMENSIONS, MapView
+from dashboard.view import K_RANGE
 from layers.indicators import INDICATORS
 
 MAP_ID = "map"
@@ -13,6 +15,11 @@ LEVEL_ID = "level"
 SECTOR_ID = "sector"
 INDICATOR_ID = "indicator"
 YEAR_ID = "year"
+STAR_ID = "star"
+SCHEME_ID = "scheme"
+K_ID = "classes"
+BREAKS_ID = "breaks"
+PALETTE_ID = "palette"
 NOTES_ID = "data-notes"
 MAP_VALUES_ID = "map-values"
 NOTICE_ID = "view-notice"
@@ -42,7 +49,7 @@ def _labelled(label: str, control_id: str, control) -> html.Div:
 
 
 def controls(*, sector_options: list[dict], years: list[int], view: MapView) -> html.Div:
-    """The filter panel: level, sector, indicator, year."""
+    """The filter panel: level, sector, indicator, year, star dimension and classes."""
     return html.Div(
         [
             _labelled(
@@ -82,6 +89,41 @@ def controls(*, sector_options: list[dict], years: list[int], view: MapView) -> 
                     marks={y: str(y) for y in years},
                     included=False,
                 ),
+            ),
+            html.Div(
+                _labelled(
+                    "Star dimension",
+                    STAR_ID,
+                    dcc.RadioItems(id=STAR_ID, options=[{"label": label, "value": key} for key, label in STAR_DIMENSIONS.items()], value=view.star, className="radio"),
+                ),
+                id=f"{STAR_ID}-panel",
+                hidden=view.indicator != "stars",
+            ),
+            html.Fieldset(
+                [
+                    html.Legend("Classes", className="control-label"),
+                    _labelled(
+                        "Scheme",
+                        SCHEME_ID,
+                        dcc.Dropdown(id=SCHEME_ID, options=[{"label": label, "value": key} for key, label in SCHEME_LABELS.items()], value=view.scheme, clearable=False),
+                    ),
+                    _labelled("Number of classes", K_ID, dcc.Slider(id=K_ID, min=K_RANGE[0], max=K_RANGE[1], step=1, value=view.k, marks={k: str(k) for k in range(K_RANGE[0], K_RANGE[1] + 1)}, included=False)),
+                    html.Div(
+                        _labelled(
+                            "Upper bounds, comma-separated",
+                            BREAKS_ID,
+                            dcc.Input(id=BREAKS_ID, type="text", value=",".join(f"{b:g}" for b in view.breaks), debounce=True, placeholder="e.g. 1000,5000,20000", className="text-input"),
+                        ),
+                        id=f"{BREAKS_ID}-panel",
+                        hidden=view.scheme != "user",
+                    ),
+                    _labelled(
+                        "Palette (colour-blind safe)",
+                        PALETTE_ID,
+                        dcc.Dropdown(id=PALETTE_ID, options=[{"label": label, "value": key} for key, label in PALETTES.items()], value=view.palette, clearable=False),
+                    ),
+                ],
+                className="classes",
             ),
         ],
         className="controls",

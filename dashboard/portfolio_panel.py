@@ -1,17 +1,468 @@
 """The region portfolio panel: a region's strongest sectors, against its country and the EU.
 
-Being written; ``layout()`` gives its component tree and ``register(app, data)`` its callbacks.
+European Cluster Observatory style: when the focus store (``FOCUS_ID``) holds a
+NUTS id, the panel shows the region's heading, a comparison table (region,
+country, EU sum) and its strongest sectors by cluster stars, then location
+quotient, as a bar chart and an accessible table. With no focus the panel has
+no children (CSS hides an empty ``section``).
+
+:func:`portfolio_children` is the pure data → components part (tested without
+a browser); :func:`register` only wires it to the stores. Every name and label
+goes into text components, which Dash escapes; nothing is set as raw HTML, and
+text inside the Plotly figure is escaped because Plotly reads tags there.
 """
 
 from __future__ import annotations
 
-from dash import html
+import html as html_text
+import math
+
+import numpy as np
+import pandas as pd
+from dash import ALL, Input, Output, State, dcc, html, no_update
+
+from dashboard.data import DashboardData
+from dashboard.figures import format_value
+from dashboard.layout import FOCUS_ID, YEAR_ID
+from layers import nace
+from layers.eurostat import flag_words
+from layers.portfolio import UnknownRegionError, UnknownYearError, region_comparison, region_portfolio
+
+PANEL_ID = "portfolio-panel"
+CLOSE_ID = {"role": "portfolio-close", "panel": "portfolio"}
+"""Pattern id: the button exists only while a region is in focus, so its callback matches it by pattern."""
+MORE_ID = {"role": "portfolio-more", "panel": "portfolio"}
+REST_ID = {"role": "portfolio-rest", "panel": "portfolio"}
+"""The "all sectors" toggle and its table: filled on demand, so a focus change sends only the top rows."""
+CHART_ID = "portfolio-chart"
+TOP = 10
+"""Sectors in the chart and the main table; the rest sit in a collapsed "all sectors" table."""
+
+STAR_COLOURS = {0: "#c7e9b4", 1: "#7fcdbb", 2: "#1d91c0", 3: "#0c2c84"}
+"""ColorBrewer YlGnBu steps (sequential, colour-blind safe): more stars, darker."""
+UNKNOWN_COLOUR = "#9e9e9e"
+STAR_DIMENSIONS = (("star_size", "size"), ("star_specialisation", "specialisation"), ("star_productivity", "productivity"))
+CHART_CONFIG = {"displaylogo": False, "showSendToCloud": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+SOURCE = "Source: Eurostat (sbs_r_nuts06_r2)"
+BOUNDARIES = "© EuroGeographics for the administrative boundaries"
+LEVEL_NAMES = {0: "Country (NUTS 0)", 1: "NUTS 1 region", 2: "NUTS 2 region"}
+DASH = "–"
+
+
+# --- small formatting helpers -------------------------------------------------------------
+
+
+def _finite(value) -> bool:
+    try:
+        return value is not None and not pd.isna(value) and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _missing_word(flag: str) -> str:
+    return "confidential" if "c" in (flag or "") else "no data"
+
+
+def _number(value, indicator: str, flag: str = "") -> str:
+    """A value with its indicator's decimals; a missing one in words ("confidential" / "no data")."""
+    return format_value(float(value), indicator) if _finite(value) else _missing_word(flag)
+
+
+def region_name(data: DashboardData, geo: str) -> str | None:
+    """The region's Latin / national name from the map geometry, or None if it has no shape."""
+    level = len(geo) - 2
+    geometry = data.geometry.get(level)
+    if geometry is None:
+        return None
+    try:
+        return geometry.names[geometry.ids.index(geo)]
+    except ValueError:
+        return None
+
+
+def _stars_text(row: pd.Series) -> tuple[str, str]:
+    """(stars, which dimensions) in words, e.g. ("3 of 3", "size, specialisation, productivity")."""
+    known = int(row["stars_known"]) if _finite(row["stars_known"]) else 0
+    if not _finite(row["stars"]) or known == 0:
+        return "unknown", "no dimension known"
+    earned = [word for column, word in STAR_DIMENSIONS if row[column] is True or (not pd.isna(row[column]) and bool(row[column]))]
+    unknown = [word for column, word in STAR_DIMENSIONS if pd.isna(row[column])]
+    stars = int(row["stars"])
+    text = f"{stars} of 3" if known == 3 else f"at least {stars} ({known} of 3 known)"
+    dims = ", ".join(earned) if earned else "none"
+    if unknown:
+        dims += f"; unknown: {', '.join(unknown)}"
+    return text, dims
+
+
+def _star_glyphs(row: pd.Series) -> str:
+    return "★" * int(row["stars"]) + "☆" * (3 - int(row["stars"])) if _finite(row["stars"]) else ""
+
+
+def _notes(row: pd.Series, wage_flag: str) -> str:
+    """The row's Eurostat flags and gaps in words."""
+    parts = []
+    if row["employment_flag"]:
+        parts.append(f"employment: {flag_words(row['employment_flag'])}")
+    if wage_flag:
+        parts.append(f"wages: {flag_words(wage_flag)}")
+    if _finite(row["stars"]) and int(row["stars_known"]) < 3:
+        parts.append("stars are a lower bound")
+    return "; ".join(parts)
+
+
+# --- the parts of the panel ---------------------------------------------------------------
+
+
+def _region_rows(data: DashboardData, geo: str, year: int) -> pd.DataFrame:
+    table = data.index.table
+    return table.loc[(table["geo"] == geo) & (table["year"] == int(year))]
+
+
+def _heading(data: DashboardData, geo: str, year: int | None, name: str | None) -> html.Div:
+    level = len(geo) - 2
+    meta = [LEVEL_NAMES.get(level, f"NUTS {level}")] + ([f"data year {year}"] if year is not None else [])
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.P("Region portfolio", className="portfolio-kicker"),
+                    html.H2([name or geo, " ", html.Span(f"({geo})", className="portfolio-code")], id=f"{PANEL_ID}-title"),
+                    html.P(" · ".join(meta), className="portfolio-meta"),
+                ]
+            ),
+            html.Button("Close", id=CLOSE_ID, n_clicks=0, className="portfolio-close", title="Close the region portfolio", type="button"),
+        ],
+        className="portfolio-head",
+    )
+
+
+def _footer() -> html.Footer:
+    return html.Footer([html.Span(SOURCE), html.Span(" · "), html.Span(BOUNDARIES)], className="portfolio-source")
+
+
+def _message(data: DashboardData, geo: str, year: int | None, text: str) -> list:
+    return [_heading(data, geo, year, region_name(data, geo)), html.P(text, className="portfolio-message", role="status"), _footer()]
+
+
+def _scope_note(row: pd.Series, complete: bool, total_row: pd.Series | None, *, eu: bool) -> str:
+    if eu:
+        return "" if complete else "partial sum"
+    if complete:
+        return ""
+    missing = str(total_row["region_missing_sections"]) if total_row is not None and "region_missing_sections" in total_row else ""
+    return f"partial total: lacks {missing}" if missing else "partial total"
+
+
+def comparison_table(data: DashboardData, geo: str, year: int, name: str | None) -> html.Div:
+    """Employment, wages and average wage of the region, its country and the EU sum (all sectors)."""
+    comparison = region_comparison(data.index, geo, year=year)
+    rows = comparison.rows.set_index("scope")
+    table = data.index.table
+    totals = table.loc[(table["year"] == int(year)) & (table["nace_r2"] == nace.TOTAL)].set_index("geo")
+    country = geo[:2]
+    scopes = [("region", geo, f"{name or geo} ({geo})")]
+    if country != geo:
+        scopes.append(("country", country, f"{region_name(data, country) or country} ({country})"))
+    scopes.append(("eu", "EU", "EU (sum of the countries in the data)"))
+
+    def total(code: str) -> pd.Series | None:
+        return totals.loc[code] if code in totals.index else None
+
+    def cell(text: str, note: str = "") -> html.Td:
+        return html.Td([text, html.Br(), html.Span(note, className="portfolio-flag")] if note else text)
+
+    employment, wages, avg_wage, share, index = [], [], [], [], []
+    for scope, code, _ in scopes:
+        r = rows.loc[scope]
+        t = total(code) if scope != "eu" else None
+        employment.append(cell(_number(r["employment"], "employment", r["employment_flag"]), _scope_note(r, bool(r["employment_complete"]), t, eu=scope == "eu")))
+        if scope == "eu":
+            wage_rows = totals.loc[totals.index.isin(comparison.eu.wage_countries)]
+            wage_sum = float(wage_rows["wages"].sum()) if len(wage_rows) else np.nan
+            wages.append(cell(_number(wage_sum, "wages"), "" if bool(r["avg_wage_complete"]) else "partial sum"))
+        else:
+            wage_value = t["wages"] if t is not None else np.nan
+            wage_flag = str(t["wages_flag"]) if t is not None else ""
+            wage_complete = bool(t["wages_complete"]) if t is not None else False
+            wages.append(cell(_number(wage_value, "wages", wage_flag), "" if wage_complete else "partial total"))
+        avg_wage.append(cell(_number(r["avg_wage"], "avg_wage", r["avg_wage_flag"]), "" if bool(r["avg_wage_complete"]) else ("partial sum" if scope == "eu" else "partial total")))
+        if scope == "region":
+            share.append(html.Td(DASH))
+            index.append(html.Td(DASH))
+        else:
+            pct = r["region_employment_pct"]
+            share.append(html.Td(f"{pct:,.2f} %" if _finite(pct) else DASH))
+            idx = r["region_avg_wage_index"]
+            index.append(html.Td(f"{idx:,.0f}" if _finite(idx) else DASH))
+
+    header = html.Tr([html.Th("All sectors", scope="col")] + [html.Th(label, scope="col") for _, _, label in scopes])
+    body = [
+        html.Tr([html.Th("Persons employed", scope="row"), *employment]),
+        html.Tr([html.Th("Wages and salaries (million EUR)", scope="row"), *wages]),
+        html.Tr([html.Th("Average wage per person employed (EUR)", scope="row"), *avg_wage]),
+        html.Tr([html.Th("Region's share of employment", scope="row"), *share]),
+        html.Tr([html.Th("Region's average wage (this column = 100)", scope="row"), *index]),
+    ]
+    return html.Div(
+        [
+            html.Table(
+                [
+                    html.Caption(f"{name or geo} against {'its country and ' if country != geo else ''}the EU, {year}"),
+                    html.Thead(header),
+                    html.Tbody(body),
+                ],
+                className="portfolio-table portfolio-compare",
+            ),
+            html.P(
+                f"EU = sum of the countries in the data, not an official EU aggregate. {comparison.eu.note()}",
+                className="portfolio-note",
+            ),
+        ],
+        className="portfolio-scroll",
+    )
+
+
+def _bar_label(code: str, label: str, width: int = 38) -> str:
+    text = f"{code} {label}"
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def portfolio_figure(top: pd.DataFrame) -> dict:
+    """Horizontal bars: LQ per sector, strongest at the top, coloured by star count (0-3, unknown)."""
+    labels = [html_text.escape(_bar_label(c, lab)) for c, lab in zip(top["nace_r2"], top["label"])]
+    stars = top["stars"].to_numpy(dtype=float)
+    traces = []
+    groups = [(s, f"{s} star{'s' if s != 1 else ''}", STAR_COLOURS[s]) for s in (3, 2, 1, 0)]
+    groups.append((None, "stars unknown", UNKNOWN_COLOUR))
+    for value, name, colour in groups:
+        mask = np.isnan(stars) if value is None else stars == value
+        if value is None and not mask.any():
+            continue
+        sel = np.flatnonzero(mask)
+        lq = top["lq"].to_numpy(dtype=float)[sel]
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": name,
+                "x": [float(v) if np.isfinite(v) else None for v in lq],
+                "y": [labels[i] for i in sel],
+                "marker": {"color": colour, "line": {"color": "#4d4d4d", "width": 0.6}},
+                "customdata": [[html_text.escape(f"{top['nace_r2'].iloc[i]} {top['label'].iloc[i]}")] for i in sel],
+                "hovertemplate": "%{customdata[0]}<br>LQ %{x:.2f} · " + name + "<extra></extra>",
+                "showlegend": True,
+            }
+        )
+    finite_lq = top["lq"].to_numpy(dtype=float)
+    finite_lq = finite_lq[np.isfinite(finite_lq)]
+    xmax = max(2.2, float(finite_lq.max()) * 1.08) if finite_lq.size else 2.2
+    height = 110 + 26 * max(len(top), 1)
+    return {
+        "data": traces,
+        "layout": {
+            "height": height,
+            "margin": {"l": 8, "r": 12, "t": 36, "b": 40},
+            "barmode": "overlay",
+            "bargap": 0.25,
+            "paper_bgcolor": "#ffffff",
+            "plot_bgcolor": "#ffffff",
+            "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif", "size": 12, "color": "#1a1a1a"},
+            "xaxis": {
+                "title": {"text": "Location quotient (employment; 1 = average of the level's regions)", "font": {"size": 11}},
+                "range": [0, xmax],
+                "gridcolor": "#e6e6e6",
+                "zeroline": False,
+                "fixedrange": True,
+            },
+            "yaxis": {"categoryorder": "array", "categoryarray": labels, "autorange": "reversed", "automargin": True, "fixedrange": True, "ticks": ""},
+            "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "title": {"text": "Cluster stars: "}, "traceorder": "normal"},
+            "shapes": [
+                {"type": "line", "x0": v, "x1": v, "yref": "paper", "y0": 0, "y1": 1, "line": {"color": c, "width": 1, "dash": d}}
+                for v, c, d in ((1.0, "#4d4d4d", "dot"), (2.0, "#b35806", "dash"))
+            ],
+            "annotations": [
+                {"x": 2.0, "xref": "x", "y": 0, "yref": "paper", "yanchor": "top", "text": "LQ 2: specialisation star", "showarrow": False,
+                 "font": {"size": 10, "color": "#b35806"}, "xanchor": "left", "yshift": -22},
+            ],
+        },
+    }
+
+
+def _sector_rows(top: pd.DataFrame, wage_flags: dict[str, str], start: int = 1) -> list[html.Tr]:
+    out = []
+    for rank, (_, row) in enumerate(top.iterrows(), start=start):
+        stars, dims = _stars_text(row)
+        glyphs = _star_glyphs(row)
+        out.append(
+            html.Tr(
+                [
+                    html.Td(str(rank), className="num"),
+                    html.Th([html.Span(row["nace_r2"], className="portfolio-code"), " ", row["label"]], scope="row"),
+                    html.Td([html.Span(glyphs, className="portfolio-stars", **{"aria-hidden": "true"}), " " if glyphs else "", stars]),
+                    html.Td(dims),
+                    html.Td(format_value(float(row["lq"]), "lq") if _finite(row["lq"]) else DASH, className="num"),
+                    html.Td(_number(row["employment"], "employment", row["employment_flag"]), className="num"),
+                    html.Td(_number(row["avg_wage"], "avg_wage", wage_flags.get(row["nace_r2"], "") + row["employment_flag"]), className="num"),
+                    html.Td(_notes(row, wage_flags.get(row["nace_r2"], ""))),
+                ]
+            )
+        )
+    return out
+
+
+SECTOR_HEADER = ("#", "Sector (NACE Rev. 2)", "Stars", "Star dimensions", "LQ", "Persons employed", "Average wage (EUR)", "Notes")
+
+
+def sectors_table(rows: pd.DataFrame, wage_flags: dict[str, str], caption: str, *, start: int = 1) -> html.Table:
+    """An accessible table of portfolio rows (caption, column and row headers)."""
+    return html.Table(
+        [
+            html.Caption(caption),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in SECTOR_HEADER])),
+            html.Tbody(_sector_rows(rows, wage_flags, start=start)),
+        ],
+        className="portfolio-table portfolio-sectors",
+    )
+
+
+def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *, top: int = TOP) -> list:
+    """The panel's children for region ``geo`` in ``year``: [] with no focus, a short message when there are no statistics."""
+    if not geo:
+        return []
+    if not isinstance(geo, str):
+        geo = str(geo)
+    geo = geo.strip()[:12]
+    try:
+        year = int(year) if year is not None else None
+    except (TypeError, ValueError):
+        year = None
+    if year is None:
+        return _message(data, geo, None, "Pick a year to see this region's portfolio.")
+    name = region_name(data, geo)
+    try:
+        portfolio = region_portfolio(data.index, geo, year=year)
+    except UnknownRegionError:
+        return _message(data, geo, year, f"No statistics for {name or geo} in this data (NUTS 2013 regions of levels 0-2 only).")
+    except UnknownYearError:
+        return _message(data, geo, year, f"The data has no statistics for {year}.")
+    if portfolio.empty:
+        return _message(data, geo, year, f"No statistics for {name or geo} in {year}; try another year.")
+
+    region_rows = _region_rows(data, geo, year)
+    wage_flags = dict(zip(region_rows["nace_r2"], region_rows["wages_flag"].fillna("").astype(str)))
+    total = region_rows.loc[region_rows["nace_r2"] == nace.TOTAL]
+    missing = str(total["region_missing_sections"].iloc[0]) if len(total) else ""
+    head = portfolio.head(top)
+    rest = portfolio.iloc[top:]
+    label = name or geo
+    caption = f"Strongest sectors of {label} in {year}, by cluster stars then location quotient (top {len(head)} of {len(portfolio)})"
+    notes = [
+        "Stars: size (top 10% of regions by persons employed), specialisation (LQ at least 2), "
+        "productivity (top 10% by average wage). LQ compares the sector's share of the region's employment with its share over all regions of the level."
+    ]
+    if missing:
+        notes.append(f"The region's total lacks sections {missing} (no value), so its shares and LQs are upper bounds.")
+    children = [
+        _heading(data, geo, year, name),
+        html.H3("Compared with its country and the EU"),
+        comparison_table(data, geo, year, name),
+        html.H3("Strongest sectors"),
+        html.Figure(
+            [
+                dcc.Graph(id=CHART_ID, figure=portfolio_figure(head), config=CHART_CONFIG, className="portfolio-chart"),
+                html.Figcaption(
+                    f"Location quotient of the top {len(head)} sectors of {label} in {year}, coloured by cluster stars; the table below has the same values."
+                ),
+            ],
+            className="portfolio-figure",
+        ),
+        html.Div(sectors_table(head, wage_flags, caption), className="portfolio-scroll"),
+    ]
+    if len(rest):
+        children.append(
+            html.Div(
+                [
+                    html.Button(_more_label(len(portfolio), False), id=MORE_ID, n_clicks=0, type="button", className="portfolio-more-button",
+                                **{"aria-expanded": "false"}),
+                    html.Div(id=REST_ID, className="portfolio-scroll"),
+                ],
+                className="portfolio-more",
+            )
+        )
+    children += [html.P(n, className="portfolio-note") for n in notes]
+    children.append(_footer())
+    return children
+
+
+def _more_label(n: int, expanded: bool) -> str:
+    return "Show only the top sectors" if expanded else f"Show all {n} sectors"
+
+
+def rest_children(data: DashboardData, geo: str | None, year: int | None, clicks: int | None, *, top: int = TOP) -> tuple[list, str, str]:
+    """(table of the sectors after the top ones, button label, aria-expanded) for the "all sectors" toggle's click count."""
+    expanded = bool(clicks) and int(clicks) % 2 == 1
+    try:
+        portfolio = region_portfolio(data.index, str(geo), year=int(year))
+    except (UnknownRegionError, UnknownYearError, TypeError, ValueError):
+        return [], "", "false"
+    label = _more_label(len(portfolio), expanded)
+    if not expanded or len(portfolio) <= top:
+        return [], label, "false"
+    region_rows = _region_rows(data, geo, year)
+    wage_flags = dict(zip(region_rows["nace_r2"], region_rows["wages_flag"].fillna("").astype(str)))
+    name = region_name(data, geo) or geo
+    caption = f"Further sectors of {name} in {year} (ranks {top + 1}-{len(portfolio)})"
+    return [sectors_table(portfolio.iloc[top:], wage_flags, caption, start=top + 1)], label, "true"
 
 
 def layout() -> html.Section:
-    """The panel (empty until its callbacks fill it)."""
-    return html.Section(id="portfolio-panel")
+    """The panel: empty (hidden by CSS) until a region is in focus."""
+    return html.Section(id=PANEL_ID, className="portfolio", **{"aria-labelledby": f"{PANEL_ID}-title"})
 
 
-def register(app, data) -> None:
+def close_focus(clicks: list | None):
+    """The Close button's effect on the focus store: cleared after a click, untouched otherwise."""
+    return None if any(clicks or []) else no_update
+
+
+def register(app, data: DashboardData) -> None:
     """Attach this panel's callbacks to ``app``."""
+
+    @app.callback(Output(PANEL_ID, "children"), Input(FOCUS_ID, "data"), Input(YEAR_ID, "value"))
+    def show_portfolio(geo: str | None, year: int | None):
+        return portfolio_children(data, geo, year)
+
+    @app.callback(Output(FOCUS_ID, "data", allow_duplicate=True), Input({**CLOSE_ID, "panel": ALL}, "n_clicks"), prevent_initial_call=True)
+    def close_portfolio(clicks: list | None):
+        return close_focus(clicks)
+
+    @app.callback(
+        Output({**REST_ID, "panel": ALL}, "children"),
+        Output({**MORE_ID, "panel": ALL}, "children"),
+        Output({**MORE_ID, "panel": ALL}, "aria-expanded"),
+        Input({**MORE_ID, "panel": ALL}, "n_clicks"),
+        State(FOCUS_ID, "data"),
+        State(YEAR_ID, "value"),
+        prevent_initial_call=True,
+    )
+    def toggle_rest(clicks: list, geo: str | None, year: int | None):
+        if not clicks:
+            return [], [], []
+        rest, label, expanded = rest_children(data, geo, year, clicks[0])
+        return [rest] * len(clicks), [label] * len(clicks), [expanded] * len(clicks)
+
+
+__all__ = [
+    "PANEL_ID",
+    "TOP",
+    "close_focus",
+    "comparison_table",
+    "layout",
+    "portfolio_children",
+    "portfolio_figure",
+    "region_name",
+    "register",
+    "rest_children",
+    "sectors_table",
+]

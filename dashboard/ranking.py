@@ -1,17 +1,318 @@
-"""The sector ranking (sortable table + bar chart) and the map's table alternative.
+"""The sector ranking: a sortable table of every region on the map, and a top-20 bar chart.
 
-Being written; ``layout()`` gives its component tree and ``register(app, data)`` its callbacks.
+The table is also the map's text alternative: it holds exactly the map's regions
+and values (``layers.query.region_values`` for the view's level, in the map's
+formatting). The server sends only the rows (``table_data``) and a small bar
+figure when the view changes; ``assets/ranking.js`` sorts and renders the rows in
+the browser (as plain DOM, text only: a few hundred rows as Dash components
+render far too slowly), turns a row choice or a bar hover into the highlight and focus
+stores, and applies the highlight to the map figure already there
+(``selectedpoints`` on trace 0, no geometry sent).
 """
 
 from __future__ import annotations
 
-from dash import html
+import html as html_text
+from urllib.parse import parse_qsl
+
+import numpy as np
+import pandas as pd
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+
+from dashboard.data import LEVEL_LABELS, DashboardData
+from dashboard.figures import MapView, format_value, map_title
+from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, VIEW_QUERY_ID
+from dashboard.view import parse_view, view_options
+from layers import nace
+from layers.indicators import INDICATORS
+from layers.query import STATUS_VALUE, region_values
+
+PANEL_ID = "ranking"
+HEADING_ID = "ranking-heading"
+BARS_ID = "ranking-bars"
+TABLE_ID = "ranking-table"
+TABLE_WRAP_ID = "ranking-table-wrap"
+CAPTION_ID = "ranking-caption"
+TABLE_TITLE_ID = "ranking-table-title"
+"""The caption's text shown above the scrolling table (the ``<caption>`` itself scrolls with it)."""
+BODY_ID = "ranking-body"
+SORT_STATUS_ID = "ranking-sort-status"
+DATA_ID = "ranking-data"
+"""Store: the rows of the current view (``table_data``); the browser sorts and renders them."""
+SORT_ID = "ranking-sort"
+"""Store: ``{"column": ..., "ascending": ...}`` of the table."""
+SELECTED_ID = "ranking-selected"
+"""Store: the NUTS id of the region chosen in the table (written by ``assets/ranking.js``)."""
+
+COLUMNS = (("rank", "Rank"), ("name", "Region"), ("code", "Code"), ("value", "Value"), ("flag", "Flag"))
+"""The table's columns: (key, header). ``assets/ranking.js`` knows the same keys."""
+TOP_N = 20
+BAR_COLOUR = "#2c7fb8"
+"""One hue from the map's ColorBrewer YlGnBu: the bars differ by length only, so colour vision does not matter."""
+BAR_LABEL_LENGTH = 30
+BARS_CONFIG = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "scrollZoom": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "filename": "sector_ranking", "scale": 2},
+}
+
+def view_from_query(data: DashboardData, query: str | None) -> MapView:
+    """The view named by the ``VIEW_QUERY_ID`` store (defaults where it is empty or off)."""
+    view, _ = parse_view(dict(parse_qsl((query or "").lstrip("?"))), view_options(data))
+    return view
+
+
+def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
+    """Every region the map shows for ``view``, best first; regions without a value last.
+
+    Columns: ``rank`` (1 = highest, ties share the lowest rank; missing where
+    there is no value), ``nuts_id``, ``name``, ``value``, ``value_text`` (the
+    map's formatting plus unit, or "confidential" / "no data"), ``flag`` (Eurostat
+    letters), ``flag_text`` (the flag and notes in words; "confidential" / "no
+    data" where there is no value) and ``status``.
+    """
+    geometry = data.geometry[view.level]
+    values = region_values(
+        data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2, indicator=view.indicator, year=view.year
+    )
+    unit = INDICATORS[view.indicator].unit
+    value = values["value"].to_numpy(dtype=float)
+    status = values["status"].to_numpy(dtype=object)
+    has_value = np.isfinite(value)
+    words = values["flag_text"].fillna("").astype(str).to_numpy(dtype=object)
+    rows = pd.DataFrame(
+        {
+            "rank": pd.array(np.where(has_value, values["rank"].to_numpy(), np.nan), dtype="Float64").astype("Int64"),
+            "nuts_id": values["nuts_id"].to_numpy(dtype=object),
+            "name": np.asarray(geometry.names, dtype=object),
+            "value": value,
+            "value_text": [f"{format_value(v, view.indicator)} {unit}" if ok else s for v, ok, s in zip(value, has_value, status)],
+            "flag": values["flag"].to_numpy(dtype=object),
+            "flag_text": np.where((words == "") & ~has_value, status, words),
+            "status": status,
+        }
+    )
+    order = np.lexsort((rows["nuts_id"].to_numpy(), np.where(has_value, -value, 0.0), ~has_value))
+    return rows.iloc[order].reset_index(drop=True)
+
+
+def table_data(rows: pd.DataFrame, view: MapView) -> dict:
+    """What the browser needs to render and sort the table: one short list per row.
+
+    ``rows`` holds ``[rank, code, name, value, value text, flag in words]``
+    (``null`` rank and value where there is none); the unit travels once.
+    """
+    decimals = INDICATORS[view.indicator].decimals
+    unit = INDICATORS[view.indicator].unit
+    out = []
+    for rank, code, name, value, text, words in zip(
+        rows["rank"], rows["nuts_id"], rows["name"], rows["value"], rows["value_text"], rows["flag_text"]
+    ):
+        has_value = bool(np.isfinite(value))
+        out.append(
+            [
+                int(rank) if has_value else None,
+                code,
+                name,
+                round(float(value), decimals) if has_value else None,
+                text.removesuffix(f" {unit}") if has_value else text,
+                words,
+            ]
+        )
+    return {"level": view.level, "unit": unit, "rows": out}
+
+
+def caption(view: MapView, rows: pd.DataFrame) -> str:
+    """The table's caption: indicator, unit, sector, level and year, and how many regions have a value."""
+    ranked = int((rows["status"] == STATUS_VALUE).sum())
+    return f"{map_title(view)}: {len(rows)} regions, {ranked} with a value, ranked from highest (rank 1)."
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= BAR_LABEL_LENGTH else name[: BAR_LABEL_LENGTH - 1].rstrip() + "…"
+
+
+def ranking_figure(rows: pd.DataFrame, view: MapView) -> dict:
+    """Horizontal bars of the top ``TOP_N`` regions of ``rows`` (from :func:`ranking_rows`), values labelled.
+
+    A plain figure dict (no template, no geometry). Names are escaped: Plotly
+    reads tick and hover text as HTML.
+    """
+    ind = INDICATORS[view.indicator]
+    top = rows.loc[rows["status"] == STATUS_VALUE].head(TOP_N)
+    n = len(top)
+    sector = html_text.escape(nace.display_name(view.nace_r2))
+    title = (
+        f"Top {n} {LEVEL_LABELS[view.level].replace('Countries', 'countries')} by {html_text.escape(ind.label.lower())} ({html_text.escape(ind.unit)})"
+        f"<br><span style='font-size:12px'>{sector} · {view.year}</span>"
+    )
+    values = top["value"].to_numpy(dtype=float)
+    ids = top["nuts_id"].tolist()
+    names = [html_text.escape(name) for name in top["name"]]
+    labels = [format_value(v, view.indicator) for v in values]
+    lo = min(0.0, float(values.min())) if n else 0.0
+    hi = max(0.0, float(values.max())) if n else 1.0
+    pad = (hi - lo) * 0.16 or 1.0
+    layout = {
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 14}},
+        "height": 130 + 24 * max(n, 3),
+        "margin": {"l": 8, "r": 16, "t": 62, "b": 40},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", "size": 12, "color": "#1a1a1a"},
+        "bargap": 0.25,
+        "hovermode": "closest",
+        "dragmode": False,
+        "showlegend": False,
+        "xaxis": {
+            "title": {"text": html_text.escape(ind.unit), "font": {"size": 12}},
+            "range": [lo - (pad if lo < 0 else 0.0), hi + (pad if hi > 0 else 0.0)],
+            "fixedrange": True,
+            "gridcolor": "#e6e6e6",
+            "zeroline": True,
+            "zerolinecolor": "#999999",
+            "tickformat": f",.{ind.decimals}f" if ind.decimals else ",~s",
+        },
+        "yaxis": {
+            "type": "category",
+            "autorange": "reversed",
+            "tickmode": "array",
+            "tickvals": ids,
+            "ticktext": [_short(name) for name in names],
+            "automargin": True,
+            "fixedrange": True,
+        },
+    }
+    if not n:
+        layout["annotations"] = [
+            {"text": "No region has a value for this view", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False}
+        ]
+        layout["xaxis"]["visible"] = False
+        layout["yaxis"]["visible"] = False
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": [float(v) for v in values],
+        "y": ids,
+        "text": labels,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "textfont": {"color": "#1a1a1a", "size": 11},
+        "marker": {"color": BAR_COLOUR, "line": {"width": 0}},
+        "customdata": [[i, name, label, int(rank)] for i, name, label, rank in zip(ids, names, labels, top["rank"])],
+        "hovertemplate": f"<b>%{{customdata[1]}}</b> (%{{customdata[0]}})<br>%{{customdata[2]}} {html_text.escape(ind.unit)}<br>rank %{{customdata[3]}}<extra></extra>",
+    }
+    return {"data": [trace], "layout": layout}
 
 
 def layout() -> html.Section:
-    """The panel (empty until its callbacks fill it)."""
-    return html.Section(id="ranking")
+    """The panel: heading, bar chart, and the table (its body rendered by ``assets/ranking.js``)."""
+    header = html.Tr(
+        [
+            html.Th(
+                html.Button(label, id=f"ranking-sort-{key}", n_clicks=0, className="ranking-sort", type="button"),
+                id=f"ranking-th-{key}",
+                scope="col",
+                className=f"ranking-col-{key}",
+                **({"aria-sort": "ascending"} if key == "rank" else {}),
+            )
+            for key, label in COLUMNS
+        ]
+    )
+    return html.Section(
+        [
+            html.H2("Sector ranking", id=HEADING_ID),
+            html.P(
+                "Every region on the map, ranked by the map's indicator. Hover a bar, or choose a region in the table, "
+                "to highlight it on the map; choosing it also opens its portfolio.",
+                className="ranking-intro",
+            ),
+            dcc.Graph(id=BARS_ID, figure={"data": [], "layout": {"height": 610}}, config=BARS_CONFIG, clear_on_unhover=True, className="ranking-bars"),
+            html.P(id=TABLE_TITLE_ID, className="ranking-table-title", **{"aria-hidden": "true"}),
+            html.Div(
+                html.Table(
+                    [
+                        html.Caption(id=CAPTION_ID, className="visually-hidden"),
+                        html.Thead(header),
+                        html.Tbody(id=BODY_ID),  # rows: plain DOM from assets/ranking.js, never Dash children
+                    ],
+                    id=TABLE_ID,
+                    className="ranking-table",
+                ),
+                id=TABLE_WRAP_ID,
+                className="ranking-table-wrap",
+                tabIndex="0",
+                role="region",
+                **{"aria-labelledby": CAPTION_ID},
+            ),
+            html.P(id=SORT_STATUS_ID, className="visually-hidden", role="status"),
+            dcc.Store(id=DATA_ID),
+            dcc.Store(id=SORT_ID, data={"column": "rank", "ascending": True}),
+            dcc.Store(id=SELECTED_ID),
+        ],
+        id=PANEL_ID,
+        className="ranking panel",
+        **{"aria-labelledby": HEADING_ID},
+    )
 
 
-def register(app, data) -> None:
-    """Attach this panel's callbacks to ``app``."""
+def register(app: Dash, data: DashboardData) -> None:
+    """Attach this panel's callbacks to ``app``: one server callback per view change, the rest in the browser."""
+
+    @app.callback(
+        Output(DATA_ID, "data"),
+        Output(BARS_ID, "figure"),
+        Output(CAPTION_ID, "children"),
+        Output(TABLE_TITLE_ID, "children"),
+        Output(SELECTED_ID, "data"),
+        Input(VIEW_QUERY_ID, "data"),
+        State(SELECTED_ID, "data"),
+    )
+    def update_ranking(query: str | None, selected: str | None):
+        view = view_from_query(data, query)
+        rows = ranking_rows(data, view)
+        keep = no_update if not selected or selected in set(rows["nuts_id"]) else None  # a region of another level
+        text = caption(view, rows)
+        return table_data(rows, view), ranking_figure(rows, view), text, text, keep
+
+    def clientside(name: str) -> ClientsideFunction:
+        return ClientsideFunction(namespace="ranking", function_name=name)
+
+    app.clientside_callback(
+        clientside("sortBy"),
+        Output(SORT_ID, "data"),
+        *[Input(f"ranking-sort-{key}", "n_clicks") for key, _ in COLUMNS],
+        State(SORT_ID, "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        clientside("renderRows"),
+        Output(BODY_ID, "data-rows"),
+        *[Output(f"ranking-th-{key}", "aria-sort") for key, _ in COLUMNS],
+        Output(SORT_STATUS_ID, "children"),
+        Input(DATA_ID, "data"),
+        Input(SORT_ID, "data"),
+        Input(SELECTED_ID, "data"),
+    )
+    app.clientside_callback(
+        clientside("highlightOf"),
+        Output(HIGHLIGHT_ID, "data", allow_duplicate=True),
+        Input(BARS_ID, "hoverData"),
+        Input(SELECTED_ID, "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        clientside("focusOf"),
+        Output(FOCUS_ID, "data", allow_duplicate=True),
+        Input(SELECTED_ID, "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        clientside("highlightMap"),
+        Output(MAP_ID, "figure", allow_duplicate=True),
+        Input(HIGHLIGHT_ID, "data"),
+        State(MAP_ID, "figure"),
+        prevent_initial_call=True,
+    )

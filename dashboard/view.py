@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from dashboard.classes import SCHEMES
-from dashboard.figures import MapView
+from dashboard.figures import PALETTES, STAR_DIMENSIONS, MapView
 from layers.indicators import INDICATORS
 
 if TYPE_CHECKING:
     from dashboard.data import DashboardData
 
-PARAMETERS = ("level", "sector", "indicator", "year", "scheme", "k")
+PARAMETERS = ("level", "sector", "indicator", "year", "scheme", "k", "breaks", "palette", "star")
 """The query parameters of a view, in the order they are written."""
 LEVELS = (0, 1, 2)
 K_RANGE = (3, 9)
+MAX_BREAKS = 8
 _INT_RE = re.compile(r"^-?\d{1,6}$")
 
 
@@ -105,12 +106,44 @@ def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView,
             view = replace(view, k=k)
         else:
             problem("k", f"k (number of classes) must be {K_RANGE[0]}-{K_RANGE[1]}")
+    if "breaks" in query:
+        raw = str(query["breaks"]).strip()
+        try:
+            breaks = tuple(sorted({float(b) for b in raw.split(",") if b.strip()}))
+        except ValueError:
+            breaks = ()
+        if 1 <= len(breaks) <= MAX_BREAKS and all(abs(b) < 1e12 for b in breaks):
+            view = replace(view, breaks=breaks)
+        else:
+            problem("breaks", f"breaks must be 1-{MAX_BREAKS} numbers separated by commas, e.g. 1000,5000,20000")
+    if view.scheme == "user" and not view.breaks:
+        problem("scheme", "scheme=user needs breaks, e.g. breaks=1000,5000,20000; using quantiles")
+        view = replace(view, scheme="quantiles")
+    if "palette" in query:
+        palette = str(query["palette"]).strip()
+        if palette in PALETTES:
+            view = replace(view, palette=palette)
+        else:
+            problem("palette", f"palette must be one of {', '.join(PALETTES)}")
+    if "star" in query:
+        star = str(query["star"]).strip()
+        if star in STAR_DIMENSIONS:
+            view = replace(view, star=star)
+        else:
+            problem("star", f"star must be one of {', '.join(STAR_DIMENSIONS)}")
     return view, problems
 
 
 def view_params(view: MapView) -> dict[str, str | int]:
     """The parameters of a view, by their query names, in a fixed order."""
-    return {"level": view.level, "sector": view.nace_r2, "indicator": view.indicator, "year": view.year, "scheme": view.scheme, "k": view.k}
+    params: dict[str, str | int] = {"level": view.level, "sector": view.nace_r2, "indicator": view.indicator, "year": view.year, "scheme": view.scheme, "k": view.k}
+    if view.scheme == "user":
+        params["breaks"] = ",".join(f"{b:g}" for b in view.breaks)
+    if view.palette != MapView.palette:
+        params["palette"] = view.palette
+    if view.indicator == "stars":
+        params["star"] = view.star
+    return params
 
 
 def view_query(view: MapView) -> str:
@@ -120,7 +153,7 @@ def view_query(view: MapView) -> str:
 
 def view_slug(view: MapView) -> str:
     """A file name stem for a view, e.g. ``persons_employed_C10_NUTS2_2014``."""
-    label = re.sub(r"[^a-z0-9]+", "_", INDICATORS[view.indicator].label.lower()).strip("_")
+    label = re.sub(r"[^a-z0-9]+", "_", INDICATORS[view.indicator].label.lower()).strip("_") if view.column == view.indicator else view.column
     return f"{label}_{view.nace_r2}_NUTS{view.level}_{view.year}"
 
 

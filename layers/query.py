@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from layers.eurostat import flag_words
+from layers.indicators import STAR_COLUMNS
 from layers.nace import TOTAL
 
 STATUS_VALUE = "value"
@@ -59,7 +60,7 @@ def _partial_total_note(rows: pd.DataFrame, indicator: str, employment_missing: 
 
 
 def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: str, indicator: str, year: int) -> pd.DataFrame:
-    """Values of one indicator for the regions ``ids`` (in that order).
+    """Values of one indicator (or one star column, 1 = star) for the regions ``ids`` (in that order).
 
     Returns columns ``nuts_id``, ``value``, ``flag``, ``status`` (value /
     confidential / no data), ``flag_text`` (flag in words, plus a note when the
@@ -68,14 +69,15 @@ def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: 
     """
     rows = index.slice(level, nace_r2, year).set_index("geo")
     rows = rows.reindex(ids.to_numpy())
-    value = rows[indicator].astype("float64").to_numpy()
-    flag = rows[f"{indicator}_flag"].fillna("").astype(str).to_numpy()
+    value = rows[indicator].astype("Float64").astype("float64").to_numpy()  # star columns are nullable booleans
+    flag_column = "stars_flag" if indicator in STAR_COLUMNS else f"{indicator}_flag"
+    flag = rows[flag_column].fillna("").astype(str).to_numpy()
     status = np.where(~np.isnan(value), STATUS_VALUE, np.where(np.char.find(flag.astype(str), "c") >= 0, STATUS_CONFIDENTIAL, STATUS_MISSING))
     words = np.array([flag_words(f) for f in flag], dtype=object)
     missing_sections = rows["region_missing_sections"].fillna("").astype(str).to_numpy()
     if nace_r2 == TOTAL:  # the region's own total: a sum of the sections that are known
         words = _add_note(words, _partial_total_note(rows, indicator, missing_sections))
-    elif indicator in ("employment_share", "lq", "stars"):
+    elif indicator in ("employment_share", "lq", "stars", "star_specialisation"):
         words = _add_note(words, np.where(missing_sections != "", "upper bound: region total lacks " + missing_sections, ""))
     if indicator == "stars":
         known = rows["stars_known"].fillna(0).astype(int).to_numpy()

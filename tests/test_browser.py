@@ -14,7 +14,7 @@ def map_fills(page) -> list[str]:
 
 
 def map_title(page) -> str:
-    return page.text_content(".gtitle") or ""
+    return page.text_content("#map .gtitle") or ""
 
 
 def open_app(page, url: str) -> None:
@@ -52,7 +52,7 @@ def test_pick_a_sector_and_the_map_changes(page, live_app):
         choose_sector(page, "C29")
     response = response_info.value
     body = response.body()
-    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('C29')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('C29')", timeout=10_000)
     assert "Manufacture of motor vehicles" in map_title(page)
     after = map_fills(page)
     assert len(after) == 314 and after != before
@@ -68,12 +68,12 @@ def test_pick_a_sector_and_the_map_changes(page, live_app):
 def test_hover_shows_name_value_rank_and_flag(page, live_app):
     open_app(page, live_app)
     choose_sector(page, "C29")
-    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('C29')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('C29')", timeout=10_000)
     # hover Stuttgart: find its path by the trace's location order
     index = page.evaluate("document.getElementById('map').querySelector('.js-plotly-plot').data[0].locations.indexOf('DE11')")
     page.locator(".choroplethlayer path").nth(index).hover(force=True)
-    page.wait_for_selector(".hoverlayer .hovertext", timeout=5_000)
-    label = page.locator(".hoverlayer").text_content() or ""
+    page.wait_for_selector("#map .hoverlayer .hovertext", timeout=5_000)
+    label = page.locator("#map .hoverlayer").text_content() or ""
     assert "Stuttgart" in label and "(DE11)" in label
     assert "158,012 persons" in label
     assert "rank 1 of" in label
@@ -82,16 +82,16 @@ def test_hover_shows_name_value_rank_and_flag(page, live_app):
 def test_indicator_year_and_level_controls(page, live_app):
     open_app(page, live_app)
     choose_option(page, "indicator", "Location quotient")
-    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('Location quotient')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('Location quotient')", timeout=10_000)
     # the year slider is keyboard-operable: four steps left from 2014
     page.locator("#year [role=slider]").focus()
     for _ in range(4):
         page.keyboard.press("ArrowLeft")
-    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('2010')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('2010')", timeout=10_000)
     page.get_by_label("Countries (NUTS 0)").check()
     page.wait_for_function("document.querySelectorAll('.choroplethlayer path').length === 35", timeout=10_000)
     assert "Countries (NUTS 0)" in map_title(page) and "2010" in map_title(page)
-    legend = page.locator(".colorbar").text_content() or ""
+    legend = page.locator("#map .colorbar").text_content() or ""
     assert "no data" in legend and "confidential" in legend
     save_artifact(page, "map_lq_countries_2010")
     assert [u for u in page.requests if not u.startswith(live_app)] == []
@@ -104,7 +104,7 @@ def test_browser_applies_a_change_exactly_as_python_would(page, live_app, dashbo
 
     open_app(page, live_app)
     choose_sector(page, "All sectors")  # partial totals: the longest notes
-    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('All sectors')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('All sectors')", timeout=10_000)
     trace = page.evaluate(
         "(() => { const d = document.querySelector('#map .js-plotly-plot').data[0];"
         " return {z: Array.from(d.z), customdata: d.customdata, ticktext: d.colorbar.ticktext}; })()"

@@ -88,7 +88,7 @@ def test_allowed_origin_embeds_the_map(page, live_app, host_site):
     page.goto(host_page(host_site, "allowed.html", src))
     assert frame_shows_map(page, f"{live_app}/embed")
     frame = next(f for f in page.frames if f.url.startswith(f"{live_app}/embed"))
-    assert "C29" in (frame.text_content(".gtitle") or "") and "2012" in (frame.text_content(".gtitle") or "")
+    assert "C29" in (frame.text_content("#map .gtitle") or "") and "2012" in (frame.text_content("#map .gtitle") or "")
     assert frame.get_by_text("© EuroGeographics for the administrative boundaries").count() > 0
     link = frame.get_by_role("link", name="Open the full view")
     assert link.get_attribute("href") == "/?level=1&sector=C29&indicator=lq&year=2012&scheme=quantiles&k=5"
@@ -108,8 +108,8 @@ def test_disallowed_origin_and_the_full_app_are_blocked(page, live_app, strict_a
 @pytest.mark.browser
 def test_url_opens_the_view_and_bad_parts_show_a_notice(page, live_app):
     page.goto(f"{live_app}/?level=0&sector=C29&year=2011&bogus=1&indicator=nope")
-    page.wait_for_function("(document.querySelector('.gtitle') || {}).textContent?.includes('Countries (NUTS 0)')", timeout=30_000)
-    title = page.text_content(".gtitle") or ""
+    page.wait_for_function("(document.querySelector('#map .gtitle') || {}).textContent?.includes('Countries (NUTS 0)')", timeout=30_000)
+    title = page.text_content("#map .gtitle") or ""
     assert "C29" in title and "2011" in title and "Persons employed" in title
     notice = page.locator("#view-notice")
     assert notice.is_visible()
@@ -119,7 +119,7 @@ def test_url_opens_the_view_and_bad_parts_show_a_notice(page, live_app):
 @pytest.mark.browser
 def test_embed_button_gives_the_snippet_of_this_view(page, live_app):
     page.goto(f"{live_app}/?level=1&sector=C10&year=2013")
-    page.wait_for_function("(document.querySelector('.gtitle') || {}).textContent?.includes('C10')", timeout=30_000)
+    page.wait_for_function("(document.querySelector('#map .gtitle') || {}).textContent?.includes('C10')", timeout=30_000)
     page.get_by_role("button", name="Embed").click()
     snippet = page.locator("#embed-snippet")
     snippet.wait_for(state="visible")
@@ -151,14 +151,14 @@ def png_size_and_colours(data: bytes) -> tuple[int, int, int]:
 @pytest.mark.browser
 def test_modebar_png_download_is_named_after_the_view(page, live_app, tmp_path: Path):
     page.goto(f"{live_app}/?level=2&sector=C10&year=2014")
-    page.wait_for_function("(document.querySelector('.gtitle') || {}).textContent?.includes('C10')", timeout=30_000)
+    page.wait_for_function("(document.querySelector('#map .gtitle') || {}).textContent?.includes('C10')", timeout=30_000)
     page.wait_for_function(
         "document.querySelector('#map .js-plotly-plot')._context.toImageButtonOptions.filename === 'persons_employed_C10_NUTS2_2014'",
         timeout=10_000,
     )
     page.locator("#map").hover()
     with page.expect_download(timeout=30_000) as download_info:
-        page.locator(".modebar-btn[data-title='Download plot as a PNG']").click()
+        page.locator("#map .modebar-btn[data-title='Download plot as a PNG']").click()
     download = download_info.value
     assert download.suggested_filename == "persons_employed_C10_NUTS2_2014.png"
     path = tmp_path / download.suggested_filename
@@ -187,10 +187,11 @@ def test_region_names_are_text_not_markup(browser, dashboard_data):
         for path in ("/?sector=C29", "/embed?sector=C29"):
             page.goto(url + path)
             page.wait_for_selector(MAP_PATHS, timeout=30_000)
-            index = page.evaluate("document.querySelector('.js-plotly-plot').data[0].locations.indexOf('DE11')")
+            plot = "(document.querySelector('#map.js-plotly-plot') || document.querySelector('#map .js-plotly-plot'))"
+            index = page.evaluate(f"{plot}.data[0].locations.indexOf('DE11')")
             page.locator(MAP_PATHS).nth(index).hover(force=True)
-            page.wait_for_selector(".hoverlayer .hovertext", timeout=5_000)
-            assert "<script>window.pwned=1</script>" in (page.locator(".hoverlayer").text_content() or "")
+            page.wait_for_selector("#map .hoverlayer .hovertext", timeout=5_000)
+            assert "<script>window.pwned=1</script>" in (page.locator("#map .hoverlayer").text_content() or "")
             assert page.evaluate("window.pwned === undefined")
         context.close()
     finally:

@@ -1,0 +1,205 @@
+"""The sector ranking: table and bars as pure functions on real data, then in Chromium."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import ranking
+from dashboard.callbacks import payload_for
+from dashboard.figures import MapView, decode_values
+from layers.query import region_values
+from tests.conftest import save_artifact
+from tests.test_browser import choose_option, choose_sector, open_app
+
+C29 = MapView(level=2, nace_r2="C29", indicator="employment", year=2014)
+
+
+def test_c29_employment_ranks_stuttgart_first(dashboard_data):
+    rows = ranking.ranking_rows(dashboard_data, C29)
+    first = rows.iloc[0]
+    assert (first["rank"], first["nuts_id"], first["name"]) == (1, "DE11", "Stuttgart")
+    assert first["value"] == 158012 and first["value_text"] == "158,012 persons"
+    assert len(rows) == len(dashboard_data.geometry[2].ids) == 314
+
+
+def test_rows_hold_exactly_the_maps_regions_and_values(dashboard_data):
+    for view in (C29, MapView(level=0, nace_r2="TOTAL", indicator="avg_wage", year=2012), MapView(level=1, nace_r2="C10", indicator="lq", year=2015)):
+        rows = ranking.ranking_rows(dashboard_data, view)
+        ids = pd.Series(dashboard_data.geometry[view.level].ids)
+        expected = region_values(dashboard_data.index, ids, level=view.level, nace_r2=view.nace_r2, indicator=view.indicator, year=view.year)
+        assert sorted(rows["nuts_id"]) == sorted(ids)
+        got = rows.set_index("nuts_id").loc[ids]
+        np.testing.assert_array_equal(got["value"].to_numpy(), expected["value"].to_numpy())
+        assert got["status"].tolist() == expected["status"].tolist()
+        assert got["rank"].astype("Float64").fillna(np.nan).to_numpy(dtype=float).tolist() == pytest.approx(
+            np.where(expected["status"] == "value", expected["rank"], np.nan).tolist(), nan_ok=True
+        )
+        # what the map's tooltips show, at the map's decimals
+        payload = payload_for(dashboard_data, view)
+        shown = decode_values(payload["values"], payload["decimals"])
+        has = np.isfinite(shown)
+        np.testing.assert_allclose(got["value"].to_numpy()[has], shown[has], atol=0.5 * 10.0 ** -payload["decimals"])
+        # ranked first, best first; then the regions without a value, in words
+        n = int(has.sum())
+        assert rows["value"].iloc[:n].is_monotonic_decreasing and rows["value"].iloc[n:].isna().all()
+        assert set(rows["value_text"].iloc[n:]) <= {"no data", "confidential"}
+        assert (rows["flag_text"].iloc[n:] != "").all()
+
+
+def test_ties_share_a_rank(dashboard_data):
+    rows = ranking.ranking_rows(dashboard_data, MapView(level=2, nace_r2="C29", indicator="stars", year=2014))
+    ranked = rows.dropna(subset=["value"])
+    assert ranked["value"].duplicated().any()
+    for value, group in ranked.groupby("value"):
+        assert group["rank"].nunique() == 1
+        assert group["rank"].iloc[0] == 1 + (ranked["value"] > value).sum()
+
+
+def test_flags_in_words(dashboard_data):
+    rows = ranking.ranking_rows(dashboard_data, C29).set_index("nuts_id")
+    assert rows.loc["FR10", "flag_text"] == "break in time series"
+    assert rows.loc["UKM3", ["value_text", "flag_text"]].tolist() == ["confidential", "confidential"]
+    assert (rows.loc[rows["status"] == "no data", "flag_text"] == "no data").all()
+
+
+def test_bar_figure_top_20_labelled_and_escaped(dashboard_data):
+    rows = ranking.ranking_rows(dashboard_data, C29)
+    figure = ranking.ranking_figure(rows, C29)
+    bar = figure["data"][0]
+    assert bar["type"] == "bar" and len(bar["y"]) == 20
+    assert bar["y"][0] == "DE11" and bar["text"][0] == "158,012"
+    assert bar["y"] == rows["nuts_id"].head(20).tolist()
+    assert "(persons)" in figure["layout"]["title"]["text"] and "C29" in figure["layout"]["title"]["text"]
+    assert figure["layout"]["xaxis"]["title"]["text"] == "persons"
+    assert ranking.BARS_CONFIG["displaylogo"] is False
+    assert len(set(bar["marker"]["color"] if isinstance(bar["marker"]["color"], list) else [bar["marker"]["color"]])) == 1
+    # Plotly reads tick and hover text as HTML: every name is escaped
+    names = dashboard_data.geometry[2].names
+    level2 = ranking.ranking_figure(ranking.ranking_rows(dashboard_data, MapView(level=2, nace_r2="TOTAL", indicator="employment", year=2014)), C29)
+    for tick, (_, name, *_rest) in zip(level2["layout"]["yaxis"]["ticktext"], level2["data"][0]["customdata"]):
+        assert html.unescape(name) in names and "<" not in name and "'" not in name
+        assert html.unescape(tick).rstrip("…") in html.unescape(name)
+    assert len(json.dumps(figure)) < 6_000
+
+
+def test_empty_view_and_small_payload(dashboard_data):
+    rows = ranking.ranking_rows(dashboard_data, C29)
+    data = ranking.table_data(rows, C29)
+    assert data["rows"][0] == [1, "DE11", "Stuttgart", 158012, "158,012", ""]
+    assert len(json.dumps(data)) < 25_000
+    empty = rows.assign(value=np.nan, status="no data", rank=pd.NA)
+    figure = ranking.ranking_figure(empty, C29)
+    assert figure["data"][0]["y"] == [] and "No region has a value" in figure["layout"]["annotations"][0]["text"]
+    assert ranking.view_from_query(dashboard_data, "level=2&sector=C29&indicator=employment&year=2014") == C29
+    assert ranking.view_from_query(dashboard_data, None) == MapView()
+
+
+# ---- in the browser -----------------------------------------------------------------
+
+TRACE0 = "document.querySelector('#map .js-plotly-plot').data[0]"
+
+
+def table_rows(page) -> list[list[str]]:
+    return page.eval_on_selector_all("#ranking-body tr", "trs => trs.map(tr => Array.from(tr.cells, c => c.textContent))")
+
+
+def open_c29(page, live_app) -> None:
+    open_app(page, live_app)
+    choose_sector(page, "C29")
+    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('C29')", timeout=10_000)
+    page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('C29')", timeout=10_000)
+
+
+def selected_points(page):
+    return page.evaluate(f"(() => {{ const s = {TRACE0}.selectedpoints; return s == null ? null : Array.from(s); }})()")
+
+
+def index_of(page, nuts_id: str) -> int:
+    return page.evaluate(f"{TRACE0}.locations.indexOf({json.dumps(nuts_id)})")
+
+
+@pytest.mark.browser
+def test_ranking_table_is_the_maps_table(page, live_app):
+    open_c29(page, live_app)
+    rows = table_rows(page)
+    assert rows[0] == ["1", "Stuttgart", "DE11", "158,012 persons", ""]
+    caption = page.text_content("#ranking-caption") or ""
+    for part in ("Persons employed", "(persons)", "C29 Manufacture of motor vehicles", "NUTS 2 regions", "2014"):
+        assert part in caption
+    # the same regions and the same values as the map's tooltips
+    shown = page.evaluate(f"(() => {{ const d = {TRACE0}; return Object.fromEntries(d.locations.map((id, i) => [id, d.customdata[i][0]])); }})()")
+    assert len(rows) == len(shown) == 314
+    table = {code: value.removesuffix(" persons") for _, _, code, value, _ in rows}
+    assert table == shown
+    assert page.locator("#ranking-bars .barlayer .point").count() == 20
+    page.locator("#ranking").scroll_into_view_if_needed()
+    save_artifact(page, "ranking_C29_nuts2")
+    assert [u for u in page.requests if not u.startswith(live_app)] == []
+    assert page.console_errors == []
+
+
+@pytest.mark.browser
+def test_sort_by_keyboard_and_click(page, live_app):
+    open_c29(page, live_app)
+    # keyboard: Tab order reaches the header buttons; Enter sorts by region name, again reverses
+    page.focus("#ranking-sort-code")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('ranking-th-name').getAttribute('aria-sort') === 'ascending'", timeout=5_000)
+    names = [r[1] for r in table_rows(page)]
+    assert names == page.evaluate("ns => ns.slice().sort(new Intl.Collator('en', {sensitivity: 'base', numeric: true}).compare)", names)
+    assert page.get_attribute("#ranking-th-rank", "aria-sort") is None
+    first_ascending = names[0]
+    page.keyboard.press(" ")
+    page.wait_for_function("document.getElementById('ranking-th-name').getAttribute('aria-sort') === 'descending'", timeout=5_000)
+    assert [r[1] for r in table_rows(page)][-1] == first_ascending
+    # click: value, highest first; again, lowest first with the regions without a value still last
+    page.click("#ranking-sort-value")
+    page.wait_for_function("document.getElementById('ranking-th-value').getAttribute('aria-sort') === 'descending'", timeout=5_000)
+    assert table_rows(page)[0][1] == "Stuttgart"
+    page.click("#ranking-sort-value")
+    page.wait_for_function("document.getElementById('ranking-th-value').getAttribute('aria-sort') === 'ascending'", timeout=5_000)
+    rows = table_rows(page)
+    values = [float(r[3].removesuffix(" persons").replace(",", "")) for r in rows if r[0]]
+    assert values == sorted(values) and all(not r[0] for r in rows[len(values) :])
+    assert rows[-1][3] in ("no data", "confidential")
+    assert "Sorted by value, ascending" in (page.text_content("#ranking-sort-status") or "")
+
+
+@pytest.mark.browser
+def test_row_and_bar_highlight_the_map(page, live_app):
+    open_c29(page, live_app)
+    requests_before = len(page.requests)
+    # choose a row with the keyboard: the map highlights that region, nothing is sent
+    stuttgart = page.locator("#ranking-body tr[data-region='DE11'] button")
+    stuttgart.focus()
+    page.keyboard.press("Enter")
+    index = index_of(page, "DE11")
+    page.wait_for_function(f"(() => {{ const s = {TRACE0}.selectedpoints; return s && s.length === 1 && s[0] === {index}; }})()", timeout=5_000)
+    assert stuttgart.get_attribute("aria-pressed") == "true"
+    assert page.evaluate(f"{TRACE0}.unselected.marker.opacity") == 0.3
+    assert [u for u in page.requests[requests_before:] if "_dash-update-component" in u] == []
+    save_artifact(page, "ranking_row_selected")
+    # a click on another row moves it there
+    page.locator("#ranking-body tr[data-region='FR10'] td").first.click()
+    page.wait_for_function(f"{TRACE0}.selectedpoints && {TRACE0}.selectedpoints[0] === {index_of(page, 'FR10')}", timeout=5_000)
+    # clicking the chosen row again lets it go: the map is whole again
+    page.locator("#ranking-body tr[data-region='FR10'] button").click()
+    page.wait_for_function(f"{TRACE0}.selectedpoints == null", timeout=5_000)
+    # hovering the third bar highlights the third region; leaving the chart clears it
+    third = table_rows(page)[2][2]
+    page.locator("#ranking-bars .barlayer .point path").nth(2).hover(force=True)
+    page.wait_for_function(f"{TRACE0}.selectedpoints && {TRACE0}.selectedpoints[0] === {index_of(page, third)}", timeout=5_000)
+    page.mouse.move(5, 5)
+    page.wait_for_function(f"{TRACE0}.selectedpoints == null", timeout=5_000)
+    # a new sector keeps the ranking in step with the map
+    choose_option(page, "indicator", "Location quotient")
+    page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('Location quotient')", timeout=10_000)
+    assert selected_points(page) is None
+    assert [u for u in page.requests if not u.startswith(live_app)] == []
+    assert page.console_errors == []
