@@ -1,0 +1,82 @@
+"""Classes, star view and URL history in a real browser, as a person uses them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import save_artifact
+from tests.test_browser import choose_option
+
+pytestmark = pytest.mark.browser
+
+TITLE = "(document.querySelector('#map .gtitle') || {textContent: ''}).textContent"
+
+
+def wait_title(page, text: str) -> None:
+    page.wait_for_function(f"{TITLE}.includes({text!r})", timeout=20_000)
+
+
+def legend(page) -> list[str]:
+    return page.evaluate("document.querySelector('#map .js-plotly-plot').data[0].colorbar.ticktext")
+
+
+def test_classes_scheme_count_and_own_breaks(page, live_app):
+    page.goto(f"{live_app}/?level=2&sector=C29&year=2014")
+    wait_title(page, "C29")
+    assert len(legend(page)) == 2 + 5
+    # seven classes with the keyboard: the slider moves from 5 to 7
+    page.locator("#classes [role=slider]").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('#map .js-plotly-plot').data[0].colorbar.ticktext.length === 9", timeout=10_000)
+    assert "k=7" in page.url
+    # own breaks: the legend shows exactly those bounds
+    choose_option(page, "scheme", "My own breaks")
+    page.locator("#breaks").fill("1000,10000,50000")
+    page.locator("#breaks").press("Enter")
+    page.wait_for_function("document.querySelector('#map .js-plotly-plot').data[0].colorbar.ticktext.length === 6", timeout=10_000)
+    labels = legend(page)
+    assert labels[:2] == ["no data", "confidential"]
+    assert labels[2].endswith("– 1,000") and labels[3] == "> 1,000 – 10,000" and labels[4] == "> 10,000 – 50,000"
+    assert "scheme=user" in page.url and "breaks=1000%2C10000%2C50000" in page.url
+    choose_option(page, "palette", "Viridis")
+    page.wait_for_url(re.compile(r"palette=Viridis"), timeout=10_000)
+    colours = page.evaluate("document.querySelector('#map .js-plotly-plot').data[0].colorscale.map(c => c[1])")
+    assert "#f2f2f2" in colours and "#9e9e9e" in colours  # no data and confidential keep their neutral greys
+    save_artifact(page, "classes_own_breaks_viridis")
+
+
+def test_star_view_is_categorical_by_dimension(page, live_app):
+    page.goto(f"{live_app}/?level=2&sector=C29&year=2014&indicator=stars")
+    wait_title(page, "Cluster stars")
+    assert legend(page) == ["no data", "confidential", "0 stars", "1 star", "2 stars", "3 stars"]
+    page.get_by_role("radio", name="Specialisation").check()
+    wait_title(page, "Specialisation star")
+    assert legend(page) == ["no data", "confidential", "no star", "star"]
+    assert "star=specialisation" in page.url
+    index = page.evaluate("document.querySelector('#map .js-plotly-plot').data[0].locations.indexOf('DE11')")
+    z = page.evaluate(f"document.querySelector('#map .js-plotly-plot').data[0].z[{index}]")
+    assert z == 3  # Stuttgart: LQ >= 2 in motor vehicles → the "star" class
+    save_artifact(page, "stars_specialisation_C29")
+
+
+def test_back_and_forward_step_through_views(page, live_app):
+    page.goto(f"{live_app}/?level=2&sector=C29&year=2014")
+    wait_title(page, "C29")
+    page.locator("#year [role=slider]").focus()
+    page.keyboard.press("ArrowLeft")
+    wait_title(page, "2013")
+    page.get_by_label("Countries (NUTS 0)").check()
+    page.wait_for_function("document.querySelectorAll('#map .choroplethlayer path').length === 35", timeout=20_000)
+    assert "level=0" in page.url and "year=2013" in page.url
+    page.go_back()
+    page.wait_for_function("document.querySelectorAll('#map .choroplethlayer path').length === 314", timeout=20_000)
+    wait_title(page, "2013")
+    page.go_back()
+    wait_title(page, "2014")
+    assert page.locator("#year [role=slider]").get_attribute("aria-valuenow") == "2014"
+    page.go_forward()
+    wait_title(page, "2013")
+    assert [u for u in page.requests if not u.startswith(live_app)] == []
