@@ -14,13 +14,14 @@
   const byCode = (a, b) => (a[CODE] < b[CODE] ? -1 : a[CODE] > b[CODE] ? 1 : 0);
   const byRank = (a, b) => (a[RANK] === null) - (b[RANK] === null) || (a[RANK] || 0) - (b[RANK] || 0) || byCode(a, b);
 
-  /* Rows without a value stay last whichever way the value or the rank is sorted;
-     rank ascending is value descending (rank 1 = highest). */
+  /* Rows without a value stay last whichever way the value or the rank is sorted. The rank
+     orders as the value does (rank 1 = highest, ranked at the decimals shown): rank ascending
+     is value descending, and equal values keep their code order. */
   function comparator(column, ascending) {
     const dir = ascending ? 1 : -1;
     if (column === "rank" || column === "value") {
-      const sign = column === "rank" ? -dir : dir;
-      return (a, b) => (a[VALUE] === null) - (b[VALUE] === null) || sign * ((a[VALUE] || 0) - (b[VALUE] || 0)) || byCode(a, b);
+      const sign = column === "rank" ? dir : -dir;
+      return (a, b) => (a[RANK] === null) - (b[RANK] === null) || sign * ((a[RANK] || 0) - (b[RANK] || 0)) || byCode(a, b);
     }
     if (column === "name") return (a, b) => dir * collator.compare(a[NAME], b[NAME]) || byCode(a, b);
     if (column === "code") return (a, b) => dir * byCode(a, b);

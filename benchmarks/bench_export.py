@@ -125,6 +125,23 @@ def png_pixels(png: bytes) -> bytes:
     return zlib.decompress(b"".join(idat))
 
 
+def browser_pss_mib(renderer) -> float:
+    """Proportional set size of the renderer's browser: every process of its session (choreographer starts it in a new one)."""
+    proc = getattr(renderer._kaleido, "subprocess", None)  # noqa: SLF001 - a benchmark may look inside
+    if proc is None:
+        return float("nan")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == proc.pid:  # field 6 of stat: session id
+                rollup = (stat.parent / "smaps_rollup").read_text()
+                total += int(next(line.split()[1] for line in rollup.splitlines() if line.startswith("Pss:")))
+        except (OSError, StopIteration, ValueError, IndexError):
+            continue
+    return total / 1024
+
+
 def timed(fn, *args, **kwargs):
     t = time.perf_counter()
     out = fn(*args, **kwargs)
@@ -196,10 +213,15 @@ def main(argv: list[str] | None = None) -> int:
                     {"format": "png", "width": args.width, "height": args.height, "scale": args.scale},
                 )
                 render_s.append(t)
-            naive = []
+            naive, naive_png, naive_errors = [], None, []
             for _ in range(args.naive_repeat):
-                naive_png, t = timed(pio.to_image, figure, format="png", width=args.width, height=args.height, scale=args.scale, validate=False)
-                naive.append(t)
+                t = time.perf_counter()
+                try:
+                    naive_png = pio.to_image(figure, format="png", width=args.width, height=args.height, scale=args.scale, validate=False)
+                except Exception as e:  # noqa: BLE001 - a failed naive render is a result too
+                    naive_errors.append(f"{type(e).__name__}: {str(e)[:90]}")
+                    continue
+                naive.append(time.perf_counter() - t)
             rows.append(
                 {
                     "level": level,
@@ -211,12 +233,12 @@ def main(argv: list[str] | None = None) -> int:
                     "warm_max": max(warm),
                     "figure": statistics.median(figure_s),
                     "render": statistics.median(render_s),
-                    "naive": statistics.median(naive),
-                    "naive_min": min(naive),
-                    "same_pixels": png_pixels(png) == png_pixels(naive_png),
+                    "naive": statistics.median(naive) if naive else float("nan"),
+                    "naive_errors": naive_errors,
+                    "same_pixels": naive_png is not None and png_pixels(png) == png_pixels(naive_png),
                 }
             )
-            print(f"NUTS {level}: cold {cold:.2f} s, warm {statistics.median(warm):.2f} s, naive {statistics.median(naive):.2f} s", file=sys.stderr)
+            print(f"NUTS {level}: cold {cold:.2f} s, warm {statistics.median(warm):.2f} s, naive {rows[-1]['naive']:.2f} s", file=sys.stderr)
 
         # batch: 3 levels x 3 sectors
         grid = export_png.view_grid(view_options(data), levels=LEVELS, sectors=["C", args.sector, "G47"], years=[args.year])
@@ -230,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         _, serial_s = timed(lambda: [get(v) for v in views])
         with concurrent.futures.ThreadPoolExecutor(max_workers=export_png.MAX_CONCURRENT) as pool:
             _, parallel_s = timed(lambda: list(pool.map(get, views)))
+        pss = browser_pss_mib(export_png.RENDERER)
         export_png.RENDERER.close()
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
@@ -258,12 +281,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['figure']:.2f} | {r['render']:.2f} | {r['naive']:.2f} | {r['naive'] / r['render']:.1f}x | {'yes' if r['same_pixels'] else 'no'} | "
             f"{ok(r['warm'] <= TARGET_WARM_S)} |"
         )
+    errors = [f"NUTS {r['level']}: {e}" for r in rows for e in r["naive_errors"]]
+    if errors:
+        print(f"\nNaive renders that failed (left out of the median): {len(errors)} of {args.naive_repeat * len(rows)}: " + "; ".join(errors))
     print()
     print(f"Batch `export_views`, {len(grid)} maps (3 levels x 3 sectors): {batch_s:.1f} s, {batch_s / len(grid):.2f} s per map.")
     print(
         f"8 NUTS 2 exports through the route: one after the other {serial_s:.1f} s ({serial_s / 8:.2f} s each); "
         f"from {export_png.MAX_CONCURRENT} threads {parallel_s:.1f} s ({parallel_s / 8:.2f} s each)."
     )
+    print(f"Browser memory after all of that: {pss:.0f} MiB PSS (summed over its processes; pages shared between them counted once).")
     return 0
 
 

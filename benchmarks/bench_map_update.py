@@ -33,10 +33,12 @@ update
     notes decode (``decode_values``/``decode_notes``, whichever form the values
     take: base64 int32 or a list) to one entry per region of the level.
 naive
-    ``changedPropIds: ["level.value"]``: the app answers with the whole figure,
-    geometry included, for the same view, which is what returning the full
-    figure on every change would cost. As a cross-check the script also
-    serialises ``map_update(..., full=True)`` with ``plotly.io.json.to_json_plotly``.
+    ``changedPropIds: ["level.value"]``: the app answers with the whole figure
+    for the same view, which is what returning the full figure on every change
+    would cost. Geometry included: if the figure points at its shapes by URL
+    (``geojson`` a string), that URL is fetched too and counted. As a
+    cross-check the script also serialises ``map_update(..., full=True)`` with
+    ``plotly.io.json.to_json_plotly``.
 
 Bytes are the HTTP response body, uncompressed and gzip-compressed (level 6,
 flask-compress's default; the app itself does not compress, ``compress`` is off).
@@ -67,6 +69,8 @@ REQUIRED_SECTORS = ("TOTAL", "C", "C29", "C10", "J62", "G47")
 """Sectors the worst case must cover (from the issue); the default sequence has them all."""
 LEVELS = (0, 1, 2)
 INPUT_IDS = ("level", "sector", "indicator", "year")
+"""The controls (``value``) this script sets; any other input of the map callback keeps its layout value."""
+MAP_OUTPUT = "map.figure"
 YEAR = 2014
 TARGET_PATCH_BYTES = 10_000
 """≤ 10 KB per change (10 KB read as 10,000 bytes; the verdict is also given for 10 KiB)."""
@@ -104,32 +108,67 @@ def _default_mirror() -> Path:
     return Path(os.environ.get("CLUSTERMAP_MIRROR") or REPO.parent / "shared" / "data").resolve()
 
 
+def _layout_values(node: object, found: dict[tuple[str, str], object]) -> None:
+    """Collect ``(id, prop) -> value`` of every component with an id in a ``/_dash-layout`` tree."""
+    if isinstance(node, list):
+        for child in node:
+            _layout_values(child, found)
+    elif isinstance(node, dict):
+        props = node.get("props")
+        if isinstance(props, dict):
+            if isinstance(props.get("id"), str):
+                for prop, value in props.items():
+                    found.setdefault((props["id"], prop), value)
+            for value in props.values():
+                _layout_values(value, found)
+
+
 def callback_spec(client) -> dict:
-    """The map's server callback as dash-renderer sees it (``GET /_dash-dependencies``)."""
+    """The map's server callback as dash-renderer sees it (``GET /_dash-dependencies``).
+
+    That is the server callback with ``map.figure`` among its outputs. Inputs
+    other than the four this script varies (colour scheme, classes, palette…)
+    get the value the page's layout gives them (``GET /_dash-layout``), as the
+    renderer would send for a user who only touches the sector.
+    """
     deps = client.get("/_dash-dependencies").get_json()
+    layout: dict[tuple[str, str], object] = {}
+    _layout_values(client.get("/_dash-layout").get_json(), layout)
     for cb in deps:
-        ids = [i["id"] for i in cb["inputs"]]
-        if cb.get("clientside_function") is None and sorted(ids) == sorted(INPUT_IDS):
-            if cb.get("state"):
-                raise SystemExit(f"the map callback now has State {cb['state']}; teach request_body to fill it")
-            output = cb["output"]
-            if output.startswith(".."):  # dash-renderer: isMultiOutputProp / parseMultipleOutputs / splitIdAndProp
-                parts = output[2:-2].split("...")
-                outputs = [{"id": p[: p.rindex(".")], "property": p[p.rindex(".") + 1 :]} for p in parts]
-            else:
-                outputs = {"id": output[: output.rindex(".")], "property": output[output.rindex(".") + 1 :]}
-            return {"output": output, "outputs": outputs, "inputs": ids}
-    raise SystemExit(f"no server callback with inputs {INPUT_IDS} in /_dash-dependencies")
+        output = cb["output"]
+        if cb.get("clientside_function") is not None or f"{MAP_OUTPUT}." not in f"{output}.":
+            continue
+        inputs = [(i["id"], i["property"]) for i in cb["inputs"]]
+        missing = [i for i in INPUT_IDS if (i, "value") not in inputs]
+        if missing:
+            raise SystemExit(f"the map callback has no input {missing}.value; inputs: {inputs}")
+        if cb.get("state"):
+            raise SystemExit(f"the map callback now has State {cb['state']}; teach request_body to fill it")
+        if output.startswith(".."):  # dash-renderer: isMultiOutputProp / parseMultipleOutputs / splitIdAndProp
+            parts = output[2:-2].split("...")
+            outputs = [{"id": p[: p.rindex(".")], "property": p[p.rindex(".") + 1 :]} for p in parts]
+        else:
+            outputs = {"id": output[: output.rindex(".")], "property": output[output.rindex(".") + 1 :]}
+        fixed = {i: layout[i] for i in inputs if (i[0] not in INPUT_IDS or i[1] != "value") and i in layout}
+        return {"output": output, "outputs": outputs, "inputs": inputs, "fixed": fixed}
+    raise SystemExit(f"no server callback with output {MAP_OUTPUT} in /_dash-dependencies")
 
 
 def request_body(spec: dict, level: int, sector: str, indicator: str, year: int, changed: str) -> dict:
     """The JSON dash-renderer posts for the map callback when ``changed`` changed."""
-    value = {"level": level, "sector": sector, "indicator": indicator, "year": year}
+    value = {("level", "value"): level, ("sector", "value"): sector, ("indicator", "value"): indicator, ("year", "value"): year}
+    value.update(spec["fixed"])
     prop = f"{changed}.value"
+    inputs = []
+    for cid, cprop in spec["inputs"]:
+        item = {"id": cid, "property": cprop}
+        if (cid, cprop) in value:  # a prop the layout does not set is undefined in JS, so left out of the JSON
+            item["value"] = value[(cid, cprop)]
+        inputs.append(item)
     return {
         "output": spec["output"],
         "outputs": spec["outputs"],
-        "inputs": [{"id": i, "property": "value", "value": value[i]} for i in spec["inputs"]],
+        "inputs": inputs,
         "changedPropIds": [prop],
         "parsedChangedPropsIds": [prop],
     }
@@ -155,7 +194,10 @@ def response_of(payload: bytes) -> dict:
 
 
 def _compact(obj: object) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    """JSON the way Dash serialises a response (``plotly.io.json.to_json_plotly``: compact, UTF-8, ``<>&`` escaped), so part sizes add up."""
+    from plotly.io.json import to_json_plotly
+
+    return to_json_plotly(obj).encode()
 
 
 def map_payload_of(payload: bytes) -> dict | None:
@@ -227,6 +269,26 @@ def breakdown(payload: bytes) -> list[tuple[str, int, int]]:
     return rows
 
 
+def geometry_by_url(client, level_response: bytes) -> tuple[bytes, float]:
+    """(shapes, ms) when the whole figure points at its geometry by URL instead of carrying it; else (b"", 0).
+
+    The naive "whole figure" is the figure with its shapes, so a URL's body is
+    fetched (through the same test client, every time: no browser cache) and
+    counted with the figure.
+    """
+    trace = (response_of(level_response).get("map", {}).get("figure", {}).get("data") or [{}])[0]
+    url = trace.get("geojson")
+    if not isinstance(url, str):
+        return b"", 0.0
+    t0 = time.perf_counter()
+    response = client.get(url)
+    body = response.get_data()
+    ms = (time.perf_counter() - t0) * 1000
+    if response.status_code != 200 or b'"features"' not in body[:200_000]:
+        raise SystemExit(f"the figure's geojson URL {url} answered {response.status_code}, not GeoJSON: {body[:200]!r}")
+    return body, ms
+
+
 def _full_figure(result: object) -> dict:
     """The figure out of ``map_update(..., full=True)``, whatever it returns around it."""
     if isinstance(result, dict):
@@ -264,8 +326,9 @@ def run(
                     if body != patch_bytes:
                         raise SystemExit(f"{where}: the sector-change response differs between runs")
                     body, ms = post(client, request_body(spec, level, sector, indicator, year, "level"))
-                    full_ms.append(ms)
                     full_bytes = full_bytes or body
+                    shapes, geo_ms = geometry_by_url(client, body)
+                    full_ms.append(ms + geo_ms)
                 if b'"geojson"' in patch_bytes:
                     raise SystemExit(f"{where}: a sector change sent the geometry again")
                 full_figure = response_of(full_bytes).get("map", {}).get("figure", {})
@@ -273,7 +336,10 @@ def run(
                     raise SystemExit(f"{where}: the level trigger did not answer with the whole figure")
                 form, with_value = check_payload(patch_bytes, regions, where)
                 result = map_update(data, MapView(level=level, nace_r2=sector, indicator=indicator, year=year), full=True)
-                direct = to_json_plotly(_full_figure(result)).encode()
+                direct_figure = _full_figure(result)
+                direct = to_json_plotly(direct_figure).encode()
+                if isinstance(direct_figure["data"][0].get("geojson"), str):
+                    direct += shapes  # the same shapes the URL serves
                 if len(patch_bytes) > len(largest.get(level, b"")):
                     largest[level] = patch_bytes
                 rows.append(
@@ -287,14 +353,16 @@ def run(
                         "patch_bytes": len(patch_bytes),
                         "patch_gzip": gz(patch_bytes),
                         "patch_ms": statistics.median(patch_ms),
-                        "full_bytes": len(full_bytes),
-                        "full_gzip": gz(full_bytes),
+                        "full_bytes": len(full_bytes) + len(shapes),
+                        "full_gzip": gz(full_bytes) + (gz(shapes) if shapes else 0),
+                        "full_response_bytes": len(full_bytes),
+                        "geometry_url_bytes": len(shapes),
                         "full_ms": statistics.median(full_ms),
                         "direct_full_bytes": len(direct),
                         "direct_full_gzip": gz(direct),
                     }
                 )
-                print(f"{where}: update {len(patch_bytes):,} B, naive {len(full_bytes):,} B", file=sys.stderr)
+                print(f"{where}: update {len(patch_bytes):,} B, naive {len(full_bytes) + len(shapes):,} B", file=sys.stderr)
     return rows, largest
 
 
@@ -372,6 +440,15 @@ def report(
                 f"(worst {_ratio(worst):.1f}x raw; gzip {_ratio(worst_gz, True):.1f}x)"
             )
     out += ["", "Targets: " + "; ".join(summary) + ".", "", "Misses: " + (" ".join(verdicts) if verdicts else "none.")]
+    by_url = {level: max(r.get("geometry_url_bytes", 0) for r in rows if r["level"] == level) for level in levels}
+    if any(by_url.values()):
+        out += [
+            "",
+            "The whole figure points at its shapes by URL (`geojson` is a string): naive = the level-change response plus "
+            "that URL's body, fetched with every naive request (no browser cache); "
+            + ", ".join(f"NUTS {level}: {size:,} B of shapes" for level, size in by_url.items())
+            + ".",
+        ]
 
     out += [
         "",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dash import Dash, html
 
-from dashboard import api, callbacks, embed, export_png, portfolio_panel, ranking
+from dashboard import api, callbacks, embed, export_png, geometry, portfolio_panel, ranking
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.layout import page
 from dashboard.view import view_options
@@ -38,6 +38,7 @@ def create_app(data: DashboardData | None = None, *, data_dir: Path | None = Non
         title="Cluster Observatory Map",
         serve_locally=True,
         update_title=None,
+        compress=True,  # flask-compress: gzip/brotli for the bundles, layout and callback responses
     )
     options = view_options(data)
 
@@ -51,6 +52,8 @@ def create_app(data: DashboardData | None = None, *, data_dir: Path | None = Non
             insights=[ranking.layout(), portfolio_panel.layout()],
         )
 
+    # Streamed files (assets/) pass through uncompressed: flask-compress would read them without closing them.
+    app.server.config["COMPRESS_STREAMS"] = False
     app.layout = layout
     callbacks.register(app, data)
     ranking.register(app, data)
@@ -58,4 +61,5 @@ def create_app(data: DashboardData | None = None, *, data_dir: Path | None = Non
     api.register(app.server, data)
     export_png.register(app.server, data)
     embed.register(app.server, data, allowed_ancestors=frame_ancestors)
+    geometry.register(app.server, data)
     return app

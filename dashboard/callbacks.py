@@ -47,11 +47,15 @@ def payload_for(data: DashboardData, view: MapView) -> dict:
     return map_payload(values, view)
 
 
-def map_update(data: DashboardData, view: MapView, *, full: bool) -> tuple[dict | object, dict | object]:
-    """(figure, payload): the whole figure on a level change, else only the payload."""
+def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: bool = False) -> tuple[dict | object, dict | object]:
+    """(figure, payload): the whole figure on a level change, else only the payload.
+
+    ``geometry_url``: the figure names its shapes by URL (the app, where the
+    browser caches them) instead of carrying them (exports, embeds, tests).
+    """
     payload = payload_for(data, view)
     if full:
-        return choropleth_figure(data.geometry[view.level], payload, view), no_update
+        return choropleth_figure(data.geometry[view.level], payload, view, geometry_url=geometry_url), no_update
     return no_update, payload
 
 
@@ -123,7 +127,7 @@ def register(app: Dash, data: DashboardData) -> None:
     def update_map(*values):
         view = view_from_controls(data, values)
         # the whole figure on the first call and whenever the level (the geometry) is among the changes
-        return map_update(data, view, full=ctx.triggered_id is None or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids)
+        return map_update(data, view, full=ctx.triggered_id is None or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids, geometry_url=True)
 
     app.clientside_callback(
         ClientsideFunction(namespace="clustermap", function_name="applyPayload"),

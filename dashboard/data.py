@@ -5,6 +5,7 @@ Loaded once at start-up from the caches ``layers`` builds; callbacks only read i
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,15 @@ class LevelGeometry:
     geojson: dict
     ids: list[str]
     names: list[str]
+    geojson_bytes: bytes = b""
+    """The GeoJSON serialised once, served as a cacheable file (``dashboard.geometry``)."""
+    etag: str = ""
+    """Content hash of ``geojson_bytes``: the file's ETag and its URL's version."""
+
+    @property
+    def url(self) -> str:
+        """Where the browser fetches (and caches) this level's shapes."""
+        return f"/geometry/{self.level}.geojson?v={self.etag[:16]}"
 
 
 @dataclass
@@ -61,9 +71,11 @@ def _level_geojson(regions: gpd.GeoDataFrame, level: int) -> LevelGeometry:
     features = []
     for nuts_id, geom in zip(frame["nuts_id"], frame.geometry):
         features.append({"type": "Feature", "id": nuts_id, "properties": {}, "geometry": geom.__geo_interface__})
-    geojson = json.loads(json.dumps({"type": "FeatureCollection", "features": features}))
+    serialised = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+    geojson = json.loads(serialised)
     names = [latn if latn == name else f"{latn} / {name}" for latn, name in zip(frame["name_latn"], frame["name"])]
-    return LevelGeometry(level, geojson, frame["nuts_id"].tolist(), names)
+    raw = serialised.encode()
+    return LevelGeometry(level, geojson, frame["nuts_id"].tolist(), names, raw, hashlib.sha256(raw).hexdigest())
 
 
 def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = None) -> DashboardData:

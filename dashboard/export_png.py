@@ -418,20 +418,37 @@ class Renderer:
 
     def render(self, figure: dict, opts: Mapping[str, Any]) -> bytes:
         """The image of ``figure`` (kaleido layout options: format, width, height, scale)."""
-        from kaleido.errors import KaleidoError
+        from kaleido.errors import JavascriptError
+
+        started = time.monotonic()
+        for attempt in (1, 2):
+            try:
+                return self._render_once(figure, opts, started if attempt == 1 else time.monotonic())
+            except JavascriptError as e:
+                # kaleido's call ran before its page's scripts were there ("kaleido_scopes is
+                # not defined", seen on a loaded machine); the tab is reloaded after every
+                # call, so once more if there is time.
+                if attempt == 2 or time.monotonic() - started > self.timeout / 2:
+                    raise RenderFailed(f"the map could not be rendered (kaleido's page: {e})") from e
+                _log.warning("PNG render: kaleido's page was not ready (%s); once more", e)
+        raise AssertionError("unreachable")
+
+    def _render_once(self, figure: dict, opts: Mapping[str, Any], started: float) -> bytes:
+        from kaleido.errors import JavascriptError, KaleidoError
 
         self.start()
         with self._lock:
             k, loop = self._kaleido, self._loop
         if k is None or loop is None:
             raise RendererUnavailable("the PNG renderer was stopped")
-        started = time.monotonic()
         future = asyncio.run_coroutine_threadsafe(k.calc_fig(figure, opts=dict(opts), topojson=TOPOJSON_URL), loop)
         try:
             # kaleido gives up after `timeout` itself; the extra second covers a stuck browser.
             return future.result(self.timeout + 1)
         except KaleidoError as e:
             raise RenderFailed(f"plotly.js could not draw the map ({e})") from e
+        except JavascriptError:
+            raise  # see render()
         except concurrent.futures.CancelledError as e:
             raise RendererUnavailable("the PNG renderer was restarted during this render; try again") from e
         except Exception as e:

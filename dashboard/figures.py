@@ -229,10 +229,10 @@ def apply_payload(figure: dict, payload: dict) -> dict:
 HOVER_TEMPLATE = "<b>%{text}</b> (%{location})<br>%{customdata[0]} UNIT<br>%{customdata[1]}<br><i>%{customdata[2]}</i><extra></extra>"
 
 
-def choropleth_figure(geometry: LevelGeometry, payload: dict, view: MapView) -> dict:
-    """The whole map as a figure dict: shapes, names, frame, filled with ``payload``."""
+def choropleth_figure(geometry: LevelGeometry, payload: dict, view: MapView, *, geometry_url: bool = False) -> dict:
+    """The whole map as a figure dict: shapes (or their URL), names, frame, filled with ``payload``."""
     trace = go.Choropleth(
-        geojson=geometry.geojson,
+        geojson=geometry.url if geometry_url else geometry.geojson,
         locations=geometry.ids,
         text=[html.escape(name) for name in geometry.names],  # Plotly renders tooltip text as HTML; a name is data
         z=[NO_DATA] * len(geometry.ids),

@@ -67,8 +67,8 @@ def view_from_query(data: DashboardData, query: str | None) -> MapView:
 def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     """Every region the map shows for ``view``, best first; regions without a value last.
 
-    Columns: ``rank`` (1 = highest, ties share the lowest rank; missing where
-    there is no value), ``nuts_id``, ``name``, ``value``, ``value_text`` (the
+    Columns: ``rank`` (1 = highest, ties share the lowest rank; ranked at the
+    indicator's decimals, as the map's tooltips rank; missing where there is no value), ``nuts_id``, ``name``, ``value``, ``value_text`` (the
     map's formatting plus unit, or "confidential" / "no data"), ``flag`` (Eurostat
     letters), ``flag_text`` (the flag and notes in words; "confidential" / "no
     data" where there is no value) and ``status``.
@@ -77,14 +77,17 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     values = region_values(
         data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2, indicator=view.indicator, year=view.year
     )
-    unit = INDICATORS[view.indicator].unit
+    unit, decimals = INDICATORS[view.indicator].unit, INDICATORS[view.indicator].decimals
     value = values["value"].to_numpy(dtype=float)
     status = values["status"].to_numpy(dtype=object)
     has_value = np.isfinite(value)
+    # ranked at the decimals shown, as the map's tooltips rank (figures.encode_values rounds the same way)
+    shown = np.round(value * 10.0**decimals)
+    rank = pd.Series(shown).rank(ascending=False, method="min").to_numpy()
     words = values["flag_text"].fillna("").astype(str).to_numpy(dtype=object)
     rows = pd.DataFrame(
         {
-            "rank": pd.array(np.where(has_value, values["rank"].to_numpy(), np.nan), dtype="Float64").astype("Int64"),
+            "rank": pd.array(np.where(has_value, rank, np.nan), dtype="Float64").astype("Int64"),
             "nuts_id": values["nuts_id"].to_numpy(dtype=object),
             "name": np.asarray(geometry.names, dtype=object),
             "value": value,
@@ -94,7 +97,7 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
             "status": status,
         }
     )
-    order = np.lexsort((rows["nuts_id"].to_numpy(), np.where(has_value, -value, 0.0), ~has_value))
+    order = np.lexsort((rows["nuts_id"].to_numpy(), np.where(has_value, rank, np.inf)))  # equal ranks in code order
     return rows.iloc[order].reset_index(drop=True)
 
 
@@ -173,7 +176,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView) -> dict:
             "gridcolor": "#e6e6e6",
             "zeroline": True,
             "zerolinecolor": "#999999",
-            "tickformat": f",.{ind.decimals}f" if ind.decimals else ",~s",
+            "tickformat": ",~s" if hi - lo >= 10_000 else ",~r",
         },
         "yaxis": {
             "type": "category",

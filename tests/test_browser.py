@@ -115,3 +115,28 @@ def test_browser_applies_a_change_exactly_as_python_would(page, live_app, dashbo
     assert trace["customdata"] == want["customdata"]
     assert trace["ticktext"] == want["colorbar"]["ticktext"]
     assert any("partial total: lacks" in row[2] for row in trace["customdata"])
+
+
+def test_geometry_is_a_cacheable_file_sent_once_per_level(page, live_app):
+    import urllib.error
+    import urllib.request
+
+    open_app(page, live_app)
+    geometry_requests = [u for u in page.requests if "/geometry/" in u]
+    assert len(geometry_requests) == 1 and "/geometry/2.geojson?v=" in geometry_requests[0]
+    # a level change sends a figure that names its shapes by URL, not the shapes
+    with page.expect_response(lambda r: "_dash-update-component" in r.url and b'"figure"' in r.body()) as info:
+        page.get_by_label("NUTS 1 regions").check()
+    body = info.value.body()
+    assert b"coordinates" not in body and len(body) < 60_000, len(body)
+    page.wait_for_function("document.querySelectorAll('#map .choroplethlayer path').length === 114", timeout=20_000)
+    # the file itself: long-lived cache, ETag, 304 on revalidation, compressed on the wire
+    url = live_app + geometry_requests[0].removeprefix(live_app)
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})) as response:
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.headers["Content-Encoding"] in ("gzip", "br")
+        etag = response.headers["ETag"]
+    with pytest.raises(urllib.error.HTTPError) as not_modified:
+        urllib.request.urlopen(urllib.request.Request(url, headers={"If-None-Match": etag, "Accept-Encoding": "gzip"}))
+    assert not_modified.value.code == 304
+    not_modified.value.close()

@@ -164,10 +164,6 @@ def test_click_stuttgart_opens_its_portfolio(page, live_app):
     # all sectors on demand
     more = panel.get_by_role("button", name="Show all 101 sectors")
     more.click()
-    import time
-    for k in range(4):
-        time.sleep(1)
-        print("DBG", k, page.locator(".portfolio-more").inner_html()[:300], page.locator("table.portfolio-sectors").count(), page.console_errors)
     panel.locator("table.portfolio-sectors").nth(1).wait_for(timeout=10_000)
     assert panel.locator("table.portfolio-sectors tbody tr").count() == 101
     panel.scroll_into_view_if_needed()

@@ -36,17 +36,18 @@ def test_rows_hold_exactly_the_maps_regions_and_values(dashboard_data):
         got = rows.set_index("nuts_id").loc[ids]
         np.testing.assert_array_equal(got["value"].to_numpy(), expected["value"].to_numpy())
         assert got["status"].tolist() == expected["status"].tolist()
-        assert got["rank"].astype("Float64").fillna(np.nan).to_numpy(dtype=float).tolist() == pytest.approx(
-            np.where(expected["status"] == "value", expected["rank"], np.nan).tolist(), nan_ok=True
-        )
-        # what the map's tooltips show, at the map's decimals
+        # what the map's tooltips show, at the map's decimals, and the rank they give
         payload = payload_for(dashboard_data, view)
         shown = decode_values(payload["values"], payload["decimals"])
         has = np.isfinite(shown)
+        np.testing.assert_array_equal(has, got["status"].to_numpy() == "value")
         np.testing.assert_allclose(got["value"].to_numpy()[has], shown[has], atol=0.5 * 10.0 ** -payload["decimals"])
+        map_rank = 1 + (shown[None, has] > shown[has][:, None]).sum(axis=1)
+        assert got["rank"].to_numpy()[has].tolist() == map_rank.tolist()
+        assert got["rank"].isna().to_numpy().tolist() == (~has).tolist()
         # ranked first, best first; then the regions without a value, in words
         n = int(has.sum())
-        assert rows["value"].iloc[:n].is_monotonic_decreasing and rows["value"].iloc[n:].isna().all()
+        assert rows["rank"].iloc[:n].is_monotonic_increasing and rows["value"].iloc[n:].isna().all()
         assert set(rows["value_text"].iloc[n:]) <= {"no data", "confidential"}
         assert (rows["flag_text"].iloc[n:] != "").all()
 
@@ -58,6 +59,10 @@ def test_ties_share_a_rank(dashboard_data):
     for value, group in ranked.groupby("value"):
         assert group["rank"].nunique() == 1
         assert group["rank"].iloc[0] == 1 + (ranked["value"] > value).sum()
+    # ranked at the decimals shown, as the map ranks: 5.0 % and 5.0 % share a rank
+    change = ranking.ranking_rows(dashboard_data, MapView(level=0, nace_r2="C29", indicator="employment_change", year=2014)).set_index("nuts_id")
+    assert change.loc[["LV", "UK"], "value_text"].tolist() == ["5.0 %", "5.0 %"]
+    assert change.loc["LV", "rank"] == change.loc["UK", "rank"] == 7
 
 
 def test_flags_in_words(dashboard_data):
@@ -132,10 +137,12 @@ def test_ranking_table_is_the_maps_table(page, live_app):
     for part in ("Persons employed", "(persons)", "C29 Manufacture of motor vehicles", "NUTS 2 regions", "2014"):
         assert part in caption
     # the same regions and the same values as the map's tooltips
-    shown = page.evaluate(f"(() => {{ const d = {TRACE0}; return Object.fromEntries(d.locations.map((id, i) => [id, d.customdata[i][0]])); }})()")
+    shown = page.evaluate(
+        f"(() => {{ const d = {TRACE0}; return Object.fromEntries(d.locations.map((id, i) => [id, [d.customdata[i][0], d.customdata[i][1]]])); }})()"
+    )
     assert len(rows) == len(shown) == 314
-    table = {code: value.removesuffix(" persons") for _, _, code, value, _ in rows}
-    assert table == shown
+    table = {code: [value.removesuffix(" persons"), rank] for rank, _, code, value, _ in rows}
+    assert table == {code: [value, rank.removeprefix("rank ").split(" of ")[0]] for code, (value, rank) in shown.items()}
     assert page.locator("#ranking-bars .barlayer .point").count() == 20
     page.locator("#ranking").scroll_into_view_if_needed()
     save_artifact(page, "ranking_C29_nuts2")
@@ -174,7 +181,8 @@ def test_sort_by_keyboard_and_click(page, live_app):
 @pytest.mark.browser
 def test_row_and_bar_highlight_the_map(page, live_app):
     open_c29(page, live_app)
-    requests_before = len(page.requests)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.post_data or "") if "_dash-update-component" in r.url else None)
     # choose a row with the keyboard: the map highlights that region, nothing is sent
     stuttgart = page.locator("#ranking-body tr[data-region='DE11'] button")
     stuttgart.focus()
@@ -183,7 +191,8 @@ def test_row_and_bar_highlight_the_map(page, live_app):
     page.wait_for_function(f"(() => {{ const s = {TRACE0}.selectedpoints; return s && s.length === 1 && s[0] === {index}; }})()", timeout=5_000)
     assert stuttgart.get_attribute("aria-pressed") == "true"
     assert page.evaluate(f"{TRACE0}.unselected.marker.opacity") == 0.3
-    assert [u for u in page.requests[requests_before:] if "_dash-update-component" in u] == []
+    # the highlight is applied in the browser: no request asks for the map figure (its geometry)
+    assert not [p for p in posts if "map.figure" in json.loads(p)["output"] or "highlight-region.data" in json.loads(p)["output"]]
     save_artifact(page, "ranking_row_selected")
     # a click on another row moves it there
     page.locator("#ranking-body tr[data-region='FR10'] td").first.click()
