@@ -170,7 +170,8 @@ def read_eurostat_tsv(path: str | Path, *, strict: bool = False) -> EurostatTabl
         rejected.append((path.name, int(frame["line"].iat[i]), "1", f"empty code for {', '.join(blank)}", frame["key"].iat[i]))
     # Identity ignores dimensions the table drops (freq), so two lines that would
     # become the same geo x NACE x indicator x year are caught here, not at a pivot.
-    identity = codes[[d for d in dims if d not in IGNORED_DIMENSIONS]].fillna("").agg(",".join, axis=1) if len(codes) else frame["key"]
+    kept = codes[[d for d in dims if d not in IGNORED_DIMENSIONS]].fillna("")
+    identity = kept.iloc[:, 0].str.cat(kept.iloc[:, 1:], sep=",") if len(codes) and kept.shape[1] > 1 else kept.iloc[:, 0] if len(codes) else frame["key"]
     valid = ~(bad_arity | empty)
     duplicated = valid & identity.where(valid).duplicated(keep="first").to_numpy()
     if duplicated.any():
