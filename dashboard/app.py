@@ -50,6 +50,7 @@ def create_app(data: DashboardData | None = None, *, data_dir: Path | None = Non
             view=options.default(),
             notes=_notes(data),
             insights=[ranking.layout(), portfolio_panel.layout()],
+            region_options=data.region_options(),
         )
 
     # Streamed files (assets/) pass through uncompressed: flask-compress would read them without closing them.

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
-from dashboard.data import DashboardData
+from dashboard.data import MIXED, DashboardData
 from dashboard.figures import MapView, choropleth_figure, map_payload
 from dashboard.layout import (
     CSV_LINK_ID,
@@ -32,8 +32,12 @@ from dashboard.layout import (
     SECTOR_ID,
     STAR_ID,
     URL_ID,
+    URL_READ_ID,
     VIEW_QUERY_ID,
     YEAR_ID,
+    SEARCH_ID,
+    ZOOM_ID,
+    ZOOM_OUT_ID,
 )
 from dashboard.layout import notice_items
 from dashboard.view import parse_view, view_options, view_query, view_slug
@@ -55,7 +59,8 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
     """
     payload = payload_for(data, view)
     if full:
-        return choropleth_figure(data.geometry[view.level], payload, view, geometry_url=geometry_url), no_update
+        bounds = data.bounds.get(view.zoom) if view.zoom else None
+        return choropleth_figure(data.geometry[view.level], payload, view, geometry_url=geometry_url, bounds=bounds), no_update
     return no_update, payload
 
 
@@ -67,17 +72,18 @@ def view_links(view: MapView) -> tuple[dict, str, str]:
 
 
 CONTROLS = (
-    ("level", LEVEL_ID),
-    ("sector", SECTOR_ID),
-    ("indicator", INDICATOR_ID),
-    ("year", YEAR_ID),
-    ("scheme", SCHEME_ID),
-    ("k", K_ID),
-    ("breaks", BREAKS_ID),
-    ("palette", PALETTE_ID),
-    ("star", STAR_ID),
+    ("level", LEVEL_ID, "value"),
+    ("sector", SECTOR_ID, "value"),
+    ("indicator", INDICATOR_ID, "value"),
+    ("year", YEAR_ID, "value"),
+    ("scheme", SCHEME_ID, "value"),
+    ("k", K_ID, "value"),
+    ("breaks", BREAKS_ID, "value"),
+    ("palette", PALETTE_ID, "value"),
+    ("star", STAR_ID, "value"),
+    ("zoom", ZOOM_ID, "data"),
 )
-"""Each view parameter and the control that holds it (all ``value`` properties)."""
+"""Each view parameter and the component property that holds it."""
 
 
 def view_from_search(data: DashboardData, search: str | None) -> tuple[MapView, list]:
@@ -89,35 +95,59 @@ def view_from_search(data: DashboardData, search: str | None) -> tuple[MapView, 
 
 def view_from_controls(data: DashboardData, values: tuple) -> MapView:
     """The view the controls show, through the same parser as a URL (so both agree on every rule)."""
-    query = {name: str(value) for (name, _), value in zip(CONTROLS, values) if value not in (None, "")}
+    query = {name: "mixed" if (name == "level" and value == MIXED) else str(value) for (name, _, _), value in zip(CONTROLS, values) if value not in (None, "")}
     return parse_view(query, view_options(data))[0]
 
 
 def control_values(view: MapView) -> tuple:
     """The controls' values for a view, in ``CONTROLS`` order."""
     breaks = ",".join(f"{b:g}" for b in view.breaks)
-    return (view.level, view.nace_r2, view.indicator, view.year, view.scheme, view.k, breaks, view.palette, view.star)
+    return (view.level, view.nace_r2, view.indicator, view.year, view.scheme, view.k, breaks, view.palette, view.star, view.zoom)
+
+
+def click_action(click: dict | None, level: int) -> tuple:
+    """(focus, level, zoom) after a map click: zoom into a clicked country, or focus a clicked region."""
+    points = (click or {}).get("points") or []
+    code = points[0].get("location") if points else None
+    if not code:
+        return no_update, no_update, no_update
+    if level == 0:
+        return no_update, 2, code
+    return code, no_update, no_update
 
 
 def register(app: Dash, data: DashboardData) -> None:
     """Attach the callbacks to ``app``."""
-    control_inputs = [Input(cid, "value") for _, cid in CONTROLS]
+    control_inputs = [Input(cid, prop) for _, cid, prop in CONTROLS]
 
     @app.callback(
         Output(URL_ID, "search"),
-        *[Output(cid, "value") for _, cid in CONTROLS],
+        *[Output(cid, prop) for _, cid, prop in CONTROLS],
         Output(NOTICE_ID, "children"),
         Output(NOTICE_ID, "hidden"),
+        Output(URL_READ_ID, "data"),
         Input(URL_ID, "search"),
         *control_inputs,
+        State(URL_READ_ID, "data"),
     )
-    def sync_url(search: str | None, *values):
-        """URL and controls hold the same view: a new URL (link, back, forward) sets the controls; a control change pushes a URL."""
-        if ctx.triggered_id in (None, URL_ID):
+    def sync_url(search: str | None, *values_and_read):
+        """URL and controls hold the same view: a new URL (link, back, forward) sets the controls; a control change pushes a URL.
+
+        Until the page's own URL has been read, control changes (the layout's defaults) never
+        overwrite it: that is the race between the first render and ``dcc.Location`` mounting.
+        """
+        *values, url_read = values_and_read
+        unchanged = (no_update,) * (len(CONTROLS) + 2)
+        from_url = ctx.triggered_id in (None, URL_ID) or f"{URL_ID}.search" in ctx.triggered_prop_ids
+        if from_url:
+            if search is None:  # dcc.Location has not mounted yet: wait for it
+                return (no_update, *unchanged, no_update)
             view, notice = view_from_search(data, search)
-            return (no_update, *control_values(view), notice, not notice)
+            return (no_update, *control_values(view), notice, not notice, True)
+        if not url_read:
+            return (no_update, *unchanged, no_update)
         query = "?" + view_query(view_from_controls(data, values))
-        return (query if query != search else no_update, *[no_update] * len(CONTROLS), no_update, no_update)
+        return (query if query != search else no_update, *unchanged, no_update)
 
     @app.callback(
         Output(MAP_ID, "figure"),
@@ -127,7 +157,8 @@ def register(app: Dash, data: DashboardData) -> None:
     def update_map(*values):
         view = view_from_controls(data, values)
         # the whole figure on the first call and whenever the level (the geometry) is among the changes
-        return map_update(data, view, full=ctx.triggered_id is None or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids, geometry_url=True)
+        full = ctx.triggered_id is None or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
+        return map_update(data, view, full=full, geometry_url=True)
 
     app.clientside_callback(
         ClientsideFunction(namespace="clustermap", function_name="applyPayload"),
@@ -158,8 +189,39 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(VIEW_QUERY_ID, "data"),
     )
 
-    @app.callback(Output(FOCUS_ID, "data"), Input(MAP_ID, "clickData"), prevent_initial_call=True)
-    def focus_clicked_region(click: dict | None):
-        """A click on a region puts it in focus (its portfolio opens)."""
-        points = (click or {}).get("points") or []
-        return points[0].get("location") if points else no_update
+    @app.callback(
+        Output(FOCUS_ID, "data"),
+        Output(LEVEL_ID, "value", allow_duplicate=True),
+        Output(ZOOM_ID, "data", allow_duplicate=True),
+        Input(MAP_ID, "clickData"),
+        State(LEVEL_ID, "value"),
+        prevent_initial_call=True,
+    )
+    def clicked(click: dict | None, level: int):
+        """A click on a country of the country map zooms to it and shows its regions; on a region, opens its portfolio."""
+        return click_action(click, level)
+
+    @app.callback(
+        Output(ZOOM_ID, "data", allow_duplicate=True),
+        Input(ZOOM_OUT_ID, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def zoom_out(_clicks: int):
+        return None
+
+    @app.callback(Output(ZOOM_OUT_ID, "hidden"), Input(ZOOM_ID, "data"))
+    def zoom_out_visible(zoom: str | None):
+        return not zoom
+
+    @app.callback(
+        Output(FOCUS_ID, "data", allow_duplicate=True),
+        Output(LEVEL_ID, "value", allow_duplicate=True),
+        Output(ZOOM_ID, "data", allow_duplicate=True),
+        Input(SEARCH_ID, "value"),
+        prevent_initial_call=True,
+    )
+    def found(code: str | None):
+        """A region found by name or code: the map shows its level, zooms to it, and its portfolio opens."""
+        if not code:
+            return no_update, no_update, no_update
+        return code, len(code) - 2, code

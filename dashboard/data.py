@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from layers import nace
 from layers.build import BuildReport, build
@@ -20,7 +21,11 @@ from layers.nuts import load_nuts, readable_names
 from layers.query import ClustersIndex
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
 
-LEVEL_LABELS = {0: "Countries (NUTS 0)", 1: "NUTS 1 regions", 2: "NUTS 2 regions"}
+MIXED = -1
+"""The "mixed" map level: each country at its finest level with data."""
+LEVEL_LABELS = {MIXED: "Mixed: finest level with data", 0: "Countries (NUTS 0)", 1: "NUTS 1 regions", 2: "NUTS 2 regions"}
+MIN_COVERAGE = 0.5
+"""A level counts as "with data" for a country when at least this share of its regions has any value."""
 
 
 @dataclass
@@ -50,10 +55,20 @@ class DashboardData:
     geometry: dict[int, LevelGeometry]
     report: BuildReport
     nuts_year: int
+    bounds: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    """(min lon, min lat, max lon, max lat) of every NUTS code with a shape: where a zoom goes."""
 
     @property
     def years(self) -> list[int]:
         return self.index.years
+
+    def region_options(self) -> list[dict[str, str]]:
+        """Search options: every country and NUTS 1/2 region, by name and code."""
+        options = []
+        for level in (0, 1, 2):
+            shapes = self.geometry[level]
+            options += [{"label": f"{name} ({code})", "value": code, "search": f"{code} {name}"} for code, name in zip(shapes.ids, shapes.names)]
+        return options
 
     def sector_options(self) -> list[dict[str, str]]:
         """Dropdown options: all sectors first, then NACE codes in code order with labels."""
@@ -66,8 +81,28 @@ class DashboardData:
         return options
 
 
-def _level_geojson(regions: gpd.GeoDataFrame, level: int) -> LevelGeometry:
-    frame = regions.loc[regions["level"] == level].sort_values("nuts_id").reset_index(drop=True)
+def finest_levels(regions: gpd.GeoDataFrame, table: pd.DataFrame) -> dict[str, int]:
+    """Per country, the finest of NUTS 2, 1, 0 at which most of its regions have employment data."""
+    with_data = set(table.loc[table["employment"].notna(), "geo"].unique())
+    shaped = regions.loc[regions["level"].isin([0, 1, 2])]
+    chosen: dict[str, int] = {}
+    for country, group in shaped.groupby("country"):
+        for level in (2, 1, 0):
+            ids = group.loc[group["level"] == level, "nuts_id"]
+            if len(ids) and ids.isin(with_data).mean() >= MIN_COVERAGE:
+                chosen[str(country)] = level
+                break
+        else:
+            chosen[str(country)] = 0
+    return chosen
+
+
+def _level_geojson(regions: gpd.GeoDataFrame, level: int, finest: dict[str, int] | None = None) -> LevelGeometry:
+    if level == MIXED:
+        wanted = regions["country"].map(finest or {}).fillna(0).astype(int)
+        frame = regions.loc[regions["level"] == wanted].sort_values("nuts_id").reset_index(drop=True)
+    else:
+        frame = regions.loc[regions["level"] == level].sort_values("nuts_id").reset_index(drop=True)
     features = []
     for nuts_id, geom in zip(frame["nuts_id"], frame.geometry):
         features.append({"type": "Feature", "id": nuts_id, "properties": {}, "geometry": geom.__geo_interface__})
@@ -90,8 +125,10 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
     }
     regions = readable_names(geometries[nuts_year], geometries[max(NUTS_YEARS)])
     index = ClustersIndex(table.loc[table["has_shape"]].reset_index(drop=True))
-    geometry = {level: _level_geojson(regions, level) for level in LEVEL_LABELS}
-    return DashboardData(index=index, geometry=geometry, report=report, nuts_year=nuts_year)
+    finest = finest_levels(regions, index.table)
+    geometry = {level: _level_geojson(regions, level, finest) for level in LEVEL_LABELS}
+    bounds = {str(i): tuple(round(float(v), 3) for v in b) for i, b in zip(regions["nuts_id"], regions.geometry.bounds.to_numpy())}
+    return DashboardData(index=index, geometry=geometry, report=report, nuts_year=nuts_year, bounds=bounds)
 
 
-__all__ = ["DashboardData", "LevelGeometry", "load_dashboard_data", "INDICATORS", "LEVEL_LABELS"]
+__all__ = ["DashboardData", "LevelGeometry", "load_dashboard_data", "INDICATORS", "LEVEL_LABELS", "MIXED"]

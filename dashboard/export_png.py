@@ -12,13 +12,14 @@ the plotly package, the topojson from ``assets/topojson/``, MathJax disabled.
 So an export makes no network request.
 
 One :class:`Renderer` per process keeps the browser warm: it is started on the
-first export (about 2-3 s) and reused (a few tenths of a second per map). The
+first export (3-5 s with its two tabs) and reused (about 0.4 s per map). The
 work is bounded: image size and scale are range-checked, a render that takes
 longer than ``RENDER_TIMEOUT`` is abandoned (504, and the browser is replaced),
 and at most ``MAX_CONCURRENT`` renders run at once; a request beyond that is
 answered 429 with ``Retry-After`` straight away rather than queued. Nothing from
 a request reaches the filesystem: the browser gets a figure dict and returns
-bytes.
+bytes. The PNG carries the title, source line, legend classes and the view's
+query as text chunks (iTXt).
 
 Why not ``kaleido.start_sync_server()`` + ``kaleido.calc_fig_sync()``: in
 kaleido 1.5 that server shares one result queue between all callers, so two

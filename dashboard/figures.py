@@ -53,6 +53,8 @@ class MapView:
     palette: str = "YlGnBu"
     star: str = "all"
     """With ``indicator == "stars"``: which star dimension the map shows (all = the 0-3 count)."""
+    zoom: str | None = None
+    """NUTS code the map is zoomed to (a country or a region); None shows all of Europe."""
 
     @property
     def column(self) -> str:
@@ -229,8 +231,25 @@ def apply_payload(figure: dict, payload: dict) -> dict:
 HOVER_TEMPLATE = "<b>%{text}</b> (%{location})<br>%{customdata[0]} UNIT<br>%{customdata[1]}<br><i>%{customdata[2]}</i><extra></extra>"
 
 
-def choropleth_figure(geometry: LevelGeometry, payload: dict, view: MapView, *, geometry_url: bool = False) -> dict:
-    """The whole map as a figure dict: shapes (or their URL), names, frame, filled with ``payload``."""
+def zoom_frame(bounds: tuple[float, float, float, float] | None) -> tuple[list[float], list[float]]:
+    """(lon range, lat range) around a region's bounds with a margin, or the mainland-Europe frame."""
+    if bounds is None:
+        return list(EUROPE_LON), list(EUROPE_LAT)
+    lon0, lat0, lon1, lat1 = bounds
+    pad_lon, pad_lat = max(0.5, 0.15 * (lon1 - lon0)), max(0.4, 0.15 * (lat1 - lat0))
+    return [lon0 - pad_lon, lon1 + pad_lon], [lat0 - pad_lat, lat1 + pad_lat]
+
+
+def choropleth_figure(
+    geometry: LevelGeometry,
+    payload: dict,
+    view: MapView,
+    *,
+    geometry_url: bool = False,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> dict:
+    """The whole map as a figure dict: shapes (or their URL), names, frame (``bounds`` of the zoom), values."""
+    lon_range, lat_range = zoom_frame(bounds)
     trace = go.Choropleth(
         geojson=geometry.url if geometry_url else geometry.geojson,
         locations=geometry.ids,
@@ -249,8 +268,8 @@ def choropleth_figure(geometry: LevelGeometry, payload: dict, view: MapView, *, 
         showlakes=False,
         showland=False,
         showocean=False,
-        lonaxis_range=list(EUROPE_LON),
-        lataxis_range=list(EUROPE_LAT),
+        lonaxis_range=lon_range,
+        lataxis_range=lat_range,
         projection={"type": "conic equal area", "parallels": [43, 62], "rotation": {"lon": 10}},
         resolution=50,
         scope="europe",
@@ -273,7 +292,7 @@ def choropleth_figure(geometry: LevelGeometry, payload: dict, view: MapView, *, 
                 "font": {"size": 10, "color": "#444"},
             }
         ],
-        uirevision=f"level-{view.level}",
+        uirevision=f"level-{view.level}-{view.zoom}",
     )
     fig = figure.to_dict()
     fig["layout"].pop("template", None)  # the default template adds ~10 KB we restyle anyway

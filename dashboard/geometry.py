@@ -18,7 +18,7 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 def register(server: Flask, data: DashboardData) -> None:
     """Add ``/geometry/<level>.geojson`` to ``server`` (levels come from memory, never from a path)."""
 
-    @server.get("/geometry/<int:level>.geojson")
+    @server.get("/geometry/<int(signed=True):level>.geojson")
     def geometry(level: int) -> Response:
         shapes = data.geometry.get(level)
         if shapes is None:

@@ -20,10 +20,16 @@ SCHEME_ID = "scheme"
 K_ID = "classes"
 BREAKS_ID = "breaks"
 PALETTE_ID = "palette"
+ZOOM_ID = "zoom"
+"""Store: the NUTS code the map is zoomed to (None: all of Europe)."""
+ZOOM_OUT_ID = "zoom-out"
+SEARCH_ID = "region-search"
 NOTES_ID = "data-notes"
 MAP_VALUES_ID = "map-values"
 NOTICE_ID = "view-notice"
 URL_ID = "url"
+URL_READ_ID = "url-read"
+"""Store: True once the page URL's view has been applied to the controls."""
 FOCUS_ID = "focus-region"
 """Store: the NUTS id of the region in focus (map click, search, ranking row); opens its portfolio."""
 HIGHLIGHT_ID = "highlight-region"
@@ -48,10 +54,15 @@ def _labelled(label: str, control_id: str, control) -> html.Div:
     return html.Div([html.Label(label, htmlFor=control_id, className="control-label"), control], className="control")
 
 
-def controls(*, sector_options: list[dict], years: list[int], view: MapView) -> html.Div:
-    """The filter panel: level, sector, indicator, year, star dimension and classes."""
+def controls(*, sector_options: list[dict], years: list[int], view: MapView, region_options: list[dict] | None = None) -> html.Div:
+    """The filter panel: region search, level, sector, indicator, year, star dimension and classes."""
     return html.Div(
         [
+            _labelled(
+                "Find a region",
+                SEARCH_ID,
+                dcc.Dropdown(id=SEARCH_ID, options=region_options or [], value=None, placeholder="Name or NUTS code", searchable=True, clearable=True),
+            ),
             _labelled(
                 "Map level",
                 LEVEL_ID,
@@ -161,18 +172,22 @@ def view_tools() -> html.Div:
     )
 
 
-def page(*, sector_options: list[dict], years: list[int], view: MapView, notes: str, insights: list | None = None) -> html.Div:
+def page(
+    *, sector_options: list[dict], years: list[int], view: MapView, notes: str, insights: list | None = None, region_options: list[dict] | None = None
+) -> html.Div:
     """The full page: header, controls, map, the insight panels (ranking, portfolio) and the attribution footer."""
     insights = insights or []
     return html.Div(
         [
             dcc.Location(id=URL_ID, refresh=False),
+            dcc.Store(id=URL_READ_ID, data=False),
             html.Header([html.H1("Cluster Observatory Map"), html.P("Where industries concentrate across Europe", className="tagline")]),
             html.Div(id=NOTICE_ID, className="notice", role="status", hidden=True),
             html.Main(
                 [
-                    html.Div([controls(sector_options=sector_options, years=years, view=view), view_tools()], className="sidebar"),
+                    html.Div([controls(sector_options=sector_options, years=years, view=view, region_options=region_options), view_tools()], className="sidebar"),
                     html.Div(
+                        [html.Button("Back to all of Europe", id=ZOOM_OUT_ID, n_clicks=0, className="zoom-out", hidden=view.zoom is None),
                         dcc.Loading(
                             dcc.Graph(
                                 id=MAP_ID,
@@ -182,10 +197,11 @@ def page(*, sector_options: list[dict], years: list[int], view: MapView, notes: 
                                 style={"height": "calc(100vh - 150px)", "minHeight": "480px"},
                             ),
                             delay_show=300,
-                        ),
+                        )],
                         className="map-panel",
                     ),
                     dcc.Store(id=FOCUS_ID),
+                    dcc.Store(id=ZOOM_ID, data=view.zoom),
                     dcc.Store(id=HIGHLIGHT_ID),
                     dcc.Store(id=MAP_VALUES_ID),
                 ],

@@ -99,16 +99,16 @@ def _star_glyphs(row: pd.Series) -> str:
     return "★" * int(row["stars"]) + "☆" * (3 - int(row["stars"])) if _finite(row["stars"]) else ""
 
 
-def _notes(row: pd.Series, wage_flag: str) -> str:
-    """The row's Eurostat flags and gaps in words."""
-    parts = []
-    if row["employment_flag"]:
-        parts.append(f"employment: {flag_words(row['employment_flag'])}")
-    if wage_flag:
-        parts.append(f"wages: {flag_words(wage_flag)}")
-    if _finite(row["stars"]) and int(row["stars_known"]) < 3:
-        parts.append("stars are a lower bound")
-    return "; ".join(parts)
+def _note_parts(employment_flag: str, wage_flag: str, skip: frozenset[str] = frozenset()) -> str:
+    """A row's Eurostat flags in words, leaving out the letters in ``skip`` (said once for the table).
+
+    Said once when employment and wages carry the same letters, else per measure.
+    """
+    e = "".join(sorted(set(employment_flag) - skip))
+    w = "".join(sorted(set(wage_flag) - skip))
+    if e == w:
+        return flag_words(e)
+    return "; ".join(p for p in (f"employment: {flag_words(e)}" if e else "", f"wages: {flag_words(w)}" if w else "") if p)
 
 
 # --- the parts of the panel ---------------------------------------------------------------
@@ -215,7 +215,7 @@ def comparison_table(data: DashboardData, geo: str, year: int, name: str | None)
                 className="portfolio-table portfolio-compare",
             ),
             html.P(
-                f"EU = sum of the countries in the data, not an official EU aggregate. {comparison.eu.note()}",
+                f"{comparison.eu.note()} Not an official EU aggregate.",
                 className="portfolio-note",
             ),
         ],
@@ -223,107 +223,123 @@ def comparison_table(data: DashboardData, geo: str, year: int, name: str | None)
     )
 
 
-def _bar_label(code: str, label: str, width: int = 38) -> str:
+def _bar_label(code: str, label: str, width: int = 40) -> str:
     text = f"{code} {label}"
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    return text if len(text) <= width else text[: width - 1].rstrip(" ,;") + "…"
 
 
 def portfolio_figure(top: pd.DataFrame) -> dict:
-    """Horizontal bars: LQ per sector, strongest at the top, coloured by star count (0-3, unknown)."""
+    """Horizontal bars: LQ per sector, strongest at the top, coloured by star count (0-3; grey: unknown).
+
+    The legend always lists 0-3 stars (a count without bars gets an empty entry), so colours read the same for every region.
+    """
     labels = [html_text.escape(_bar_label(c, lab)) for c, lab in zip(top["nace_r2"], top["label"])]
+    full = [html_text.escape(f"{c} {lab}") for c, lab in zip(top["nace_r2"], top["label"])]
     stars = top["stars"].to_numpy(dtype=float)
-    traces = []
+    lq = top["lq"].to_numpy(dtype=float)
     groups = [(s, f"{s} star{'s' if s != 1 else ''}", STAR_COLOURS[s]) for s in (3, 2, 1, 0)]
-    groups.append((None, "stars unknown", UNKNOWN_COLOUR))
+    if np.isnan(stars).any():
+        groups.append((None, "unknown", UNKNOWN_COLOUR))
+    traces = []
     for value, name, colour in groups:
-        mask = np.isnan(stars) if value is None else stars == value
-        if value is None and not mask.any():
-            continue
-        sel = np.flatnonzero(mask)
-        lq = top["lq"].to_numpy(dtype=float)[sel]
+        sel = np.flatnonzero(np.isnan(stars) if value is None else stars == value)
         traces.append(
             {
                 "type": "bar",
                 "orientation": "h",
                 "name": name,
-                "x": [float(v) if np.isfinite(v) else None for v in lq],
-                "y": [labels[i] for i in sel],
+                "x": [float(lq[i]) if np.isfinite(lq[i]) else None for i in sel] if len(sel) else [None],
+                "y": [labels[i] for i in sel] if len(sel) else [labels[0]] if labels else [],
                 "marker": {"color": colour, "line": {"color": "#4d4d4d", "width": 0.6}},
-                "customdata": [[html_text.escape(f"{top['nace_r2'].iloc[i]} {top['label'].iloc[i]}")] for i in sel],
+                "customdata": [[full[i]] for i in sel],
                 "hovertemplate": "%{customdata[0]}<br>LQ %{x:.2f} · " + name + "<extra></extra>",
                 "showlegend": True,
             }
         )
-    finite_lq = top["lq"].to_numpy(dtype=float)
-    finite_lq = finite_lq[np.isfinite(finite_lq)]
-    xmax = max(2.2, float(finite_lq.max()) * 1.08) if finite_lq.size else 2.2
-    height = 110 + 26 * max(len(top), 1)
+    finite = lq[np.isfinite(lq)]
+    xmax = max(2.3, float(finite.max()) * 1.06) if finite.size else 2.3
     return {
         "data": traces,
         "layout": {
-            "height": height,
-            "margin": {"l": 8, "r": 12, "t": 36, "b": 40},
+            "height": 96 + 24 * max(len(top), 1),
+            "margin": {"l": 8, "r": 14, "t": 30, "b": 44},
             "barmode": "overlay",
             "bargap": 0.25,
             "paper_bgcolor": "#ffffff",
             "plot_bgcolor": "#ffffff",
             "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif", "size": 12, "color": "#1a1a1a"},
             "xaxis": {
-                "title": {"text": "Location quotient (employment; 1 = average of the level's regions)", "font": {"size": 11}},
+                "title": {"text": "Location quotient (LQ)", "font": {"size": 11}},
                 "range": [0, xmax],
                 "gridcolor": "#e6e6e6",
                 "zeroline": False,
                 "fixedrange": True,
             },
             "yaxis": {"categoryorder": "array", "categoryarray": labels, "autorange": "reversed", "automargin": True, "fixedrange": True, "ticks": ""},
-            "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "title": {"text": "Cluster stars: "}, "traceorder": "normal"},
+            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "title": {"text": "Cluster stars:"}, "traceorder": "normal"},
             "shapes": [
-                {"type": "line", "x0": v, "x1": v, "yref": "paper", "y0": 0, "y1": 1, "line": {"color": c, "width": 1, "dash": d}}
-                for v, c, d in ((1.0, "#4d4d4d", "dot"), (2.0, "#b35806", "dash"))
-            ],
-            "annotations": [
-                {"x": 2.0, "xref": "x", "y": 0, "yref": "paper", "yanchor": "top", "text": "LQ 2: specialisation star", "showarrow": False,
-                 "font": {"size": 10, "color": "#b35806"}, "xanchor": "left", "yshift": -22},
+                {"type": "line", "x0": v, "x1": v, "yref": "paper", "y0": 0, "y1": 1, "line": {"color": c, "width": 1.2, "dash": d}}
+                for v, c, d in ((1.0, "#1a1a1a", "dot"), (2.0, "#b35806", "dash"))
             ],
         },
     }
 
 
-def _sector_rows(top: pd.DataFrame, wage_flags: dict[str, str], start: int = 1) -> list[html.Tr]:
+def _sector_rows(top: pd.DataFrame, notes: list[str] | None, start: int = 1) -> list[html.Tr]:
     out = []
-    for rank, (_, row) in enumerate(top.iterrows(), start=start):
+    for i, (rank, (_, row)) in enumerate(enumerate(top.iterrows(), start=start)):
         stars, dims = _stars_text(row)
         glyphs = _star_glyphs(row)
-        out.append(
-            html.Tr(
+        cells = [
+            html.Td(str(rank), className="num"),
+            html.Th([html.Span(row["nace_r2"], className="portfolio-code"), " ", row["label"]], scope="row"),
+            html.Td(
                 [
-                    html.Td(str(rank), className="num"),
-                    html.Th([html.Span(row["nace_r2"], className="portfolio-code"), " ", row["label"]], scope="row"),
-                    html.Td([html.Span(glyphs, className="portfolio-stars", **{"aria-hidden": "true"}), " " if glyphs else "", stars]),
-                    html.Td(dims),
-                    html.Td(format_value(float(row["lq"]), "lq") if _finite(row["lq"]) else DASH, className="num"),
-                    html.Td(_number(row["employment"], "employment", row["employment_flag"]), className="num"),
-                    html.Td(_number(row["avg_wage"], "avg_wage", wage_flags.get(row["nace_r2"], "") + row["employment_flag"]), className="num"),
-                    html.Td(_notes(row, wage_flags.get(row["nace_r2"], ""))),
+                    html.Span(glyphs, className="portfolio-stars", **{"aria-hidden": "true"}),
+                    " " if glyphs else "",
+                    stars,
+                    html.Br(),
+                    html.Span(dims, className="portfolio-flag"),
                 ]
-            )
-        )
+            ),
+            html.Td(format_value(float(row["lq"]), "lq") if _finite(row["lq"]) else DASH, className="num"),
+            html.Td(_number(row["employment"], "employment", row["employment_flag"]), className="num"),
+            html.Td(_number(row["avg_wage"], "avg_wage", row["avg_wage_flag"]), className="num"),
+        ]
+        if notes is not None:
+            cells.append(html.Td(notes[i], className="portfolio-flag"))
+        out.append(html.Tr(cells))
     return out
 
 
-SECTOR_HEADER = ("#", "Sector (NACE Rev. 2)", "Stars", "Star dimensions", "LQ", "Persons employed", "Average wage (EUR)", "Notes")
+SECTOR_HEADER = ("#", "Sector (NACE Rev. 2)", "Stars (earned for)", "LQ", "Persons employed", "Average wage (EUR)", "Flags")
 
 
-def sectors_table(rows: pd.DataFrame, wage_flags: dict[str, str], caption: str, *, start: int = 1) -> html.Table:
-    """An accessible table of portfolio rows (caption, column and row headers)."""
-    return html.Table(
+def sectors_table(rows: pd.DataFrame, wage_flags: dict[str, str], caption: str, *, start: int = 1) -> html.Div:
+    """An accessible table of portfolio rows (caption, column and row headers).
+
+    Eurostat flags in words: those on every row are said once under the table; the rest
+    in a Flags column, which is left out when no row needs it.
+    """
+    wage = [wage_flags.get(c, "") for c in rows["nace_r2"]]
+    employment = [str(f or "") for f in rows["employment_flag"]]
+    rows = rows.assign(avg_wage_flag=[w + e for w, e in zip(wage, employment)])
+    common = frozenset.intersection(*(frozenset(e) & frozenset(w) for e, w in zip(employment, wage))) if len(rows) > 1 else frozenset()
+    own = [_note_parts(e, w, common) for e, w in zip(employment, wage)]
+    notes = own if any(own) else None
+    header = SECTOR_HEADER if notes else SECTOR_HEADER[:-1]
+    table = html.Table(
         [
             html.Caption(caption),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in SECTOR_HEADER])),
-            html.Tbody(_sector_rows(rows, wage_flags, start=start)),
+            html.Thead(html.Tr([html.Th(h, scope="col", className="num" if h in ("LQ", "Persons employed", "Average wage (EUR)") else None) for h in header])),
+            html.Tbody(_sector_rows(rows, notes, start=start)),
         ],
         className="portfolio-table portfolio-sectors",
     )
+    children = [table]
+    if common:
+        children.append(html.P(f"Eurostat flags on every sector above: {flag_words(''.join(sorted(common)))}.", className="portfolio-note"))
+    return html.Div(children)
 
 
 def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *, top: int = TOP) -> list:
@@ -365,14 +381,14 @@ def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *
         notes.append(f"The region's total lacks sections {missing} (no value), so its shares and LQs are upper bounds.")
     children = [
         _heading(data, geo, year, name),
-        html.H3("Compared with its country and the EU"),
         comparison_table(data, geo, year, name),
         html.H3("Strongest sectors"),
         html.Figure(
             [
                 dcc.Graph(id=CHART_ID, figure=portfolio_figure(head), config=CHART_CONFIG, className="portfolio-chart"),
                 html.Figcaption(
-                    f"Location quotient of the top {len(head)} sectors of {label} in {year}, coloured by cluster stars; the table below has the same values."
+                    f"Location quotient of the top {len(head)} sectors of {label} in {year}, coloured by cluster stars. "
+                    "Dotted line: LQ 1, the average of the level's regions; dashed line: LQ 2, the specialisation star. The table below has the same values."
                 ),
             ],
             className="portfolio-figure",
@@ -416,6 +432,29 @@ def rest_children(data: DashboardData, geo: str | None, year: int | None, clicks
     return [sectors_table(portfolio.iloc[top:], wage_flags, caption, start=top + 1)], label, "true"
 
 
+SCROLL_JS = """
+function (children, focus) {
+    // A newly opened region: if the panel starts in the lower part of the window (under the map),
+    // scroll so that its heading shows. Side effect only; a year change keeps the region and does not scroll.
+    const state = (window.clustermapPortfolio = window.clustermapPortfolio || {shown: null});
+    if (!children || !children.length) { state.shown = null; return window.dash_clientside.no_update; }
+    if (focus && focus !== state.shown) {
+        state.shown = focus;
+        setTimeout(function () {
+            const panel = document.getElementById("portfolio-panel");
+            if (!panel) return;
+            const top = panel.getBoundingClientRect().top;
+            if (top > window.innerHeight * 0.6) {
+                const reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+                window.scrollBy({top: top - window.innerHeight * 0.3, behavior: reduce ? "auto" : "smooth"});
+            }
+        }, 60);
+    }
+    return window.dash_clientside.no_update;
+}
+"""
+
+
 def layout() -> html.Section:
     """The panel: empty (hidden by CSS) until a region is in focus."""
     return html.Section(id=PANEL_ID, className="portfolio", **{"aria-labelledby": f"{PANEL_ID}-title"})
@@ -432,6 +471,8 @@ def register(app, data: DashboardData) -> None:
     @app.callback(Output(PANEL_ID, "children"), Input(FOCUS_ID, "data"), Input(YEAR_ID, "value"))
     def show_portfolio(geo: str | None, year: int | None):
         return portfolio_children(data, geo, year)
+
+    app.clientside_callback(SCROLL_JS, Output(PANEL_ID, "className"), Input(PANEL_ID, "children"), State(FOCUS_ID, "data"), prevent_initial_call=True)
 
     @app.callback(Output(FOCUS_ID, "data", allow_duplicate=True), Input({**CLOSE_ID, "panel": ALL}, "n_clicks"), prevent_initial_call=True)
     def close_portfolio(clicks: list | None):

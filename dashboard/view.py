@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from dashboard.classes import SCHEMES
+from dashboard.data import MIXED
 from dashboard.figures import PALETTES, STAR_DIMENSIONS, MapView
 from layers.indicators import INDICATORS
 
 if TYPE_CHECKING:
     from dashboard.data import DashboardData
 
-PARAMETERS = ("level", "sector", "indicator", "year", "scheme", "k", "breaks", "palette", "star")
+PARAMETERS = ("level", "sector", "indicator", "year", "scheme", "k", "breaks", "palette", "star", "zoom")
 """The query parameters of a view, in the order they are written."""
 LEVELS = (0, 1, 2)
 K_RANGE = (3, 9)
@@ -44,11 +45,13 @@ class ViewOptions:
 
     sectors: frozenset[str]
     years: tuple[int, ...]
+    regions: frozenset[str] = frozenset()
+    """NUTS codes with a shape: what ``zoom`` may name."""
 
     def default(self) -> MapView:
-        """The view a bare URL opens: manufacturing, NUTS 2, the best-covered year."""
+        """The view a bare URL opens: manufacturing, each country at its finest level, the best-covered year."""
         year = 2014 if 2014 in self.years else self.years[-1]
-        return MapView(level=2, nace_r2="C", indicator="employment", year=year)
+        return MapView(level=MIXED, nace_r2="C", indicator="employment", year=year)
 
 
 def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView, list[ViewProblem]]:
@@ -73,11 +76,13 @@ def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView,
             return None
         return int(raw)
 
-    if "level" in query and (level := integer("level")) is not None:
+    if "level" in query and str(query["level"]).strip() == "mixed":
+        view = replace(view, level=MIXED)
+    elif "level" in query and (level := integer("level")) is not None:
         if level in LEVELS:
             view = replace(view, level=level)
         else:
-            problem("level", f"level must be one of {', '.join(map(str, LEVELS))}")
+            problem("level", f"level must be one of {', '.join(map(str, LEVELS))} or mixed")
     if "sector" in query:
         sector = str(query["sector"]).strip()
         if sector in options.sectors:
@@ -131,18 +136,26 @@ def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView,
             view = replace(view, star=star)
         else:
             problem("star", f"star must be one of {', '.join(STAR_DIMENSIONS)}")
+    if "zoom" in query:
+        zoom = str(query["zoom"]).strip()
+        if zoom in options.regions:
+            view = replace(view, zoom=zoom)
+        elif zoom:
+            problem("zoom", "zoom must be a NUTS code with a shape (e.g. DE, DE1, DE11)")
     return view, problems
 
 
 def view_params(view: MapView) -> dict[str, str | int]:
     """The parameters of a view, by their query names, in a fixed order."""
-    params: dict[str, str | int] = {"level": view.level, "sector": view.nace_r2, "indicator": view.indicator, "year": view.year, "scheme": view.scheme, "k": view.k}
+    params: dict[str, str | int] = {"level": "mixed" if view.level == MIXED else view.level, "sector": view.nace_r2, "indicator": view.indicator, "year": view.year, "scheme": view.scheme, "k": view.k}
     if view.scheme == "user":
         params["breaks"] = ",".join(f"{b:g}" for b in view.breaks)
     if view.palette != MapView.palette:
         params["palette"] = view.palette
     if view.indicator == "stars":
         params["star"] = view.star
+    if view.zoom:
+        params["zoom"] = view.zoom
     return params
 
 
@@ -159,4 +172,4 @@ def view_slug(view: MapView) -> str:
 
 def view_options(data: DashboardData) -> ViewOptions:
     """The sectors and years the loaded data holds."""
-    return ViewOptions(sectors=frozenset(data.index.sectors), years=tuple(data.years))
+    return ViewOptions(sectors=frozenset(data.index.sectors), years=tuple(data.years), regions=frozenset(data.bounds))

@@ -62,12 +62,16 @@ def _partial_total_note(rows: pd.DataFrame, indicator: str, employment_missing: 
 def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: str, indicator: str, year: int) -> pd.DataFrame:
     """Values of one indicator (or one star column, 1 = star) for the regions ``ids`` (in that order).
 
+    ``ids`` may mix levels (the "mixed" map): each is looked up at its own level
+    (from the code's length); ``level`` is used only when ``ids`` is empty.
+
     Returns columns ``nuts_id``, ``value``, ``flag``, ``status`` (value /
     confidential / no data), ``flag_text`` (flag in words, plus a note when the
     region's total lacks sections), ``rank`` (1 = highest among regions with a
     value) and ``ranked`` (how many were ranked).
     """
-    rows = index.slice(level, nace_r2, year).set_index("geo")
+    levels = sorted({len(i) - 2 for i in ids}) or [level]  # a mixed map holds ids of several levels
+    rows = pd.concat([index.slice(lv, nace_r2, year) for lv in levels]).set_index("geo")
     rows = rows.reindex(ids.to_numpy())
     value = rows[indicator].astype("Float64").astype("float64").to_numpy()  # star columns are nullable booleans
     flag_column = "stars_flag" if indicator in STAR_COLUMNS else f"{indicator}_flag"

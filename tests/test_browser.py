@@ -17,8 +17,9 @@ def map_title(page) -> str:
     return page.text_content("#map .gtitle") or ""
 
 
-def open_app(page, url: str) -> None:
-    page.goto(url)
+def open_app(page, url: str, query: str = "?level=2") -> None:
+    """Open the app on a view (NUTS 2 unless told otherwise) and wait for the map."""
+    page.goto(url + ("/" if not url.endswith("/") else "") + query)
     page.wait_for_function("document.querySelectorAll('.choroplethlayer path').length > 0", timeout=30_000)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from dash import dcc, html, no_update
+from playwright.sync_api import expect
 
 from dashboard import portfolio_panel as pp
 from dashboard.figures import format_value
@@ -59,9 +60,8 @@ def test_de11_2014_heading_and_top_sector(dashboard_data, de11):
     table = find(de11, html.Table, "portfolio-sectors")[0]
     first = cells(body_rows(table)[0])
     assert first[1].startswith("C29 Manufacture of motor vehicles")
-    assert "3 of 3" in first[2] and "★★★" in first[2]
-    assert first[3] == "size, specialisation, productivity"
-    assert first[4] == "5.59" and first[5] == "158,012"
+    assert first[2] == "★★★ 3 of 3 size, specialisation, productivity"
+    assert first[3] == "5.59" and first[4] == "158,012"
     footer = text(find(de11, html.Footer)[0])
     assert "Source: Eurostat" in footer and "© EuroGeographics for the administrative boundaries" in footer
 
@@ -74,10 +74,10 @@ def test_sector_table_rows_match_region_portfolio(dashboard_data, de11):
     assert [r.children[1].children[0].children for r in rows] == expected["nace_r2"].tolist()
     for row, (_, want) in zip(rows, expected.iterrows()):
         got = cells(row)
-        assert got[2].endswith(f"{int(want['stars'])} of 3")
-        assert got[4] == format_value(want["lq"], "lq")
-        assert got[5] == format_value(want["employment"], "employment")
-        assert got[6] == format_value(want["avg_wage"], "avg_wage")
+        assert f"{int(want['stars'])} of 3" in got[2]
+        assert got[3] == format_value(want["lq"], "lq")
+        assert got[4] == format_value(want["employment"], "employment")
+        assert got[5] == format_value(want["avg_wage"], "avg_wage")
     # accessible table: caption, column headers and one row header per sector
     assert "top 10 of 101" in text(find(table, html.Caption)[0])
     assert all(th.scope == "col" for th in find(find(table, html.Thead)[0], html.Th))
@@ -104,19 +104,20 @@ def test_comparison_table_region_country_eu(dashboard_data, de11):
     avg = cells(body_rows(table)[2])
     assert avg[2] == format_value(comparison.at["country", "avg_wage"], "avg_wage")
     note = text(find(de11, html.P, "portfolio-note")[0])
-    assert note.startswith("EU = sum of the countries in the data") and "partial" in note
+    assert note.startswith("EU = sum of the NUTS 0 rows of the 29 countries") and "partial (a lower bound)" in note
 
 
 def test_chart_bars_by_stars_with_legend(de11):
     graph = find(de11, dcc.Graph)[0]
     assert graph.config["displaylogo"] is False
     traces = graph.figure["data"]
-    assert [t["name"] for t in traces][:4] == ["3 stars", "2 stars", "1 star", "0 stars"]
+    assert [t["name"] for t in traces] == ["3 stars", "2 stars", "1 star", "0 stars"]  # the legend always lists 0-3
     assert all(t["orientation"] == "h" and t["showlegend"] for t in traces)
     assert len({t["marker"]["color"] for t in traces}) == len(traces)
     three = traces[0]
     assert three["y"][0].startswith("C29 ") and three["x"][0] == pytest.approx(5.5939, abs=1e-4)
-    assert sum(len(t["y"]) for t in traces) == 10
+    assert sum(len(t["customdata"]) for t in traces) == 10  # one bar per sector; empty counts only in the legend
+    assert [x for t in traces[2:] for x in t["x"]] == [None, None]
     assert graph.figure["layout"]["yaxis"]["categoryarray"][0].startswith("C29 ")
 
 
@@ -162,12 +163,12 @@ def test_click_stuttgart_opens_its_portfolio(page, live_app):
     assert panel.get_by_text("© EuroGeographics for the administrative boundaries").first.is_visible()
     assert panel.locator(".portfolio-chart .js-plotly-plot").count() == 1
     # all sectors on demand
-    more = panel.get_by_role("button", name="Show all 101 sectors")
-    more.click()
-    panel.locator("table.portfolio-sectors").nth(1).wait_for(timeout=10_000)
-    assert panel.locator("table.portfolio-sectors tbody tr").count() == 101
-    panel.scroll_into_view_if_needed()
+    more = panel.locator("button.portfolio-more-button")
+    expect(more).to_have_text("Show all 101 sectors")
     save_artifact(page, "portfolio_DE11_2014")
+    more.click()
+    expect(more).to_have_attribute("aria-expanded", "true", timeout=10_000)
+    expect(panel.locator("table.portfolio-sectors tbody tr")).to_have_count(101)
 
     # the year slider, by keyboard: the panel follows
     page.locator("#year [role=slider]").focus()
