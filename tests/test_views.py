@@ -80,3 +80,41 @@ def test_back_and_forward_step_through_views(page, live_app):
     page.go_forward()
     wait_title(page, "2013")
     assert [u for u in page.requests if not u.startswith(live_app)] == []
+
+
+def paths(page) -> int:
+    return page.locator("#map .choroplethlayer path").count()
+
+
+def test_default_is_the_mixed_map_and_a_country_click_zooms_in(page, live_app, dashboard_data):
+    page.goto(live_app)
+    wait_title(page, "Mixed")
+    assert paths(page) == len(dashboard_data.geometry[-1].ids)
+    # the country map: click Germany → its NUTS 2 regions, zoomed
+    page.get_by_label("Countries (NUTS 0)").check()
+    page.wait_for_function("document.querySelectorAll('#map .choroplethlayer path').length === 35", timeout=20_000)
+    index = page.evaluate("document.querySelector('#map .js-plotly-plot').data[0].locations.indexOf('DE')")
+    page.locator("#map .choroplethlayer path").nth(index).click(force=True)
+    page.wait_for_url(re.compile(r"zoom=DE"), timeout=20_000)
+    wait_title(page, "NUTS 2 regions")
+    lon = page.evaluate("document.querySelector('#map .js-plotly-plot').layout.geo.lonaxis.range")
+    assert 4 < lon[0] < 6 and 15 < lon[1] < 17  # Germany's frame, not Europe's
+    zoom_out = page.get_by_role("button", name="Back to all of Europe")
+    assert zoom_out.is_visible()
+    save_artifact(page, "zoomed_germany_nuts2")
+    zoom_out.click()
+    page.wait_for_function("document.querySelector('#map .js-plotly-plot').layout.geo.lonaxis.range[0] < -10", timeout=20_000)
+    assert "zoom=" not in page.url
+    assert not zoom_out.is_visible()
+
+
+def test_find_a_region_zooms_to_it(page, live_app):
+    page.goto(f"{live_app}/?level=0&sector=C29")
+    wait_title(page, "C29")
+    choose_option(page, "region-search", "Stuttgart")
+    page.wait_for_url(re.compile(r"zoom=DE11"), timeout=20_000)
+    wait_title(page, "NUTS 2 regions")
+    lat = page.evaluate("document.querySelector('#map .js-plotly-plot').layout.geo.lataxis.range")
+    assert 47 < lat[0] < 48.5 and 49 < lat[1] < 50.5
+    assert "level=2" in page.url
+    assert [u for u in page.requests if not u.startswith(live_app)] == []
