@@ -604,7 +604,7 @@ def register(server, data) -> None:
 def view_grid(
     options,
     *,
-    levels: Iterable[int] | None = None,
+    levels: Iterable[int | str] | None = None,
     sectors: Iterable[str] | None = None,
     indicators: Iterable[str] | None = None,
     years: Iterable[int] | None = None,
@@ -612,19 +612,21 @@ def view_grid(
 ) -> list:
     """Every combination of the given values, as views; ``None`` keeps the default view's value.
 
+    Values are as in a URL: ``levels`` may hold 0, 1, 2 and ``"mixed"``.
+
     ``params`` are further view parameters by their query names, the same for
     every view (e.g. ``{"scheme": "fisher_jenks", "k": 7, "palette": "Viridis"}``).
     Each value is checked exactly as in a URL (``dashboard.view.parse_view``):
     :class:`ExportParameterError` names the first one that is not valid.
     """
-    from dashboard.view import parse_view
+    from dashboard.view import parse_view, view_params
 
-    default = options.default()
+    default = view_params(options.default())  # by query names and in query form (level "mixed")
     axes = {
-        "level": list(levels) if levels is not None else [default.level],
-        "sector": list(sectors) if sectors is not None else [default.nace_r2],
-        "indicator": list(indicators) if indicators is not None else [default.indicator],
-        "year": list(years) if years is not None else [default.year],
+        "level": list(levels) if levels is not None else [default["level"]],
+        "sector": list(sectors) if sectors is not None else [default["sector"]],
+        "indicator": list(indicators) if indicators is not None else [default["indicator"]],
+        "year": list(years) if years is not None else [default["year"]],
     }
     for name, values in axes.items():
         if not values:
@@ -689,7 +691,7 @@ def export_views(
 def export_command(
     out_dir: Path,
     *,
-    levels: Sequence[int] | None = None,
+    levels: Sequence[int | str] | None = None,
     sectors: Sequence[str] | None = None,
     indicators: Sequence[str] | None = None,
     years: Sequence[int] | None = None,

@@ -145,7 +145,7 @@ def _message(data: DashboardData, geo: str, year: int | None, text: str) -> list
     return [_heading(data, geo, year, region_name(data, geo)), html.P(text, className="portfolio-message", role="status"), _footer()]
 
 
-def _scope_note(row: pd.Series, complete: bool, total_row: pd.Series | None, *, eu: bool) -> str:
+def _scope_note(complete: bool, total_row: pd.Series | None, *, eu: bool) -> str:
     if eu:
         return "" if complete else "partial sum"
     if complete:
@@ -176,7 +176,9 @@ def comparison_table(data: DashboardData, geo: str, year: int, name: str | None)
     for scope, code, _ in scopes:
         r = rows.loc[scope]
         t = total(code) if scope != "eu" else None
-        employment.append(cell(_number(r["employment"], "employment", r["employment_flag"]), _scope_note(r, bool(r["employment_complete"]), t, eu=scope == "eu")))
+        eu = scope == "eu"
+        employment_note = _scope_note(bool(r["employment_complete"]), t, eu=eu)
+        employment.append(cell(_number(r["employment"], "employment", r["employment_flag"]), employment_note))
         if scope == "eu":
             wage_rows = totals.loc[totals.index.isin(comparison.eu.wage_countries)]
             wage_sum = float(wage_rows["wages"].sum()) if len(wage_rows) else np.nan
@@ -186,7 +188,8 @@ def comparison_table(data: DashboardData, geo: str, year: int, name: str | None)
             wage_flag = str(t["wages_flag"]) if t is not None else ""
             wage_complete = bool(t["wages_complete"]) if t is not None else False
             wages.append(cell(_number(wage_value, "wages", wage_flag), "" if wage_complete else "partial total"))
-        avg_wage.append(cell(_number(r["avg_wage"], "avg_wage", r["avg_wage_flag"]), "" if bool(r["avg_wage_complete"]) else ("partial sum" if scope == "eu" else "partial total")))
+        avg_note = "" if bool(r["avg_wage_complete"]) else ("partial sum" if eu else "partial total")
+        avg_wage.append(cell(_number(r["avg_wage"], "avg_wage", r["avg_wage_flag"]), avg_note))
         if scope == "region":
             share.append(html.Td(DASH))
             index.append(html.Td(DASH))
@@ -324,6 +327,9 @@ def sectors_table(rows: pd.DataFrame, wage_flags: dict[str, str], caption: str, 
     wage = [wage_flags.get(c, "") for c in rows["nace_r2"]]
     employment = [str(f or "") for f in rows["employment_flag"]]
     rows = rows.assign(avg_wage_flag=[w + e for w, e in zip(wage, employment)])
+    # "confidential" already stands in the cell of a value that is missing: the flags column skips it there
+    employment = [e.replace("c", "") if not _finite(v) else e for e, v in zip(employment, rows["employment"])]
+    wage = [w.replace("c", "") if not _finite(v) else w for w, v in zip(wage, rows["avg_wage"])]
     common = frozenset.intersection(*(frozenset(e) & frozenset(w) for e, w in zip(employment, wage))) if len(rows) > 1 else frozenset()
     own = [_note_parts(e, w, common) for e, w in zip(employment, wage)]
     notes = own if any(own) else None
