@@ -1,4 +1,4 @@
-"""The ``clustermap`` command: pull, build, serve. User errors print one line, no traceback."""
+"""The ``clustermap`` command: pull, build, serve, export. User errors print one line, no traceback."""
 
 from __future__ import annotations
 
@@ -31,6 +31,26 @@ def _serve(args: argparse.Namespace) -> None:
     app.run(host=args.host, port=args.port, debug=args.debug)
 
 
+def _export(args: argparse.Namespace) -> None:
+    from dashboard.export_png import export_command
+
+    params = {name: getattr(args, name) for name in ("scheme", "k", "palette", "star") if getattr(args, name) is not None}
+    paths = export_command(
+        Path(args.out),
+        levels=args.level,
+        sectors=args.sector,
+        indicators=args.indicator,
+        years=args.year,
+        params=params or None,
+        width=args.width,
+        height=args.height,
+        scale=args.scale,
+        progress=True,
+    )
+    for path in paths:
+        print(path)
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     p = argparse.ArgumentParser(prog="clustermap", description="Cluster Observatory Map: data pipeline and dashboard.")
@@ -45,6 +65,25 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8050)
     s.add_argument("--debug", action="store_true")
     s.set_defaults(func=_serve)
+    e = sub.add_parser(
+        "export",
+        help="write PNGs of a grid of views: every combination of the levels, sectors, indicators and years given",
+        description="Each list defaults to the default view's value, so `--year 2008 2009 …` exports one sector across years "
+        "and `--sector C10 C29` one year across sectors. File names come from the view.",
+    )
+    e.add_argument("--out", required=True, help="folder to write the PNGs into (created if missing)")
+    e.add_argument("--level", nargs="+", help="NUTS levels: 0 1 2 or mixed")
+    e.add_argument("--sector", nargs="+", help="NACE codes, e.g. C C29 G471, or TOTAL")
+    e.add_argument("--indicator", nargs="+", help="indicators, e.g. employment lq stars")
+    e.add_argument("--year", nargs="+", type=int, help="years, e.g. 2010 2014")
+    e.add_argument("--scheme", help="classes: quantiles, fisher_jenks or equal_interval")
+    e.add_argument("--k", type=int, help="number of classes, 3-9")
+    e.add_argument("--palette", help="YlGnBu, Viridis, Cividis, Purples or Oranges")
+    e.add_argument("--star", help="with --indicator stars: all, size, specialisation or productivity")
+    e.add_argument("--width", type=int, default=1200)
+    e.add_argument("--height", type=int, default=800)
+    e.add_argument("--scale", type=float, default=1.0)
+    e.set_defaults(func=_export)
     return p
 
 

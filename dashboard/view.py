@@ -167,7 +167,9 @@ def view_query(view: MapView) -> str:
 def view_slug(view: MapView) -> str:
     """A file name stem for a view, e.g. ``persons_employed_C10_NUTS2_2014``."""
     label = re.sub(r"[^a-z0-9]+", "_", INDICATORS[view.indicator].label.lower()).strip("_") if view.column == view.indicator else view.column
-    return f"{label}_{view.nace_r2}_NUTS{view.level}_{view.year}"
+    level = "mixed" if view.level == MIXED else f"NUTS{view.level}"
+    zoom = f"_{view.zoom}" if view.zoom else ""
+    return f"{label}_{view.nace_r2}_{level}_{view.year}{zoom}"
 
 
 def view_options(data: DashboardData) -> ViewOptions:

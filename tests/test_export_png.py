@@ -268,3 +268,19 @@ def test_a_render_over_the_timeout_is_abandoned_and_the_renderer_recovers(dashbo
     finally:
         renderer.close()
     assert not renderer.running
+
+
+def test_cli_export_writes_one_sector_across_years(built, mirror, tmp_path, monkeypatch, capsys):
+    from dashboard import cli
+
+    data_dir, _ = built
+    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(mirror))
+    monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(data_dir))
+    out = tmp_path / "pngs"
+    assert cli.main(["export", "--out", str(out), "--level", "0", "--sector", "C29", "--year", "2013", "2014", "--width", "600", "--height", "400"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["persons_employed_C29_NUTS0_2013.png", "persons_employed_C29_NUTS0_2014.png"]
+    assert all(read_png((out / n).read_bytes())["width"] == 600 for n in names)
+    assert capsys.readouterr().out.count(".png") == 2
+    assert cli.main(["export", "--out", str(out), "--year", "1999"]) == 2  # a user error: one line, exit 2
+    assert "1999" in capsys.readouterr().err

@@ -1,0 +1,588 @@
+"""The map in headless Chromium on loopback: first view, bytes on the wire, click to redrawn.
+
+Usage::
+
+    CLUSTERMAP_MIRROR=/work/shared/data python benchmarks/bench_browser.py --repeat 5 --json /tmp/bench_browser.json
+
+Two servers, each a subprocess of this script (``serve`` sub-command) running
+``werkzeug.serving.make_server("127.0.0.1", 0, app.server, threaded=True)``
+(one process, a thread per request, HTTP/1.1 keep-alive), over data built
+once into a temporary folder (or ``--data-dir``):
+
+optimised
+    ``dashboard.app.create_app(data)`` as shipped: the map figure names its
+    shapes by URL (``/geometry/<level>.geojson?v=hash``, ETag + immutable
+    Cache-Control), filter changes send ``map_payload`` applied by
+    ``assets/map.js``, flask-compress on.
+naive
+    the same app and layout (every other callback unchanged) except that the
+    map callback always returns ``dashboard.callbacks.map_update(data, view,
+    full=True)`` with the geometry inline (``geometry_url=False``), and
+    flask-compress's ``after_request`` hook is removed (nothing compressed).
+
+Debian's ``/usr/bin/chromium`` is driven by Playwright (``launch(executable_path=…)``,
+the flags of ``tests/conftest.py``), viewport 1400x900. Bytes come from a CDP
+session per page (``Network.enable``; ``Network.loadingFinished.encodedDataLength``
+= bytes received for the request, compressed, response headers included).
+
+For each URL (``/`` = mixed level, ``/?level=2``) and each variant, interleaved:
+
+cold
+    a fresh browser context (empty cache), ``goto``; "usable" = first
+    ``requestAnimationFrame`` (polled by an init script from navigation start,
+    ``performance.now()`` is relative to ``performance.timeOrigin``) at which
+    ``#map .choroplethlayer path`` exist and ``#map .gtitle`` names the URL's
+    level. Bytes are counted to "usable" and in total until the network has
+    been quiet for 500 ms.
+warm
+    ``page.reload()`` in the same context: the same numbers, plus how each
+    ``/geometry`` request was answered (memory/disk cache, 304, 200).
+clicks
+    one context per URL and variant, page loaded and quiet, then ``--clicks``
+    times ArrowLeft on ``#year [role=slider]`` (2014 → 2009) and ``--clicks``
+    sector choices in ``#sector`` (C29, J62, G47, C10, F). A rAF loop is
+    armed right before the key press (for the dropdown: opened and typed
+    into first, the Enter that picks is the action); it records the
+    fingerprint ``getComputedStyle(path).fill`` of every map path each frame
+    and stops on the first frame where it differs. Reported: ms from the
+    keydown event's ``timeStamp`` (the action as the page sees it) to that
+    frame, also from arming; bytes received until the network is quiet again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [  # as tests/conftest.py
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+URLS = {"/": "Mixed", "/?level=2": "NUTS 2 regions"}
+"""URL → text the map title must contain for the view to count as shown."""
+SECTORS = ("C29", "J62", "G47", "C10", "F", "M72", "TOTAL")
+VARIANTS = ("optimised", "naive")
+TARGET_FIRST_VIEW_MS = 1500
+TARGET_BYTES = 1_500_000
+TARGET_CLICK_MS = 200
+QUIET_MS = 500
+
+INIT_SCRIPT = """
+(() => {
+  const b = { usable: null, firstPaths: null };
+  window.__bench = b;
+  const want = WANT;
+  function check() {
+    const n = document.querySelectorAll('#map .choroplethlayer path').length;
+    const t = document.querySelector('#map .gtitle');
+    const text = t ? t.textContent : '';
+    if (n > 0 && b.firstPaths === null) b.firstPaths = performance.now();
+    if (n > 0 && text.trim() && text.includes(want)) {
+      b.usable = performance.now(); b.paths = n; b.title = text; return;
+    }
+    requestAnimationFrame(check);
+  }
+  requestAnimationFrame(check);
+})();
+"""
+
+ARM = """
+(label) => {
+  const fp = () => Array.from(document.querySelectorAll('#map .choroplethlayer path'), p => getComputedStyle(p).fill).join('|');
+  const st = { label, armed: performance.now(), event: null, done: null, frames: 0, timeout: false };
+  st.before = fp();
+  window.__click = st;
+  const onKey = (e) => { if (st.event === null) st.event = e.timeStamp; };
+  document.addEventListener('keydown', onKey, true);
+  function loop() {
+    st.frames += 1;
+    const now = fp();
+    if (now !== st.before) {
+      st.done = performance.now(); st.paths = document.querySelectorAll('#map .choroplethlayer path').length;
+      const t = document.querySelector('#map .gtitle'); st.title = t ? t.textContent : '';
+      document.removeEventListener('keydown', onKey, true); delete st.before; return;
+    }
+    if (performance.now() - st.armed > 10000) { st.timeout = true; delete st.before; return; }
+    requestAnimationFrame(loop);
+  }
+  requestAnimationFrame(loop);
+}
+"""
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def serve(variant: str, data_dir: Path) -> None:
+    """Sub-command: serve one variant on a free loopback port; print ``PORT <n>``, run until killed."""
+    from werkzeug.serving import make_server
+
+    import dashboard.callbacks as callbacks
+    from dashboard.app import create_app
+    from dashboard.data import load_dashboard_data
+
+    data = load_dashboard_data(data_dir=data_dir)
+    if variant == "naive":
+        original = callbacks.map_update
+
+        def naive_map_update(data, view, *, full, geometry_url=False):
+            return original(data, view, full=True, geometry_url=False)  # whole figure, shapes inline, every change
+
+        callbacks.map_update = naive_map_update  # update_map looks the name up at call time
+    app = create_app(data)
+    if variant == "naive":
+        import flask_compress
+
+        hooks = app.server.after_request_funcs.get(None, [])
+        app.server.after_request_funcs[None] = [f for f in hooks if not isinstance(getattr(f, "__self__", None), flask_compress.Compress)]
+        assert len(app.server.after_request_funcs[None]) == len(hooks) - 1, "flask-compress hook not found"
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    print(f"PORT {server.server_port}", flush=True)
+    server.serve_forever()
+
+
+def start_server(variant: str, data_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "serve", variant, "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=log.open("w"),
+        text=True,
+        cwd=REPO,
+    )
+    line = proc.stdout.readline()
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise RuntimeError(f"{variant} server did not start; see {log}")
+    return proc, f"http://127.0.0.1:{int(line.split()[1])}"
+
+
+# --------------------------------------------------------------------------- network accounting
+
+
+class Wire:
+    """Per-request accounting from a CDP session's Network events."""
+
+    def __init__(self, cdp) -> None:
+        self.reset()
+        for name in ("requestWillBeSent", "responseReceived", "loadingFinished", "loadingFailed", "requestServedFromCache", "dataReceived"):
+            cdp.on(f"Network.{name}", getattr(self, f"_{name}"))
+        cdp.send("Network.enable")
+
+    def reset(self) -> None:
+        self.requests: dict[str, dict] = {}
+        self.inflight: set[str] = set()
+        self.last_change = time.monotonic()
+
+    def _req(self, rid: str) -> dict:
+        return self.requests.setdefault(rid, {"url": "", "status": None, "encoded": 0, "decoded": 0, "cache": None, "encoding": None, "done": False})
+
+    def _requestWillBeSent(self, e: dict) -> None:
+        url = e["request"]["url"]
+        if not url.startswith("http"):
+            return
+        r = self._req(e["requestId"])
+        r["url"] = url
+        r["t"] = e.get("timestamp")
+        self.inflight.add(e["requestId"])
+        self.last_change = time.monotonic()
+
+    def _responseReceived(self, e: dict) -> None:
+        if e["requestId"] not in self.requests:
+            return
+        r, resp = self._req(e["requestId"]), e["response"]
+        r["status"] = resp.get("status")
+        headers = {k.lower(): v for k, v in (resp.get("headers") or {}).items()}
+        r["encoding"] = headers.get("content-encoding")
+        if resp.get("fromDiskCache"):
+            r["cache"] = "disk"
+        elif resp.get("fromPrefetchCache"):
+            r["cache"] = "prefetch"
+
+    def _requestServedFromCache(self, e: dict) -> None:
+        if e["requestId"] in self.requests:
+            self._req(e["requestId"])["cache"] = self._req(e["requestId"])["cache"] or "memory"
+
+    def _dataReceived(self, e: dict) -> None:
+        if e["requestId"] in self.requests:
+            self._req(e["requestId"])["decoded"] += e.get("dataLength", 0)
+
+    def _loadingFinished(self, e: dict) -> None:
+        if e["requestId"] not in self.requests:
+            return
+        r = self._req(e["requestId"])
+        r["encoded"] = int(e.get("encodedDataLength", 0))
+        r["done"] = True
+        self.inflight.discard(e["requestId"])
+        self.last_change = time.monotonic()
+
+    def _loadingFailed(self, e: dict) -> None:
+        if e["requestId"] in self.requests:
+            self._req(e["requestId"])["failed"] = e.get("errorText")
+        self.inflight.discard(e["requestId"])
+        self.last_change = time.monotonic()
+
+    def total(self) -> int:
+        return sum(r["encoded"] for r in self.requests.values())
+
+    def wait_quiet(self, page, quiet_ms: int = QUIET_MS, limit_s: float = 15.0) -> bool:
+        end = time.monotonic() + limit_s
+        while time.monotonic() < end:
+            page.wait_for_timeout(50)  # lets Playwright dispatch the CDP events
+            if not self.inflight and time.monotonic() - self.last_change >= quiet_ms / 1000:
+                return True
+        return False
+
+    def snapshot(self) -> list[dict]:
+        return [dict(r) for r in self.requests.values()]
+
+
+def kind(url: str) -> str:
+    path = url.split("://", 1)[-1].split("/", 1)[-1]
+    path = "/" + path
+    for prefix, name in (
+        ("/geometry/", "geometry"),
+        ("/_dash-update-component", "callbacks"),
+        ("/_dash-layout", "layout"),
+        ("/_dash-dependencies", "layout"),
+        ("/_dash-component-suites/", "js bundles"),
+        ("/assets/topojson/", "topojson (base map)"),
+        ("/assets/", "assets"),
+    ):
+        if path.startswith(prefix):
+            return name
+    return "page" if path.split("?")[0] in ("/", "") else "other"
+
+
+def breakdown(requests: list[dict]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for r in requests:
+        k = out.setdefault(kind(r["url"]), {"n": 0, "encoded": 0, "decoded": 0})
+        k["n"] += 1
+        k["encoded"] += r["encoded"]
+        k["decoded"] += r["decoded"]
+    return out
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def new_page(browser, want: str):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(INIT_SCRIPT.replace("WANT", json.dumps(want)))
+    page = context.new_page()
+    wire = Wire(page.context.new_cdp_session(page))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return context, page, wire, errors
+
+
+def wait_usable(page, wire: Wire) -> dict:
+    page.wait_for_function("window.__bench && window.__bench.usable !== null", timeout=60_000, polling=50)
+    at_usable = wire.total()
+    requests_at_usable = len(wire.requests)
+    quiet = wire.wait_quiet(page)
+    b = page.evaluate(
+        "() => { const n = performance.getEntriesByType('navigation')[0] || {};"
+        " return Object.assign({}, window.__bench, {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd, responseEnd: n.responseEnd}); }"
+    )
+    reqs = wire.snapshot()
+    geometry = [{"url": r["url"].split("/", 3)[-1], "status": r["status"], "cache": r["cache"], "encoded": r["encoded"], "encoding": r["encoding"]} for r in reqs if kind(r["url"]) == "geometry"]
+    return {
+        "usable_ms": b["usable"],
+        "first_paths_ms": b["firstPaths"],
+        "dcl_ms": b.get("dcl"),
+        "load_ms": b.get("load"),
+        "paths": b.get("paths"),
+        "title": b.get("title"),
+        "bytes_to_usable": at_usable,
+        "bytes_total": wire.total(),
+        "requests_to_usable": requests_at_usable,
+        "requests": len(reqs),
+        "quiet": quiet,
+        "geometry": geometry,
+        "breakdown": breakdown(reqs),
+    }
+
+
+def load_cold_and_warm(browser, base: str, url: str, want: str) -> tuple[dict, dict, list[str]]:
+    context, page, wire, errors = new_page(browser, want)
+    try:
+        page.goto(base + url, wait_until="commit")
+        cold = wait_usable(page, wire)
+        wire.reset()
+        page.reload(wait_until="commit")
+        warm = wait_usable(page, wire)
+        return cold, warm, errors
+    finally:
+        context.close()
+
+
+def clicks(browser, base: str, url: str, want: str, n: int) -> tuple[dict, list[str]]:
+    context, page, wire, errors = new_page(browser, want)
+    out: dict[str, list[dict]] = {"year": [], "sector": []}
+    try:
+        page.goto(base + url, wait_until="commit")
+        wait_usable(page, wire)
+        slider = page.locator("#year [role=slider]")
+        for i in range(n):
+            slider.focus()
+            wire.reset()
+            page.evaluate(ARM, f"year-{i}")
+            page.keyboard.press("ArrowLeft")
+            out["year"].append(finish_click(page, wire))
+        for sector in SECTORS[:n]:
+            page.click("#sector")
+            search = page.locator(".dash-dropdown-content input.dash-dropdown-search")
+            search.wait_for(state="visible", timeout=5_000)
+            search.fill(sector)
+            page.locator(".dash-dropdown-content .dash-dropdown-option").first.wait_for(state="visible", timeout=5_000)
+            wire.reset()
+            page.evaluate(ARM, f"sector-{sector}")
+            search.press("Enter")
+            out["sector"].append(finish_click(page, wire))
+        return out, errors
+    finally:
+        context.close()
+
+
+def finish_click(page, wire: Wire) -> dict:
+    page.wait_for_function("window.__click && (window.__click.done !== null || window.__click.timeout)", timeout=15_000, polling=20)
+    wire.wait_quiet(page)
+    st = page.evaluate("() => window.__click")
+    reqs = wire.snapshot()
+    return {
+        "label": st["label"],
+        "timeout": st["timeout"],
+        "ms_from_event": (st["done"] - st["event"]) if st["done"] is not None and st["event"] is not None else None,
+        "ms_from_arm": (st["done"] - st["armed"]) if st["done"] is not None else None,
+        "frames": st["frames"],
+        "title": st.get("title"),
+        "bytes": wire.total(),
+        "requests": len(reqs),
+        "geometry_requests": sum(kind(r["url"]) == "geometry" for r in reqs),
+        "max_response": max((r["encoded"] for r in reqs), default=0),
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+def med(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt_ms(v) -> str:
+    return "–" if v is None else f"{v:,.0f}"
+
+
+def fmt_kb(v) -> str:
+    return "–" if v is None else f"{v / 1000:,.1f} kB"
+
+
+def machine() -> dict:
+    from importlib.metadata import version
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
+    chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(mem / 2**20, 1),
+        "chromium": chromium,
+        "python": platform.python_version(),
+        "packages": {p: version(p) for p in ("playwright", "dash", "flask", "flask-compress", "werkzeug", "plotly", "pandas", "geopandas")},
+        "loadavg_start": os.getloadavg(),
+    }
+
+
+def report(results: dict) -> str:
+    lines = []
+    m = results["machine"]
+    lines.append(f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, {m['chromium']}, Python {m['python']}")
+    lines.append("packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
+    lines.append(f"load average start {tuple(round(x, 2) for x in m['loadavg_start'])}, end {tuple(round(x, 2) for x in results['loadavg_end'])}; runtime {results['runtime_s']:.0f} s; repeat {results['repeat']}, clicks {results['clicks']}")
+    lines.append("")
+    lines.append("| URL | variant | first view usable (median, ms) | min–max | first paths (ms) | DOMContentLoaded (ms) | bytes to usable | bytes total cold | warm usable (ms) | bytes total warm | /geometry on warm reload |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for url in results["urls"]:
+        for variant in VARIANTS:
+            r = results["loads"][url][variant]
+            cold, warm = r["cold"], r["warm"]
+            u = [c["usable_ms"] for c in cold]
+            geo = sorted({f"{g['status']}{' ' + g['cache'] if g['cache'] else ''} ({g['encoded']} B)" for w in warm for g in w["geometry"]}) or ["none requested"]
+            lines.append(
+                f"| `{url}` | {variant} | {fmt_ms(med(u))} | {fmt_ms(min(u))}–{fmt_ms(max(u))} | {fmt_ms(med(c['first_paths_ms'] for c in cold))} | {fmt_ms(med(c['dcl_ms'] for c in cold))} "
+                f"| {fmt_kb(med(c['bytes_to_usable'] for c in cold))} | {fmt_kb(med(c['bytes_total'] for c in cold))} | {fmt_ms(med(w['usable_ms'] for w in warm))} "
+                f"| {fmt_kb(med(w['bytes_total'] for w in warm))} | {'; '.join(geo)} |"
+            )
+    lines.append("")
+    lines.append("Cold-load bytes by kind (first cold load; received on the wire / decoded body):")
+    lines.append("")
+    kinds = sorted({k for url in results["urls"] for v in VARIANTS for k in results["loads"][url][v]["cold"][0]["breakdown"]})
+    lines.append("| URL | variant | " + " | ".join(kinds) + " |")
+    lines.append("|---|---|" + "---|" * len(kinds))
+    for url in results["urls"]:
+        for variant in VARIANTS:
+            b = results["loads"][url][variant]["cold"][0]["breakdown"]
+            cells = [f"{b[k]['n']}× {fmt_kb(b[k]['encoded'])} / {fmt_kb(b[k]['decoded'])}" if k in b else "–" for k in kinds]
+            lines.append(f"| `{url}` | {variant} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("| URL | action | variant | click → map redrawn (median ms, from keydown) | min–max | from arming | bytes per change (median) | largest response | /geometry requests | timeouts |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+    for url in results["urls"]:
+        for action in ("year", "sector"):
+            for variant in VARIANTS:
+                cs = results["clicks"][url][variant][action]
+                ms = [c["ms_from_event"] for c in cs]
+                ok = [v for v in ms if v is not None]
+                lines.append(
+                    f"| `{url}` | {action} | {variant} | {fmt_ms(med(ms))} | {fmt_ms(min(ok) if ok else None)}–{fmt_ms(max(ok) if ok else None)} | {fmt_ms(med(c['ms_from_arm'] for c in cs))} "
+                    f"| {fmt_kb(med(c['bytes'] for c in cs))} | {fmt_kb(med(c['max_response'] for c in cs))} | {sum(c['geometry_requests'] for c in cs)} | {sum(c['timeout'] for c in cs)} |"
+                )
+    lines.append("")
+    lines.append("Ratios naive / optimised (medians):")
+    lines.append("")
+    lines.append("| URL | first view | bytes cold | bytes warm | year change ms | sector change ms | year bytes | sector bytes |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+
+    def ratio(a, b):
+        return "–" if not a or not b else f"{a / b:.1f}×"
+
+    for url in results["urls"]:
+        o, n = results["loads"][url]["optimised"], results["loads"][url]["naive"]
+        co, cn = results["clicks"][url]["optimised"], results["clicks"][url]["naive"]
+        lines.append(
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |".format(
+                url,
+                ratio(med(c["usable_ms"] for c in n["cold"]), med(c["usable_ms"] for c in o["cold"])),
+                ratio(med(c["bytes_total"] for c in n["cold"]), med(c["bytes_total"] for c in o["cold"])),
+                ratio(med(c["bytes_total"] for c in n["warm"]), med(c["bytes_total"] for c in o["warm"])),
+                ratio(med(c["ms_from_event"] for c in cn["year"]), med(c["ms_from_event"] for c in co["year"])),
+                ratio(med(c["ms_from_event"] for c in cn["sector"]), med(c["ms_from_event"] for c in co["sector"])),
+                ratio(med(c["bytes"] for c in cn["year"]), med(c["bytes"] for c in co["year"])),
+                ratio(med(c["bytes"] for c in cn["sector"]), med(c["bytes"] for c in co["sector"])),
+            )
+        )
+    lines.append("")
+    lines.append("Verdict (optimised, against the issue's targets):")
+    for url in results["urls"]:
+        o = results["loads"][url]["optimised"]
+        usable = med(c["usable_ms"] for c in o["cold"])
+        total = med(c["bytes_total"] for c in o["cold"])
+        worst_click = max(med(c["ms_from_event"] for c in results["clicks"][url]["optimised"][a]) or float("inf") for a in ("year", "sector"))
+        lines.append(
+            f"- `{url}`: first view {fmt_ms(usable)} ms {'PASS' if usable <= TARGET_FIRST_VIEW_MS else 'FAIL'} (≤ {TARGET_FIRST_VIEW_MS}); "
+            f"cold total {fmt_kb(total)} {'PASS' if total <= TARGET_BYTES else 'FAIL'} (≤ 1.5 MB); "
+            f"click → redrawn, slower action {fmt_ms(worst_click)} ms {'PASS' if worst_click <= TARGET_CLICK_MS else 'FAIL'} (≤ {TARGET_CLICK_MS})"
+        )
+    errors = {k: v for k, v in results["console_errors"].items() if v}
+    if errors:
+        lines.append("")
+        lines.append("console errors: " + json.dumps(errors)[:2000])
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    sub = parser.add_subparsers(dest="command")
+    s = sub.add_parser("serve")
+    s.add_argument("variant", choices=VARIANTS)
+    s.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--repeat", type=int, default=5, help="cold (and warm) loads per URL and variant")
+    parser.add_argument("--clicks", type=int, default=5, help="year steps and sector choices per URL and variant (≤ 5 years back from 2014)")
+    parser.add_argument("--data-dir", type=Path, help="a built data folder (default: build from the mirror into a temp folder)")
+    parser.add_argument("--urls", nargs="*", default=list(URLS))
+    parser.add_argument("--json", type=Path, help="write all samples here")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        serve(args.variant, args.data_dir)
+        return 0
+
+    started = time.monotonic()
+    results: dict = {"machine": machine(), "repeat": args.repeat, "clicks": args.clicks, "urls": args.urls, "loads": {}, "clicks_": None, "console_errors": {}}
+    own_dir = args.data_dir is None
+    data_dir = Path(tempfile.mkdtemp(prefix="clustermap-bench-browser-")) if own_dir else args.data_dir.resolve()
+    os.environ["CLUSTERMAP_DATA_DIR"] = str(data_dir)
+    procs = []
+    try:
+        from layers.build import build
+
+        mirror = Path(os.environ.get("CLUSTERMAP_MIRROR") or REPO.parent / "shared" / "data").resolve()
+        build(data_dir=data_dir, mirror=mirror)
+        servers = {}
+        for variant in VARIANTS:
+            proc, base = start_server(variant, data_dir, Path(tempfile.gettempdir()) / f"bench_browser_{variant}.log")
+            procs.append(proc)
+            servers[variant] = base
+        print(f"servers: {servers}", file=sys.stderr, flush=True)
+
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            # one untimed load per server (imports, first-request work) so neither pays for warming up
+            for variant in VARIANTS:
+                for url in args.urls:
+                    load_cold_and_warm(browser, servers[variant], url, URLS[url])
+            for url in args.urls:
+                want = URLS[url]
+                results["loads"][url] = {v: {"cold": [], "warm": []} for v in VARIANTS}
+                for i in range(args.repeat):
+                    for variant in VARIANTS if i % 2 == 0 else VARIANTS[::-1]:
+                        cold, warm, errors = load_cold_and_warm(browser, servers[variant], url, want)
+                        results["loads"][url][variant]["cold"].append(cold)
+                        results["loads"][url][variant]["warm"].append(warm)
+                        results["console_errors"].setdefault(f"{url} {variant} load", []).extend(errors)
+                        print(f"{url} {variant} cold {cold['usable_ms']:.0f} ms {cold['bytes_total']} B; warm {warm['usable_ms']:.0f} ms {warm['bytes_total']} B", file=sys.stderr, flush=True)
+            results["clicks"] = {}
+            for url in args.urls:
+                results["clicks"][url] = {}
+                for variant in VARIANTS:
+                    out, errors = clicks(browser, servers[variant], url, URLS[url], args.clicks)
+                    results["clicks"][url][variant] = out
+                    results["console_errors"].setdefault(f"{url} {variant} clicks", []).extend(errors)
+                    print(f"{url} {variant} clicks year {[c['ms_from_event'] for c in out['year']]} sector {[c['ms_from_event'] for c in out['sector']]}", file=sys.stderr, flush=True)
+            browser.close()
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if own_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    results.pop("clicks_")
+    results["loadavg_end"] = os.getloadavg()
+    results["runtime_s"] = time.monotonic() - started
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+    print(report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
