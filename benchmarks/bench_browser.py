@@ -60,7 +60,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -304,7 +303,8 @@ def wait_usable(page, wire: Wire) -> dict:
     quiet = wire.wait_quiet(page)
     b = page.evaluate(
         "() => { const n = performance.getEntriesByType('navigation')[0] || {};"
-        " return Object.assign({}, window.__bench, {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd, responseEnd: n.responseEnd}); }"
+        " const res = performance.getEntriesByType('resource').map(r => ({name: r.name.replace(location.origin, ''), start: r.startTime, end: r.responseEnd, transfer: r.transferSize, body: r.decodedBodySize}));"
+        " return Object.assign({}, window.__bench, {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd, responseEnd: n.responseEnd, resources: res}); }"
     )
     reqs = wire.snapshot()
     geometry = [{"url": r["url"].split("/", 3)[-1], "status": r["status"], "cache": r["cache"], "encoded": r["encoded"], "encoding": r["encoding"]} for r in reqs if kind(r["url"]) == "geometry"]
@@ -322,6 +322,8 @@ def wait_usable(page, wire: Wire) -> dict:
         "quiet": quiet,
         "geometry": geometry,
         "breakdown": breakdown(reqs),
+        "top": sorted(({"url": r["url"].split("/", 3)[-1][:90], "encoded": r["encoded"], "decoded": r["decoded"], "encoding": r["encoding"], "status": r["status"], "cache": r["cache"]} for r in reqs), key=lambda r: -r["encoded"])[:10],
+        "timeline": [{**r, "name": r["name"][:90]} for r in b.get("resources", [])],
     }
 
 
@@ -369,7 +371,13 @@ def clicks(browser, base: str, url: str, want: str, n: int) -> tuple[dict, list[
 def finish_click(page, wire: Wire) -> dict:
     page.wait_for_function("window.__click && (window.__click.done !== null || window.__click.timeout)", timeout=15_000, polling=20)
     wire.wait_quiet(page)
-    st = page.evaluate("() => window.__click")
+    st = page.evaluate(
+        "() => Object.assign({}, window.__click, {callbacks: performance.getEntriesByType('resource')"
+        ".filter(r => r.name.includes('_dash-update-component') && r.startTime >= window.__click.armed)"
+        ".map(r => ({start: r.startTime, end: r.responseEnd}))})"
+    )
+    t0 = st["event"] if st["event"] is not None else st["armed"]
+    before_redraw = [c["end"] for c in st["callbacks"] if st["done"] is not None and c["end"] <= st["done"]]
     reqs = wire.snapshot()
     return {
         "label": st["label"],
@@ -377,6 +385,8 @@ def finish_click(page, wire: Wire) -> dict:
         "ms_from_event": (st["done"] - st["event"]) if st["done"] is not None and st["event"] is not None else None,
         "ms_from_arm": (st["done"] - st["armed"]) if st["done"] is not None else None,
         "frames": st["frames"],
+        "callbacks_done_ms": (max(before_redraw) - t0) if before_redraw else None,
+        "first_request_ms": (min(c["start"] for c in st["callbacks"]) - t0) if st["callbacks"] else None,
         "title": st.get("title"),
         "bytes": wire.total(),
         "requests": len(reqs),
@@ -418,12 +428,28 @@ def machine() -> dict:
     }
 
 
+def timeline_summary(load: dict) -> str:
+    """Resources grouped by kind, callbacks one by one, in start order, then the usable time."""
+    groups: dict[str, list[dict]] = {}
+    parts = [f"HTML+DOMContentLoaded {fmt_ms(load['dcl_ms'])}"]
+    for r in load["timeline"]:
+        k = kind("http://x" + r["name"])
+        if k == "callbacks":
+            parts.append(f"callback {fmt_ms(r['start'])}–{fmt_ms(r['end'])}")
+        else:
+            groups.setdefault(k, []).append(r)
+    for k, rs in groups.items():
+        parts.append(f"{k} ×{len(rs)} {fmt_ms(min(r['start'] for r in rs))}–{fmt_ms(max(r['end'] for r in rs))}")
+    parts.sort(key=lambda t: float(t.rsplit(" ", 1)[-1].split("–")[0].replace(",", "")) if "–" in t else 0)
+    return "; ".join(parts) + f"; first paths {fmt_ms(load['first_paths_ms'])}; usable {fmt_ms(load['usable_ms'])}"
+
+
 def report(results: dict) -> str:
     lines = []
     m = results["machine"]
     lines.append(f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, {m['chromium']}, Python {m['python']}")
     lines.append("packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
-    lines.append(f"load average start {tuple(round(x, 2) for x in m['loadavg_start'])}, end {tuple(round(x, 2) for x in results['loadavg_end'])}; runtime {results['runtime_s']:.0f} s; repeat {results['repeat']}, clicks {results['clicks']}")
+    lines.append(f"load average start {tuple(round(x, 2) for x in m['loadavg_start'])}, end {tuple(round(x, 2) for x in results['loadavg_end'])}; runtime {results['runtime_s']:.0f} s; repeat {results['repeat']}, clicks per action {results['clicks_per_action']}")
     lines.append("")
     lines.append("| URL | variant | first view usable (median, ms) | min–max | first paths (ms) | DOMContentLoaded (ms) | bytes to usable | bytes total cold | warm usable (ms) | bytes total warm | /geometry on warm reload |")
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -450,8 +476,8 @@ def report(results: dict) -> str:
             cells = [f"{b[k]['n']}× {fmt_kb(b[k]['encoded'])} / {fmt_kb(b[k]['decoded'])}" if k in b else "–" for k in kinds]
             lines.append(f"| `{url}` | {variant} | " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("| URL | action | variant | click → map redrawn (median ms, from keydown) | min–max | from arming | bytes per change (median) | largest response | /geometry requests | timeouts |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("| URL | action | variant | click → map redrawn (median ms, from keydown) | min–max | from arming | keydown → first request | keydown → last response before redraw | bytes per change (median) | largest response | /geometry requests | timeouts |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for url in results["urls"]:
         for action in ("year", "sector"):
             for variant in VARIANTS:
@@ -460,6 +486,7 @@ def report(results: dict) -> str:
                 ok = [v for v in ms if v is not None]
                 lines.append(
                     f"| `{url}` | {action} | {variant} | {fmt_ms(med(ms))} | {fmt_ms(min(ok) if ok else None)}–{fmt_ms(max(ok) if ok else None)} | {fmt_ms(med(c['ms_from_arm'] for c in cs))} "
+                    f"| {fmt_ms(med(c['first_request_ms'] for c in cs))} | {fmt_ms(med(c['callbacks_done_ms'] for c in cs))} "
                     f"| {fmt_kb(med(c['bytes'] for c in cs))} | {fmt_kb(med(c['max_response'] for c in cs))} | {sum(c['geometry_requests'] for c in cs)} | {sum(c['timeout'] for c in cs)} |"
                 )
     lines.append("")
@@ -498,6 +525,13 @@ def report(results: dict) -> str:
             f"cold total {fmt_kb(total)} {'PASS' if total <= TARGET_BYTES else 'FAIL'} (≤ 1.5 MB); "
             f"click → redrawn, slower action {fmt_ms(worst_click)} ms {'PASS' if worst_click <= TARGET_CLICK_MS else 'FAIL'} (≤ {TARGET_CLICK_MS})"
         )
+    lines.append("")
+    lines.append("Where the first view's time goes (cold load with the median 'usable', Resource Timing, ms from navigation start):")
+    for url in results["urls"]:
+        for variant in VARIANTS:
+            cold = sorted(results["loads"][url][variant]["cold"], key=lambda c: c["usable_ms"])
+            c = cold[len(cold) // 2]
+            lines.append(f"- `{url}` {variant}: " + timeline_summary(c))
     errors = {k: v for k, v in results["console_errors"].items() if v}
     if errors:
         lines.append("")
@@ -522,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     started = time.monotonic()
-    results: dict = {"machine": machine(), "repeat": args.repeat, "clicks": args.clicks, "urls": args.urls, "loads": {}, "clicks_": None, "console_errors": {}}
+    results: dict = {"machine": machine(), "repeat": args.repeat, "clicks_per_action": args.clicks, "urls": args.urls, "loads": {}, "console_errors": {}}
     own_dir = args.data_dir is None
     data_dir = Path(tempfile.mkdtemp(prefix="clustermap-bench-browser-")) if own_dir else args.data_dir.resolve()
     os.environ["CLUSTERMAP_DATA_DIR"] = str(data_dir)
@@ -575,7 +609,6 @@ def main(argv: list[str] | None = None) -> int:
                 proc.kill()
         if own_dir:
             shutil.rmtree(data_dir, ignore_errors=True)
-    results.pop("clicks_")
     results["loadavg_end"] = os.getloadavg()
     results["runtime_s"] = time.monotonic() - started
     if args.json:

@@ -37,6 +37,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from dashboard.classes import SCHEMES
 from dashboard.data import LEVEL_LABELS, DashboardData
 from dashboard.figures import ATTRIBUTION, MapView, map_title
+from dashboard.figures import PALETTES, STAR_DIMENSIONS
 from dashboard.view import K_RANGE, LEVELS, PARAMETERS, parse_view, view_options, view_params, view_query, view_slug
 from layers import nace
 from layers.indicators import INDICATORS
@@ -130,7 +131,7 @@ class _Api:
                 self.level_of[nuts_id] = level
         self.regions: frozenset[str] = frozenset(str(g) for g in data.index.table["geo"].unique()) & frozenset(self.names)
         self.allowed: dict[str, Any] = {
-            "level": list(LEVELS),
+            "level": [*LEVELS, "mixed"],
             "sector": self.sectors,
             "indicator": list(INDICATORS),
             "year": list(self.options.years),
@@ -206,7 +207,7 @@ class _Api:
         """``region_values`` for the view, in the level's geometry order, with names."""
         geometry = self.data.geometry[view.level]
         values = region_values(self.data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2,
-                               indicator=view.indicator, year=view.year)
+                               indicator=view.column, year=view.year)
         values.insert(1, "name", geometry.names)
         return values
 
@@ -422,7 +423,7 @@ def openapi_spec(state: _Api) -> dict:
     nullable_number = {"type": ["number", "null"]}
     view_parameters = [
         {"name": "level", "in": "query", "required": False, "description": "NUTS level: " + "; ".join(f"{k} {v}" for k, v in LEVEL_LABELS.items()),
-         "schema": {"type": "integer", "enum": list(LEVELS), "default": default.level}},
+         "schema": {"type": ["integer", "string"], "enum": [*LEVELS, "mixed"], "default": view_params(default)["level"]}},
         {"name": "sector", "in": "query", "required": False, "description": "NACE Rev. 2 code in Eurostat spelling, or TOTAL (see /api/v1/meta)",
          "schema": {"type": "string", "enum": state.sectors, "default": default.nace_r2}},
         {"name": "indicator", "in": "query", "required": False, "description": "Indicator (see /api/v1/meta for labels and units)",
@@ -433,6 +434,14 @@ def openapi_spec(state: _Api) -> dict:
          "schema": {"type": "string", "enum": list(SCHEMES), "default": default.scheme}},
         {"name": "k", "in": "query", "required": False, "description": "Number of map classes (accepted for a shared view query; no effect on values)",
          "schema": {"type": "integer", "minimum": K_RANGE[0], "maximum": K_RANGE[1], "default": default.k}},
+        {"name": "breaks", "in": "query", "required": False, "description": "With scheme=user: upper class bounds, comma-separated (no effect on values)",
+         "schema": {"type": "string"}},
+        {"name": "palette", "in": "query", "required": False, "description": "Map palette (no effect on values)",
+         "schema": {"type": "string", "enum": list(PALETTES), "default": default.palette}},
+        {"name": "star", "in": "query", "required": False, "description": "With indicator=stars: all, or one star dimension (its values are 1 = star, 0 = none)",
+         "schema": {"type": "string", "enum": list(STAR_DIMENSIONS), "default": default.star}},
+        {"name": "zoom", "in": "query", "required": False, "description": "NUTS code the map is zoomed to (no effect on values)",
+         "schema": {"type": "string"}},
     ]
     string_list = {"type": "array", "items": {"type": "string"}}
     schemas = {
@@ -452,7 +461,7 @@ def openapi_spec(state: _Api) -> dict:
             "type": "object",
             "required": ["level", "sector", "indicator", "year", "scheme", "k", "query", "title"],
             "properties": {
-                "level": {"type": "integer", "enum": list(LEVELS)},
+                "level": {"type": ["integer", "string"], "enum": [*LEVELS, "mixed"]},
                 "sector": {"type": "string"},
                 "indicator": {"type": "string", "enum": list(INDICATORS)},
                 "year": {"type": "integer", "enum": years},

@@ -13,7 +13,7 @@ from flask import Blueprint, Flask
 
 from dashboard import api
 from dashboard.figures import ATTRIBUTION, map_title
-from dashboard.view import parse_view, view_options, view_slug
+from dashboard.view import parse_view, view_options, view_params, view_slug
 from layers.indicators import INDICATORS
 from layers.portfolio import region_portfolio
 from layers.query import region_values
@@ -85,7 +85,7 @@ def test_values_match_region_values(client, dashboard_data, query):
     view, problems = parse_view(query, view_options(dashboard_data))
     assert problems == []
     echo = body["view"]
-    assert (echo["level"], echo["sector"], echo["indicator"], echo["year"]) == (view.level, view.nace_r2, view.indicator, view.year)
+    assert (echo["level"], echo["sector"], echo["indicator"], echo["year"]) == (view_params(view)["level"], view.nace_r2, view.indicator, view.year)
     assert echo["title"] == map_title(view)
     geometry = dashboard_data.geometry[view.level]
     expected = region_values(dashboard_data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2,
@@ -232,7 +232,7 @@ def test_openapi_lists_every_path_and_every_path_answers(client, dashboard_data)
     assert set(spec["paths"]) == PATHS
     params = {p["name"]: p for p in spec["paths"][VALUES]["get"]["parameters"]}
     assert params["indicator"]["schema"]["enum"] == list(INDICATORS)
-    assert params["level"]["schema"]["enum"] == [0, 1, 2]
+    assert params["level"]["schema"]["enum"] == [0, 1, 2, "mixed"]
     assert params["year"]["schema"]["enum"] == dashboard_data.years
     assert sorted(params["sector"]["schema"]["enum"]) == sorted(dashboard_data.index.sectors)
     error = {"$ref": "#/components/schemas/Error"}

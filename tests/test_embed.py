@@ -193,6 +193,13 @@ def test_region_names_are_text_not_markup(browser, dashboard_data):
             page.wait_for_selector("#map .hoverlayer .hovertext", timeout=5_000)
             assert "<script>window.pwned=1</script>" in (page.locator("#map .hoverlayer").text_content() or "")
             assert page.evaluate("window.pwned === undefined")
+            if path.startswith("/?"):  # the ranking table and the region portfolio show the name as text too
+                page.wait_for_function("document.querySelector('#ranking') && document.querySelector('#ranking').textContent.includes('pwned')", timeout=20_000)
+                assert "<script>window.pwned=1</script>" in page.locator("#ranking").text_content()
+                page.locator("#map .choroplethlayer path").nth(index).click(force=True)
+                page.wait_for_function("(document.querySelector('#portfolio-panel') || {textContent: ''}).textContent.includes('pwned')", timeout=20_000)
+                assert "<img src=x onerror=window.pwned=2>" in page.locator("#portfolio-panel").text_content()
+                assert page.evaluate("window.pwned === undefined")
         context.close()
     finally:
         server.shutdown()

@@ -1,0 +1,391 @@
+"""Accessibility of the dashboard and the embed page, in headless Debian Chromium.
+
+Three kinds of check, each as a person relying on them would meet the page:
+
+* axe-core (bundled by ``axe-playwright-python`` and injected from the installed
+  package file, nothing fetched) with the WCAG 2.1 A/AA rules: no violation of
+  impact serious or critical on ``/?level=2``, ``/`` (the mixed default), the
+  sector list opened, and ``/embed?level=1``.
+* The keyboard alone: Tab from the top of the page reaches every control; the
+  sector dropdown opens and a sector is chosen with Enter, Space, the arrow keys
+  or typing; the year slider moves with the arrow keys; each control that takes
+  focus is announced with its visible label.
+* The map's text alternative: the ranking table (``#ranking``) holds one row per
+  map region, with the map's values and ranks.
+
+Failures print what a developer needs: rule id, impact, target selectors and a
+short help text; or the focus sequence the Tab walk recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import map_title, open_app
+
+pytestmark = pytest.mark.browser
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = ("serious", "critical")
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+MAX_TABS = 60
+"""Tab presses allowed to walk from the top of the page to the Embed button (the sidebar comes first)."""
+
+# control -> how the focused element is recognised (closest element with an id, and what it must be)
+TAB_TARGETS = {
+    "region search": "region-search",
+    "level radios": "level",
+    "sector dropdown": "sector",
+    "indicator dropdown": "indicator",
+    "year slider": "year",
+    "class scheme": "scheme",
+    "number of classes": "classes",
+    "palette": "palette",
+    "CSV link": "csv-link",
+    "Embed button": "embed-button",
+}
+VISIBLE_LABELS = {
+    "region-search": "Find a region",
+    "sector": "Sector",
+    "indicator": "Indicator",
+    "year": "Year",
+    "scheme": "Scheme",
+    "classes": "Number of classes",
+    "palette": "Palette",
+    "csv-link": "Download CSV",
+    "embed-button": "Embed",
+}
+"""The visible label of each control; a screen reader must announce it (WCAG 2.5.3 label in name, 4.1.2)."""
+
+FOCUSED_JS = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body || e === document.documentElement) return null;
+  const control = e.closest('[id]');
+  return {
+    tag: e.tagName.toLowerCase(), id: e.id || null, role: e.getAttribute('role'),
+    ariaLabel: e.getAttribute('aria-label'), control: control ? control.id : null,
+    text: (e.textContent || '').trim().slice(0, 40), valueNow: e.getAttribute('aria-valuenow'),
+  };
+}"""
+LISTBOX_STATE_JS = """() => {
+  const content = document.querySelector('.dash-dropdown-content');
+  const search = content && content.querySelector('input.dash-dropdown-search');
+  const active = document.activeElement;
+  const option = active && active.closest('.dash-dropdown-option');
+  return {
+    open: !!content,
+    search: search ? search.value : null,
+    options: content ? content.querySelectorAll('.dash-dropdown-option').length : 0,
+    focusedOption: option ? option.textContent.trim() : null,
+    focused: active ? (active.id || active.className || active.tagName) : null,
+  };
+}"""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@pytest.fixture(scope="module")
+def axe():
+    """axe-playwright-python's runner; its axe.min.js is read from the installed package."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        msg = "axe-playwright-python is missing: pip install -e '.[test]' (or pip install axe-playwright-python)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return Axe()
+
+
+def run_axe(page, axe, live_app: str) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now; checks that axe came from disk."""
+    from axe_playwright_python.base import AXE_FILE_PATH
+
+    assert AXE_FILE_PATH.is_file(), AXE_FILE_PATH
+    before = len(page.requests)
+    results = axe.run(page, options=AXE_OPTIONS).response
+    # the script was evaluated from the package's file: no request of any kind, and the bundled version ran
+    assert page.requests[before:] == [], f"running axe made requests: {page.requests[before:]}"
+    bundled = re.search(r"axe v(\d+\.\d+\.\d+)", AXE_FILE_PATH.read_text(encoding="utf-8")[:200])
+    assert bundled and results["testEngine"]["version"] == bundled.group(1), results["testEngine"]
+    assert [u for u in page.requests if not u.startswith(live_app)] == []
+    return results["violations"]
+
+
+def summary(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({len(v['nodes'])} elements)")
+        for node in v["nodes"][:6]:
+            target = " ".join(" >>> ".join(t) if isinstance(t, list) else t for t in node["target"])
+            lines.append(f"    {target}")
+        if len(v["nodes"]) > 6:
+            lines.append(f"    ... and {len(v['nodes']) - 6} more")
+    return "\n".join(lines)
+
+
+def wait_for_ranking(page) -> None:
+    """The ranking table is filled for the map on the page (same level, same number of regions)."""
+    page.wait_for_function(
+        """() => {
+          const plot = document.querySelector('#map .js-plotly-plot');
+          const rows = document.querySelectorAll('#ranking tbody tr[data-region]').length;
+          return plot && plot.data && plot.data[0] && rows > 0 && rows === plot.data[0].locations.length;
+        }""",
+        timeout=20_000,
+    )
+
+
+def accessible_name(page) -> dict:
+    """Chromium's computed role and accessible name of the focused element (what a screen reader announces)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        handle = cdp.send("Runtime.evaluate", {"expression": "document.activeElement"})
+        node = cdp.send("DOM.describeNode", {"objectId": handle["result"]["objectId"]})
+        tree = cdp.send("Accessibility.getPartialAXTree", {"backendNodeId": node["node"]["backendNodeId"], "fetchRelatives": False})
+        ax = tree["nodes"][0]
+        return {"role": ax.get("role", {}).get("value"), "name": (ax.get("name", {}) or {}).get("value", "")}
+    finally:
+        cdp.detach()
+
+
+def tab_walk(page, stop_at: str = "embed-button") -> list[dict]:
+    """Press Tab from the top of the page until ``stop_at`` has focus (or ``MAX_TABS``); the focus after each press."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.locator("h1").click()  # a person clicks on the page's heading, then tabs from there
+    stops = []
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_JS)
+        if focused is not None:
+            focused.update(accessible_name(page))
+        stops.append(focused)
+        if focused and stop_at in (focused["id"], focused["control"]):
+            break
+    return stops
+
+
+def describe(stops: list[dict | None]) -> str:
+    out = []
+    for i, s in enumerate(stops, 1):
+        if s is None:
+            out.append(f"{i:2d}. (body)")
+        else:
+            out.append(f"{i:2d}. <{s['tag']}> id={s['id']} in #{s['control']} role={s['role']} ax={s['role']!s}/{s.get('name')!r} aria-label={s['ariaLabel']!r} {s['text']!r}")
+    return "\n".join(out)
+
+
+def reached(stop: dict | None, control_id: str) -> bool:
+    if stop is None:
+        return False
+    if control_id in ("year", "classes"):
+        return stop["control"] == control_id and stop["role"] == "slider"
+    if control_id == "level":
+        return stop["control"] == control_id and stop["tag"] == "input"
+    return stop["id"] == control_id
+
+
+def focus_by_tab(page, control_id: str) -> dict:
+    """Tab from the top until the control has focus; fail with the walk when it never does."""
+    stops = tab_walk(page, stop_at=control_id)
+    hit = [s for s in stops if reached(s, control_id)]
+    assert hit, f"#{control_id} never received focus by Tab:\n{describe(stops)}"
+    return hit[0]
+
+
+def sector_text(page) -> str:
+    return (page.text_content("#sector") or "").strip()
+
+
+# ---------------------------------------------------------------- axe-core
+
+
+@pytest.mark.parametrize(
+    "path, state",
+    [
+        ("/?level=2", "loaded"),
+        ("/", "loaded"),
+        ("/?level=2", "sector list open"),
+        ("/embed?level=1", "loaded"),
+    ],
+    ids=["nuts2", "default", "nuts2-sector-open", "embed-nuts1"],
+)
+def test_no_serious_or_critical_wcag21_violations(page, live_app, axe, path, state):
+    if path.startswith("/embed"):
+        page.goto(live_app + path)
+        page.wait_for_function("document.querySelectorAll('.choroplethlayer path').length > 0", timeout=30_000)
+    else:
+        open_app(page, live_app, path.lstrip("/"))
+        wait_for_ranking(page)
+    if state == "sector list open":
+        page.focus("#sector")
+        page.keyboard.press("Enter")
+        page.locator(".dash-dropdown-content").wait_for(state="visible", timeout=5_000)
+    violations = run_axe(page, axe, live_app)
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert blocking == [], f"axe-core WCAG 2.1 AA, {path} ({state}): {len(blocking)} serious/critical rules\n{summary(blocking)}"
+    assert page.console_errors == []
+
+
+# ---------------------------------------------------------------- keyboard
+
+
+def test_every_control_is_reachable_by_tab(page, live_app):
+    open_app(page, live_app)
+    wait_for_ranking(page)
+    stops = tab_walk(page)
+    missing = [name for name, control_id in TAB_TARGETS.items() if not any(reached(s, control_id) for s in stops)]
+    assert missing == [], f"not reached by Tab: {missing}\nfocus sequence:\n{describe(stops)}"
+    # focus never fell back to the page itself or onto something hidden from assistive technology
+    lost = [i + 1 for i, s in enumerate(stops) if s is None]
+    assert lost == [], f"Tab presses {lost} left focus on <body>:\n{describe(stops)}"
+
+
+def test_focused_controls_are_announced_with_their_label(page, live_app):
+    open_app(page, live_app)
+    wait_for_ranking(page)
+    stops = tab_walk(page)
+    wrong = []
+    for control_id, label in VISIBLE_LABELS.items():
+        stop = next((s for s in stops if reached(s, control_id)), None)
+        if stop is None:
+            wrong.append(f"#{control_id}: never focused")
+        elif label.lower() not in (stop.get("name") or "").lower():
+            wrong.append(f"#{control_id}: announced as {stop.get('role')} {stop.get('name')!r}, its visible label is {label!r}")
+    level = next((s for s in stops if reached(s, "level")), None)
+    if level is None or not level.get("name"):
+        wrong.append(f"#level: the focused radio has no name ({level})")
+    assert wrong == [], "\n".join(wrong) + f"\nfocus sequence:\n{describe(stops)}"
+
+
+SECTOR_WAYS = {
+    # name: (keys that open the list, keys to choose, what must be chosen: text in the sector, or None for "the focused option")
+    "Enter opens, type C29, Enter": (["Enter"], ["C", "2", "9", "Enter"], "C29"),
+    "Space opens, type C29, Enter": (["Space"], ["C", "2", "9", "Enter"], "C29"),
+    "ArrowDown opens, ArrowDown, Enter": (["ArrowDown"], ["ArrowDown", "Enter"], None),
+    "type C29 on the closed dropdown, Enter": ([], ["C", "2", "9", "Enter"], "C29"),
+}
+
+
+@pytest.mark.parametrize("way", list(SECTOR_WAYS), ids=["enter-type", "space-type", "arrows", "type-ahead"])
+def test_sector_dropdown_works_with_the_keyboard_alone(page, live_app, way):
+    open_keys, choose_keys, expected = SECTOR_WAYS[way]
+    open_app(page, live_app)
+    focus_by_tab(page, "sector")
+    before = sector_text(page)
+    assert before.startswith("C Manufacturing"), before
+    steps = []
+    for key in open_keys:
+        page.keyboard.press(key)
+        page.wait_for_timeout(250)
+        steps.append((key, page.evaluate(LISTBOX_STATE_JS)))
+    if open_keys:
+        state = steps[-1][1]
+        assert state["open"], f"{way}: {'+'.join(open_keys)} on the focused sector dropdown did not open its list: {steps}"
+        assert page.get_attribute("#sector", "aria-expanded") == "true", steps
+    chosen_option = None
+    for key in choose_keys:
+        if key == "Enter":
+            chosen_option = page.evaluate(LISTBOX_STATE_JS)["focusedOption"]
+        page.keyboard.press(key)
+        page.wait_for_timeout(250)
+        steps.append((key, page.evaluate(LISTBOX_STATE_JS)))
+    if expected is None:
+        assert chosen_option, f"{way}: no option had focus when Enter was pressed: {steps}"
+        expected = chosen_option.split()[0]
+    code = expected.split()[0]
+    try:
+        page.wait_for_function(
+            "code => document.querySelector('#map .gtitle').textContent.includes(' ' + code + ' ')", arg=code, timeout=10_000
+        )
+    except Exception:  # noqa: BLE001 - the assertion below says what happened
+        pass
+    after = sector_text(page)
+    assert after.split()[0] == code and after != before, f"{way}: expected sector {code}, the dropdown shows {after!r}; steps: {steps}"
+    assert f" {code} " in map_title(page), map_title(page)
+    assert f"sector={code}" in page.url, page.url
+    # the list closed and focus came back to the dropdown, so Tab goes on from there
+    assert page.locator(".dash-dropdown-content").count() == 0, steps
+    assert page.evaluate("document.activeElement.id") == "sector", page.evaluate(FOCUSED_JS)
+
+
+def test_year_slider_moves_with_arrow_keys(page, live_app):
+    open_app(page, live_app)
+    thumb = focus_by_tab(page, "year")
+    start = int(thumb["valueNow"])
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("y => document.querySelector('#map .gtitle').textContent.endsWith(String(y))", arg=start - 1, timeout=10_000)
+    assert page.evaluate("document.activeElement.getAttribute('aria-valuenow')") == str(start - 1)
+    assert f"year={start - 1}" in page.url, page.url
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("y => document.querySelector('#map .gtitle').textContent.endsWith(String(y))", arg=start + 1, timeout=10_000)
+    assert page.evaluate("document.activeElement.getAttribute('aria-valuenow')") == str(start + 1)
+    assert f"year={start + 1}" in page.url, page.url
+    assert page.evaluate(FOCUSED_JS)["control"] == "year"  # focus stayed on the thumb while the map redrew
+
+
+def test_level_radios_and_embed_button_work_with_the_keyboard(page, live_app):
+    open_app(page, live_app)
+    focus_by_tab(page, "level")
+    assert page.evaluate("document.activeElement.value") == "2"
+    page.keyboard.press("ArrowUp")
+    page.wait_for_function("() => document.querySelector('#map .gtitle').textContent.includes('NUTS 1 regions')", timeout=10_000)
+    assert "level=1" in page.url, page.url
+    # the Embed button opens its snippet with Enter and says so
+    page.focus("#embed-button")
+    page.keyboard.press("Enter")
+    page.locator("#embed-snippet").wait_for(state="visible", timeout=5_000)
+    assert page.get_attribute("#embed-button", "aria-expanded") == "true"
+
+
+# ---------------------------------------------------------------- text alternative
+
+
+@pytest.mark.parametrize("query", ["?level=2", ""], ids=["nuts2", "default"])
+def test_ranking_table_is_the_maps_text_alternative(page, live_app, query):
+    open_app(page, live_app, query)
+    wait_for_ranking(page)
+    found = page.evaluate(
+        """() => {
+          const trace = document.querySelector('#map .js-plotly-plot').data[0];
+          const panel = document.querySelector('#ranking');
+          const table = panel.querySelector('table');
+          const rows = [...table.querySelectorAll('tbody tr[data-region]')].map(tr => ({
+            code: tr.getAttribute('data-region'),
+            rank: tr.querySelector('.ranking-col-rank').textContent,
+            value: tr.querySelector('.ranking-col-value').textContent,
+          }));
+          return {
+            locations: trace.locations, customdata: trace.customdata, rows: rows,
+            caption: (table.querySelector('caption') || {}).textContent || '',
+            region: table.closest('[role=region]') ? table.closest('[role=region]').getAttribute('aria-labelledby') : null,
+            headers: [...table.querySelectorAll('thead th[scope=col]')].map(th => th.textContent),
+          };
+        }"""
+    )
+    locations, rows = found["locations"], found["rows"]
+    assert len(rows) == len(locations), f"{len(rows)} table rows for {len(locations)} map regions"
+    codes = [r["code"] for r in rows]
+    assert len(set(codes)) == len(codes), "a region appears twice in the table"
+    assert set(codes) == set(locations), (set(locations) - set(codes), set(codes) - set(locations))
+    # each row says what the map's tooltip says: the shown value and the rank
+    by_code = {r["code"]: r for r in rows}
+    differ = []
+    for code, (shown, rank, _note) in zip(locations, found["customdata"]):
+        row = by_code[code]
+        if rank:  # a value on the map
+            if not row["value"].startswith(f"{shown} ") or f"rank {row['rank']} of" not in rank:
+                differ.append((code, shown, rank, row))
+        elif row["rank"]:
+            differ.append((code, shown, rank, row))
+    assert differ == [], f"{len(differ)} regions differ between map and table, e.g. {differ[:5]}"
+    # the table names itself and its columns for a screen reader
+    assert f"{len(locations)} regions" in found["caption"], found["caption"]
+    assert found["region"], "the scrolling table wrapper has no accessible name"
+    assert found["headers"] == ["Rank", "Region", "Code", "Value", "Flag"], found["headers"]
