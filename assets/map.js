@@ -91,7 +91,20 @@
     return [snippet, !open, open ? "true" : "false"];
   }
 
+  // Sets the map's PNG file name on the drawn plot from the Graph's config prop. The modebar
+  // reads it at click time, so no redraw is needed (Plotly keeps the config in gd._context).
+  function applyPngName(config, _figure) {
+    const name = config && config.toImageButtonOptions && config.toImageButtonOptions.filename;
+    const gd = document.querySelector("#map .js-plotly-plot");
+    if (name && gd && gd._context) {
+      gd._context.toImageButtonOptions = Object.assign({}, gd._context.toImageButtonOptions, { filename: name });
+    }
+    return name || window.dash_clientside.no_update;
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    clustermap: Object.assign({}, (window.dash_clientside || {}).clustermap, { applyPayload: applyPayload, embedSnippet: embedSnippet }),
+    clustermap: Object.assign({}, (window.dash_clientside || {}).clustermap, {
+      applyPayload: applyPayload, embedSnippet: embedSnippet, applyPngName: applyPngName,
+    }),
   });
 })();

@@ -88,8 +88,11 @@ QUIET_MS = 500
 
 INIT_SCRIPT = """
 (() => {
-  const b = { usable: null, firstPaths: null };
+  const b = { usable: null, firstPaths: null, long: [] };
   window.__bench = b;
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) b.long.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true });
+  } catch (e) {}
   const want = WANT;
   function check() {
     const n = document.querySelectorAll('#map .choroplethlayer path').length;
@@ -308,8 +311,12 @@ def wait_usable(page, wire: Wire) -> dict:
     )
     reqs = wire.snapshot()
     geometry = [{"url": r["url"].split("/", 3)[-1], "status": r["status"], "cache": r["cache"], "encoded": r["encoded"], "encoding": r["encoding"]} for r in reqs if kind(r["url"]) == "geometry"]
+    long_before = [(t, d) for t, d in b.get("long", []) if t < b["usable"]]
     return {
         "usable_ms": b["usable"],
+        "long_tasks_before_usable": len(long_before),
+        "long_task_ms_before_usable": sum(d for _, d in long_before),
+        "longest_task": max(long_before, key=lambda x: x[1], default=None),
         "first_paths_ms": b["firstPaths"],
         "dcl_ms": b.get("dcl"),
         "load_ms": b.get("load"),
@@ -441,7 +448,9 @@ def timeline_summary(load: dict) -> str:
     for k, rs in groups.items():
         parts.append(f"{k} ×{len(rs)} {fmt_ms(min(r['start'] for r in rs))}–{fmt_ms(max(r['end'] for r in rs))}")
     parts.sort(key=lambda t: float(t.rsplit(" ", 1)[-1].split("–")[0].replace(",", "")) if "–" in t else 0)
-    return "; ".join(parts) + f"; first paths {fmt_ms(load['first_paths_ms'])}; usable {fmt_ms(load['usable_ms'])}"
+    longest = load.get("longest_task")
+    long = f"; main-thread long tasks before usable: {load.get('long_tasks_before_usable')}, {fmt_ms(load.get('long_task_ms_before_usable'))} ms in all" + (f", longest {fmt_ms(longest[1])} ms at {fmt_ms(longest[0])}" if longest else "")
+    return "; ".join(parts) + f"; first paths {fmt_ms(load['first_paths_ms'])}; usable {fmt_ms(load['usable_ms'])}" + long
 
 
 def report(results: dict) -> str:
@@ -451,8 +460,8 @@ def report(results: dict) -> str:
     lines.append("packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
     lines.append(f"load average start {tuple(round(x, 2) for x in m['loadavg_start'])}, end {tuple(round(x, 2) for x in results['loadavg_end'])}; runtime {results['runtime_s']:.0f} s; repeat {results['repeat']}, clicks per action {results['clicks_per_action']}")
     lines.append("")
-    lines.append("| URL | variant | first view usable (median, ms) | min–max | first paths (ms) | DOMContentLoaded (ms) | bytes to usable | bytes total cold | warm usable (ms) | bytes total warm | /geometry on warm reload |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("| URL | variant | first view usable (median, ms) | min–max | first paths (ms) | DOMContentLoaded (ms) | long tasks before usable (median ms) | bytes to usable | bytes total cold | warm usable (ms) | bytes total warm | /geometry on warm reload |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for url in results["urls"]:
         for variant in VARIANTS:
             r = results["loads"][url][variant]
@@ -460,7 +469,7 @@ def report(results: dict) -> str:
             u = [c["usable_ms"] for c in cold]
             geo = sorted({f"{g['status']}{' ' + g['cache'] if g['cache'] else ''} ({g['encoded']} B)" for w in warm for g in w["geometry"]}) or ["none requested"]
             lines.append(
-                f"| `{url}` | {variant} | {fmt_ms(med(u))} | {fmt_ms(min(u))}–{fmt_ms(max(u))} | {fmt_ms(med(c['first_paths_ms'] for c in cold))} | {fmt_ms(med(c['dcl_ms'] for c in cold))} "
+                f"| `{url}` | {variant} | {fmt_ms(med(u))} | {fmt_ms(min(u))}–{fmt_ms(max(u))} | {fmt_ms(med(c['first_paths_ms'] for c in cold))} | {fmt_ms(med(c['dcl_ms'] for c in cold))} | {fmt_ms(med(c['long_task_ms_before_usable'] for c in cold))} "
                 f"| {fmt_kb(med(c['bytes_to_usable'] for c in cold))} | {fmt_kb(med(c['bytes_total'] for c in cold))} | {fmt_ms(med(w['usable_ms'] for w in warm))} "
                 f"| {fmt_kb(med(w['bytes_total'] for w in warm))} | {'; '.join(geo)} |"
             )

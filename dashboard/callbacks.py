@@ -27,6 +27,7 @@ from dashboard.layout import (
     MAP_ID,
     MAP_VALUES_ID,
     NOTICE_ID,
+    PNG_NAME_ID,
     PALETTE_ID,
     SCHEME_ID,
     SECTOR_ID,
@@ -179,6 +180,16 @@ def register(app: Dash, data: DashboardData) -> None:
     def update_links(*values):
         view = view_from_controls(data, values)
         return (*view_links(view), view.indicator != "stars", values[4] != "user")
+
+    # dcc.Graph can drop a config change that lands while its first figure is still drawing
+    # (the shapes load asynchronously); this re-applies the PNG name after every figure change.
+    app.clientside_callback(
+        ClientsideFunction(namespace="clustermap", function_name="applyPngName"),
+        Output(PNG_NAME_ID, "data"),
+        Input(MAP_ID, "config"),
+        Input(MAP_ID, "figure"),
+        prevent_initial_call=True,
+    )
 
     app.clientside_callback(
         ClientsideFunction(namespace="clustermap", function_name="embedSnippet"),

@@ -28,6 +28,8 @@ NOTES_ID = "data-notes"
 MAP_VALUES_ID = "map-values"
 NOTICE_ID = "view-notice"
 URL_ID = "url"
+PNG_NAME_ID = "png-name"
+"""Store: the PNG file name last applied to the map's download button."""
 URL_READ_ID = "url-read"
 """Store: True once the page URL's view has been applied to the controls."""
 FOCUS_ID = "focus-region"
@@ -181,6 +183,7 @@ def page(
         [
             dcc.Location(id=URL_ID, refresh=False),
             dcc.Store(id=URL_READ_ID, data=False),
+            dcc.Store(id=PNG_NAME_ID),
             html.Header([html.H1("Cluster Observatory Map"), html.P("Where industries concentrate across Europe", className="tagline")]),
             html.Div(id=NOTICE_ID, className="notice", role="status", hidden=True),
             html.Main(

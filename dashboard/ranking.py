@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard.data import LEVEL_LABELS, DashboardData
-from dashboard.figures import MapView, format_value, map_title
+from dashboard.data import MIXED, DashboardData
+from dashboard.figures import STAR_DIMENSIONS, MapView, format_value, map_title
 from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, VIEW_QUERY_ID
 from dashboard.view import parse_view, view_options
 from layers import nace
@@ -47,6 +47,8 @@ SELECTED_ID = "ranking-selected"
 COLUMNS = (("rank", "Rank"), ("name", "Region"), ("code", "Code"), ("value", "Value"), ("flag", "Flag"))
 """The table's columns: (key, header). ``assets/ranking.js`` knows the same keys."""
 TOP_N = 20
+LEVEL_NOUNS = {MIXED: "regions (finest level with data)", 0: "countries", 1: "NUTS 1 regions", 2: "NUTS 2 regions"}
+"""What the bars are, in the chart's title."""
 BAR_COLOUR = "#2c7fb8"
 """One hue from the map's ColorBrewer YlGnBu: the bars differ by length only, so colour vision does not matter."""
 BAR_LABEL_LENGTH = 30
@@ -75,7 +77,7 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     """
     geometry = data.geometry[view.level]
     values = region_values(
-        data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2, indicator=view.indicator, year=view.year
+        data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year
     )
     unit, decimals = INDICATORS[view.indicator].unit, INDICATORS[view.indicator].decimals
     value = values["value"].to_numpy(dtype=float)
@@ -130,7 +132,8 @@ def table_data(rows: pd.DataFrame, view: MapView) -> dict:
 def caption(view: MapView, rows: pd.DataFrame) -> str:
     """The table's caption: indicator, unit, sector, level and year, and how many regions have a value."""
     ranked = int((rows["status"] == STATUS_VALUE).sum())
-    return f"{map_title(view)}: {len(rows)} regions, {ranked} with a value, ranked from highest (rank 1)."
+    mixed = " Mixed levels: each country at its finest level with data, so regions of different sizes rank together." if view.level == MIXED else ""
+    return f"{map_title(view)}: {len(rows)} regions, {ranked} with a value, ranked from highest (rank 1).{mixed}"
 
 
 def _short(name: str) -> str:
@@ -147,8 +150,9 @@ def ranking_figure(rows: pd.DataFrame, view: MapView) -> dict:
     top = rows.loc[rows["status"] == STATUS_VALUE].head(TOP_N)
     n = len(top)
     sector = html_text.escape(nace.display_name(view.nace_r2))
+    what = f"{ind.label.lower()} ({ind.unit})" if view.column == view.indicator else f"{STAR_DIMENSIONS[view.star].lower()} star (1 = star)"
     title = (
-        f"Top {n} {LEVEL_LABELS[view.level].replace('Countries', 'countries')} by {html_text.escape(ind.label.lower())} ({html_text.escape(ind.unit)})"
+        f"Top {n} {LEVEL_NOUNS[view.level]} by {html_text.escape(what)}"
         f"<br><span style='font-size:12px'>{sector} · {view.year}</span>"
     )
     values = top["value"].to_numpy(dtype=float)

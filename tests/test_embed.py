@@ -184,7 +184,7 @@ def test_region_names_are_text_not_markup(browser, dashboard_data):
     try:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         page = context.new_page()
-        for path in ("/?sector=C29", "/embed?sector=C29"):
+        for path in ("/?sector=C29&level=2", "/embed?sector=C29&level=2"):
             page.goto(url + path)
             page.wait_for_selector(MAP_PATHS, timeout=30_000)
             plot = "(document.querySelector('#map.js-plotly-plot') || document.querySelector('#map .js-plotly-plot'))"

@@ -12,6 +12,7 @@ import pytest
 from dashboard import ranking
 from dashboard.callbacks import payload_for
 from dashboard.figures import MapView, decode_values
+from dashboard.view import view_options
 from layers.query import region_values
 from tests.conftest import save_artifact
 from tests.test_browser import choose_option, choose_sector, open_app
@@ -101,7 +102,7 @@ def test_empty_view_and_small_payload(dashboard_data):
     figure = ranking.ranking_figure(empty, C29)
     assert figure["data"][0]["y"] == [] and "No region has a value" in figure["layout"]["annotations"][0]["text"]
     assert ranking.view_from_query(dashboard_data, "level=2&sector=C29&indicator=employment&year=2014") == C29
-    assert ranking.view_from_query(dashboard_data, None) == MapView()
+    assert ranking.view_from_query(dashboard_data, None) == view_options(dashboard_data).default()
 
 
 # ---- in the browser -----------------------------------------------------------------
