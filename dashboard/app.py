@@ -40,6 +40,7 @@ def create_app(data: DashboardData | None = None, *, data_dir: Path | None = Non
         update_title=None,
         compress=True,  # flask-compress: gzip/brotli for the bundles, layout and callback responses
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     options = view_options(data)
 
     def layout() -> html.Div:

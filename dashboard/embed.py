@@ -78,7 +78,7 @@ def embed_page(data: DashboardData, query: dict[str, str]) -> str:
 </head>
 <body class="embed">
 {notice}
-<div id="map" class="embed-map" aria-label="{html.escape(map_title(view))}"></div>
+<div id="map" class="embed-map" role="figure" aria-label="{html.escape(map_title(view))}"></div>
 <p class="embed-footer"><a href="{html.escape(full_view)}" target="_blank" rel="noopener">Open the full view</a></p>
 <script src="{PLOTLY_BUNDLE}"></script>
 <script>

@@ -53,7 +53,8 @@ MAP_CONFIG = {
 
 
 def _labelled(label: str, control_id: str, control) -> html.Div:
-    return html.Div([html.Label(label, htmlFor=control_id, className="control-label"), control], className="control")
+    # The label's id lets assets/a11y.js name the focusable part of Dash controls that take no aria props.
+    return html.Div([html.Label(label, htmlFor=control_id, id=f"{control_id}-label", className="control-label"), control], className="control")
 
 
 def controls(*, sector_options: list[dict], years: list[int], view: MapView, region_options: list[dict] | None = None) -> html.Div:

@@ -60,6 +60,7 @@ BARS_CONFIG = {
     "toImageButtonOptions": {"format": "png", "filename": "sector_ranking", "scale": 2},
 }
 
+
 def view_from_query(data: DashboardData, query: str | None) -> MapView:
     """The view named by the ``VIEW_QUERY_ID`` store (defaults where it is empty or off)."""
     view, _ = parse_view(dict(parse_qsl((query or "").lstrip("?"))), view_options(data))
@@ -69,9 +70,10 @@ def view_from_query(data: DashboardData, query: str | None) -> MapView:
 def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     """Every region the map shows for ``view``, best first; regions without a value last.
 
-    Columns: ``rank`` (1 = highest, ties share the lowest rank; ranked at the
-    indicator's decimals, as the map's tooltips rank; missing where there is no value), ``nuts_id``, ``name``, ``value``, ``value_text`` (the
-    map's formatting plus unit, or "confidential" / "no data"), ``flag`` (Eurostat
+    Columns: ``rank`` (1 = highest; ties share the lowest rank; ranked at the
+    indicator's decimals, as the map's tooltips rank; missing where there is no
+    value), ``nuts_id``, ``name``, ``value``, ``value_text`` (the map's
+    formatting plus unit, or "confidential" / "no data"), ``flag`` (Eurostat
     letters), ``flag_text`` (the flag and notes in words; "confidential" / "no
     data" where there is no value) and ``status``.
     """
