@@ -32,7 +32,18 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
-    from dashboard.export_png import export_command
+    from dashboard.export_png import export_command, portfolio_command
+
+    if args.portfolios:
+        levels = [int(level) for level in args.level or ["2"]]
+        years = args.year or [None]
+        paths = []
+        for level in levels:
+            for year in years:
+                paths += portfolio_command(Path(args.out), level=level, regions=args.region, year=year, width=args.width, height=args.height, scale=args.scale)
+        for path in paths:
+            print(path)
+        return
 
     params = {name: getattr(args, name) for name in ("scheme", "k", "palette", "star") if getattr(args, name) is not None}
     paths = export_command(
@@ -80,6 +91,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--k", type=int, help="number of classes, 3-9")
     e.add_argument("--palette", help="YlGnBu, Viridis, Cividis, Purples or Oranges")
     e.add_argument("--star", help="with --indicator stars: all, size, specialisation or productivity")
+    e.add_argument("--portfolios", action="store_true", help="instead of maps: each region's portfolio chart (every region of --level, default 2)")
+    e.add_argument("--region", nargs="+", help="with --portfolios: only these NUTS codes")
     e.add_argument("--width", type=int, default=1200)
     e.add_argument("--height", type=int, default=800)
     e.add_argument("--scale", type=float, default=1.0)

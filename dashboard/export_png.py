@@ -713,3 +713,84 @@ def export_command(
         return export_views(data, views, out_dir, width=width, height=height, scale=scale, progress=progress)
     finally:
         RENDERER.close()
+
+
+# ---------------------------------------------------------------- region portfolios
+
+
+def portfolio_export_figure(data, geo: str, year: int, *, top: int = 10) -> dict:
+    """A region's portfolio chart (its strongest sectors by stars then LQ) titled and attributed for a PNG."""
+    import copy
+
+    from dashboard.figures import ATTRIBUTION
+    from dashboard.portfolio_panel import portfolio_figure
+    from layers.portfolio import region_portfolio
+
+    portfolio = region_portfolio(data.index, geo, year=year)
+    figure = copy.deepcopy(portfolio_figure(portfolio.head(top)))
+    name = next((names[ids.index(geo)] for ids, names in ((g.ids, g.names) for g in data.geometry.values()) if geo in ids), geo)
+    layout = figure.setdefault("layout", {})
+    margin = dict(layout.get("margin") or {})
+    margin["t"], margin["b"] = max(margin.get("t") or 0, 90), max(margin.get("b") or 0, 70)
+    layout["margin"] = margin
+    layout["title"] = {"text": f"{name} ({geo}) · strongest sectors by cluster stars, then location quotient · {year}", "x": 0.01, "font": {"size": 15}}
+    layout["annotations"] = [
+        *(layout.get("annotations") or []),
+        {"text": ATTRIBUTION, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "yshift": -55, "yanchor": "top", "showarrow": False, "font": {"size": 10, "color": "#444"}},
+    ]
+    return figure
+
+
+def export_portfolios(
+    data,
+    regions: Sequence[str],
+    year: int,
+    out_dir: Path,
+    *,
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+    scale: float = DEFAULT_SCALE,
+    progress: bool = True,
+) -> list[Path]:
+    """Write ``portfolio_<NUTS id>_<year>.png`` for each region; unknown regions are refused before any render."""
+    from tqdm import tqdm
+
+    size = check_size(width, height, scale)
+    known = set(data.index.table["geo"].unique())
+    unknown = [r for r in regions if r not in known]
+    if unknown:
+        raise ExportParameterError(f"no statistics for {', '.join(unknown[:10])}; give NUTS codes with data (see /api/v1/values)", parameter="regions")
+    if year not in data.years:
+        raise ExportParameterError(f"year {year} is not in the data ({data.years[0]}-{data.years[-1]})", parameter="year")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for geo in tqdm(list(dict.fromkeys(regions)), desc="portfolios", unit="region", disable=not progress):
+        figure = portfolio_export_figure(data, geo, year)
+        png = render_png(figure, width=size.width, height=size.height, scale=size.scale, text={"Comment": f"portfolio: {geo} {year}"})
+        path = out_dir / _filename(f"portfolio_{geo}_{year}")
+        tmp = path.with_name(f".{path.name}.part")
+        tmp.write_bytes(png)
+        os.replace(tmp, path)
+        paths.append(path)
+    return paths
+
+
+def portfolio_command(
+    out_dir: Path, *, level: int = 2, regions: Sequence[str] | None = None, year: int | None = None, width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT, scale: float = DEFAULT_SCALE, progress: bool = True, data_dir: Path | None = None,
+) -> list[Path]:
+    """``clustermap export --portfolios``: every region of ``level`` with statistics (or ``regions``) in ``year``."""
+    from dashboard.data import load_dashboard_data
+    from dashboard.view import view_options
+
+    check_size(width, height, scale)
+    data = load_dashboard_data(data_dir=data_dir)
+    year = year if year is not None else view_options(data).default().year
+    if regions is None:
+        known = set(data.index.table["geo"].unique())
+        regions = [r for r in data.geometry[level].ids if r in known]
+    try:
+        return export_portfolios(data, regions, year, out_dir, width=width, height=height, scale=scale, progress=progress)
+    finally:
+        RENDERER.close()

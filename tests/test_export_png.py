@@ -284,3 +284,20 @@ def test_cli_export_writes_one_sector_across_years(built, mirror, tmp_path, monk
     assert capsys.readouterr().out.count(".png") == 2
     assert cli.main(["export", "--out", str(out), "--year", "1999"]) == 2  # a user error: one line, exit 2
     assert "1999" in capsys.readouterr().err
+
+
+def test_cli_exports_region_portfolios(built, mirror, tmp_path, monkeypatch, capsys):
+    from dashboard import cli
+
+    data_dir, _ = built
+    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(mirror))
+    monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(data_dir))
+    out = tmp_path / "portfolios"
+    assert cli.main(["export", "--portfolios", "--region", "DE11", "FR10", "--year", "2014", "--out", str(out), "--width", "900", "--height", "600"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["portfolio_DE11_2014.png", "portfolio_FR10_2014.png"]
+    info = read_png((out / "portfolio_DE11_2014.png").read_bytes())
+    assert info["width"] == 900 and info["height"] == 600
+    assert "Stuttgart" in info["text"]["Title"] and "2014" in info["text"]["Title"]
+    assert "© EuroGeographics" in info["text"]["Source"]
+    assert cli.main(["export", "--portfolios", "--region", "XX99", "--out", str(out)]) == 2
+    assert "XX99" in capsys.readouterr().err
