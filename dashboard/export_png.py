@@ -647,6 +647,14 @@ def view_grid(
     return views
 
 
+def _write_whole(path: Path, png: bytes) -> Path:
+    """Write ``png`` under a temporary name, then rename it: a crash never leaves half an image."""
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_bytes(png)
+    os.replace(tmp, path)
+    return path
+
+
 def export_views(
     data,
     views: Sequence,
@@ -679,12 +687,7 @@ def export_views(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, view in tqdm(list(names.items()), desc="export", unit="map", disable=not progress):
-        png = export_view_png(data, view, size)
-        path = out_dir / name
-        tmp = path.with_name(f".{name}.part")
-        tmp.write_bytes(png)
-        os.replace(tmp, path)
-        paths.append(path)
+        paths.append(_write_whole(out_dir / name, export_view_png(data, view, size)))
     return paths
 
 
@@ -768,11 +771,7 @@ def export_portfolios(
     for geo in tqdm(list(dict.fromkeys(regions)), desc="portfolios", unit="region", disable=not progress):
         figure = portfolio_export_figure(data, geo, year)
         png = render_png(figure, width=size.width, height=size.height, scale=size.scale, text={"Comment": f"portfolio: {geo} {year}"})
-        path = out_dir / _filename(f"portfolio_{geo}_{year}")
-        tmp = path.with_name(f".{path.name}.part")
-        tmp.write_bytes(png)
-        os.replace(tmp, path)
-        paths.append(path)
+        paths.append(_write_whole(out_dir / _filename(f"portfolio_{geo}_{year}"), png))
     return paths
 
 

@@ -76,6 +76,15 @@ def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView,
             return None
         return int(raw)
 
+    def choice(name: str, field: str, allowed, message: str) -> None:
+        nonlocal view
+        if name in query:
+            value = str(query[name]).strip()
+            if value in allowed:
+                view = replace(view, **{field: value})
+            else:
+                problem(name, message)
+
     if "level" in query and str(query["level"]).strip() == "mixed":
         view = replace(view, level=MIXED)
     elif "level" in query and (level := integer("level")) is not None:
@@ -83,29 +92,16 @@ def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView,
             view = replace(view, level=level)
         else:
             problem("level", f"level must be one of {', '.join(map(str, LEVELS))} or mixed")
-    if "sector" in query:
-        sector = str(query["sector"]).strip()
-        if sector in options.sectors:
-            view = replace(view, nace_r2=sector)
-        else:
-            problem("sector", "sector must be a NACE Rev. 2 code in the data (e.g. C, C29, G471) or TOTAL")
-    if "indicator" in query:
-        indicator = str(query["indicator"]).strip()
-        if indicator in INDICATORS:
-            view = replace(view, indicator=indicator)
-        else:
-            problem("indicator", f"indicator must be one of {', '.join(INDICATORS)}")
+    choice("sector", "nace_r2", options.sectors, "sector must be a NACE Rev. 2 code in the data (e.g. C, C29, G471) or TOTAL")
+    choice("indicator", "indicator", INDICATORS, f"indicator must be one of {', '.join(INDICATORS)}")
+    choice("scheme", "scheme", SCHEMES, f"scheme must be one of {', '.join(SCHEMES)}")
+    choice("palette", "palette", PALETTES, f"palette must be one of {', '.join(PALETTES)}")
+    choice("star", "star", STAR_DIMENSIONS, f"star must be one of {', '.join(STAR_DIMENSIONS)}")
     if "year" in query and (year := integer("year")) is not None:
         if year in options.years:
             view = replace(view, year=year)
         else:
             problem("year", f"year must be one of {options.years[0]}-{options.years[-1]} with data")
-    if "scheme" in query:
-        scheme = str(query["scheme"]).strip()
-        if scheme in SCHEMES:
-            view = replace(view, scheme=scheme)
-        else:
-            problem("scheme", f"scheme must be one of {', '.join(SCHEMES)}")
     if "k" in query and (k := integer("k")) is not None:
         if K_RANGE[0] <= k <= K_RANGE[1]:
             view = replace(view, k=k)
@@ -124,18 +120,6 @@ def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView,
     if view.scheme == "user" and not view.breaks:
         problem("scheme", "scheme=user needs breaks, e.g. breaks=1000,5000,20000; using quantiles")
         view = replace(view, scheme="quantiles")
-    if "palette" in query:
-        palette = str(query["palette"]).strip()
-        if palette in PALETTES:
-            view = replace(view, palette=palette)
-        else:
-            problem("palette", f"palette must be one of {', '.join(PALETTES)}")
-    if "star" in query:
-        star = str(query["star"]).strip()
-        if star in STAR_DIMENSIONS:
-            view = replace(view, star=star)
-        else:
-            problem("star", f"star must be one of {', '.join(STAR_DIMENSIONS)}")
     if "zoom" in query:
         zoom = str(query["zoom"]).strip()
         if zoom in options.regions:
