@@ -54,12 +54,11 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
-import hashlib
 import sys
 import tempfile
 import time
 from pathlib import Path
+from _code_state import code_state  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 REPO = Path(__file__).resolve().parents[1]
 ENDPOINT = "/_dash-update-component"
@@ -76,32 +75,6 @@ TARGET_PATCH_BYTES = 10_000
 """≤ 10 KB per change (10 KB read as 10,000 bytes; the verdict is also given for 10 KiB)."""
 TARGET_RATIO_NUTS2 = 100.0
 GZIP_LEVEL = 6
-
-
-def code_state() -> str:
-    """Where the app code is imported from, its git state if that is a checkout, and a content hash of it.
-
-    The hash covers every file under ``layers/``, ``dashboard/`` and ``assets/``
-    of the imported copy, so a table can be tied to the exact code it measured
-    (also when that copy is a ``git archive`` export, or others edit the tree).
-    """
-    import importlib.util
-
-    root = Path(importlib.util.find_spec("layers").origin).resolve().parents[1]  # finds, does not import
-    digest = hashlib.sha256()
-    for path in sorted(p for d in ("layers", "dashboard", "assets") for p in (root / d).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True).stdout
-
-    where = f"code: {root}, app code sha256 {digest.hexdigest()[:12]}"
-    if Path(git("rev-parse", "--show-toplevel").strip() or "/nonexistent").resolve() != root:
-        return f"{where} (not a git checkout)"
-    status = git("status", "--porcelain", "--untracked-files=all", "--", "layers", "dashboard", "assets").splitlines()
-    changed = sorted(line[3:].split(" -> ")[-1] for line in status if line.strip())
-    dirty = f" + uncommitted changes to {len(changed)} files ({', '.join(changed)})" if changed else ""
-    return f"{where}, HEAD {git('rev-parse', '--short', 'HEAD').strip()}{dirty}"
 
 
 def _default_mirror() -> Path:

@@ -30,7 +30,6 @@ imports. Nothing is written outside the temporary folders.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -41,37 +40,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from _code_state import code_state  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = ("pull", "parse", "build", "noop")
 SETUP = {"pull": None, "parse": "setup-pull", "build": "setup-pull", "noop": "setup-build"}
 SBS_RELPATH = Path("eurostat") / "sbs_r_nuts06_r2.tsv.gz"
-
-
-def code_state() -> str:
-    """Where the app code is imported from, its git state if that is a checkout, and a content hash of it.
-
-    The hash covers every file under ``layers/``, ``dashboard/`` and ``assets/``
-    of the imported copy, so a table can be tied to the exact code it measured
-    (also when that copy is a ``git archive`` export, or others edit the tree).
-    """
-    import importlib.util
-
-    root = Path(importlib.util.find_spec("layers").origin).resolve().parents[1]  # finds, does not import
-    digest = hashlib.sha256()
-    for path in sorted(p for d in ("layers", "dashboard", "assets") for p in (root / d).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True).stdout
-
-    where = f"code: {root}, app code sha256 {digest.hexdigest()[:12]}"
-    if Path(git("rev-parse", "--show-toplevel").strip() or "/nonexistent").resolve() != root:
-        return f"{where} (not a git checkout)"
-    status = git("status", "--porcelain", "--untracked-files=all", "--", "layers", "dashboard", "assets").splitlines()
-    changed = sorted(line[3:].split(" -> ")[-1] for line in status if line.strip())
-    dirty = f" + uncommitted changes to {len(changed)} files ({', '.join(changed)})" if changed else ""
-    return f"{where}, HEAD {git('rev-parse', '--short', 'HEAD').strip()}{dirty}"
 
 
 def _default_mirror() -> Path:
