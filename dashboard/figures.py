@@ -62,6 +62,11 @@ class MapView:
         return self.indicator if self.indicator != "stars" or self.star == "all" else f"star_{self.star}"
 
 
+def view_unit(view: MapView) -> str:
+    """The unit of what the map shows: the indicator's, or "(1 = star)" for one star dimension."""
+    return INDICATORS[view.indicator].unit if view.column == view.indicator else "(1 = star)"
+
+
 def format_value(value: float, indicator: str) -> str:
     """A value with its indicator's decimals and thousands separators."""
     if not np.isfinite(value):
@@ -197,7 +202,7 @@ def map_payload(values: pd.DataFrame, view: MapView) -> dict:
         "legend": ["no data", "confidential", *STAR_LABELS[view.column]] if categories else _legend_labels(classes, view.indicator),
         "colours": _colours(classes.k, view.palette),
         "title": map_title(view),
-        "unit": INDICATORS[view.indicator].unit,
+        "unit": view_unit(view),
         "decimals": decimals,
     }
 

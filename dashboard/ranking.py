@@ -20,7 +20,7 @@ import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard.data import MIXED, DashboardData
-from dashboard.figures import STAR_DIMENSIONS, MapView, format_value, map_title
+from dashboard.figures import STAR_DIMENSIONS, MapView, format_value, map_title, view_unit
 from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, VIEW_QUERY_ID
 from dashboard.view import parse_view, view_options
 from layers import nace
@@ -81,7 +81,7 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     values = region_values(
         data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year
     )
-    unit, decimals = INDICATORS[view.indicator].unit, INDICATORS[view.indicator].decimals
+    unit, decimals = view_unit(view), INDICATORS[view.indicator].decimals
     value = values["value"].to_numpy(dtype=float)
     status = values["status"].to_numpy(dtype=object)
     has_value = np.isfinite(value)
@@ -112,7 +112,7 @@ def table_data(rows: pd.DataFrame, view: MapView) -> dict:
     (``null`` rank and value where there is none); the unit travels once.
     """
     decimals = INDICATORS[view.indicator].decimals
-    unit = INDICATORS[view.indicator].unit
+    unit = view_unit(view)
     out = []
     for rank, code, name, value, text, words in zip(
         rows["rank"], rows["nuts_id"], rows["name"], rows["value"], rows["value_text"], rows["flag_text"]
@@ -176,7 +176,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView) -> dict:
         "dragmode": False,
         "showlegend": False,
         "xaxis": {
-            "title": {"text": html_text.escape(ind.unit), "font": {"size": 12}},
+            "title": {"text": html_text.escape(view_unit(view)), "font": {"size": 12}},
             "range": [lo - (pad if lo < 0 else 0.0), hi + (pad if hi > 0 else 0.0)],
             "fixedrange": True,
             "gridcolor": "#e6e6e6",
@@ -211,7 +211,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView) -> dict:
         "textfont": {"color": "#1a1a1a", "size": 11},
         "marker": {"color": BAR_COLOUR, "line": {"width": 0}},
         "customdata": [[i, name, label, int(rank)] for i, name, label, rank in zip(ids, names, labels, top["rank"])],
-        "hovertemplate": f"<b>%{{customdata[1]}}</b> (%{{customdata[0]}})<br>%{{customdata[2]}} {html_text.escape(ind.unit)}<br>rank %{{customdata[3]}}<extra></extra>",
+        "hovertemplate": f"<b>%{{customdata[1]}}</b> (%{{customdata[0]}})<br>%{{customdata[2]}} {html_text.escape(view_unit(view))}<br>rank %{{customdata[3]}}<extra></extra>",
     }
     return {"data": [trace], "layout": layout}
 

@@ -118,3 +118,13 @@ def test_find_a_region_zooms_to_it(page, live_app):
     assert 47 < lat[0] < 48.5 and 49 < lat[1] < 50.5
     assert "level=2" in page.url
     assert [u for u in page.requests if not u.startswith(live_app)] == []
+
+
+def test_one_star_dimension_reads_as_star_or_not_in_the_tooltip(page, live_app):
+    page.goto(f"{live_app}/?level=2&sector=C29&year=2014&indicator=stars&star=size")
+    wait_title(page, "Size star")
+    index = page.evaluate("document.querySelector('#map .js-plotly-plot').data[0].locations.indexOf('DE11')")
+    page.locator("#map .choroplethlayer path").nth(index).hover(force=True)
+    page.wait_for_selector("#map .hoverlayer .hovertext", timeout=5_000)
+    label = page.locator("#map .hoverlayer").text_content() or ""
+    assert "1 (1 = star)" in label and "stars" not in label
