@@ -21,6 +21,11 @@ def _build(args: argparse.Namespace) -> None:
     from layers.build import build
 
     print(build(force=args.force, progress=True).summary())
+    if args.points:
+        from layers.points.build import build_points
+
+        snap = args.snap_km * 1000.0 if args.snap_km is not None else None
+        print(build_points(args.points, snap_tolerance_m=snap, progress=True).summary())
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -70,6 +75,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("pull", help="download the upstream files into data/ (or copy them from CLUSTERMAP_MIRROR)").set_defaults(func=_pull)
     b = sub.add_parser("build", help="build data/clusters.parquet and the NUTS GeoParquet caches")
     b.add_argument("--force", action="store_true", help="rebuild even if the inputs have not changed")
+    b.add_argument("--points", metavar="FILE", help="also read organisation records (CSV or Parquet; see README) and aggregate them per NUTS 2024 region")
+    b.add_argument("--snap-km", type=float, help="with --points: move points outside every region to the nearest one within this distance")
     b.set_defaults(func=_build)
     s = sub.add_parser("serve", help="start the dashboard (pulls and builds first if needed)")
     s.add_argument("--host", default="127.0.0.1")

@@ -219,3 +219,39 @@ def test_write_sample_and_command_line(tmp_path):
     assert synthetic_main([str(tmp_path / "cli.csv"), "--n", "5", "--seed", "2"]) == 0
     result = read_records(tmp_path / "cli.csv")
     assert result.n_valid == 5 and result.records["synthetic"].eq("True").all()
+
+
+def test_cli_build_points_writes_aggregate_and_reports(built, mirror, tmp_path, monkeypatch, capsys):
+    """`clustermap build --points FILE`: counts add up, rejected and outside rows are reported, the aggregate is written."""
+    import shutil
+
+    import pandas as pd
+
+    from dashboard import cli
+    from layers.points import generate_synthetic_records
+
+    data_dir, _ = built
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    records = generate_synthetic_records(40, seed=7)  # SYNTHETIC records, uniform over Europe's box: some fall in the sea
+    records = pd.concat([records, records.iloc[[0]]], ignore_index=True)  # a duplicate id: rejected
+    path = tmp_path / "synthetic_points.csv"
+    records.to_csv(path, index=False)
+    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(mirror))
+    monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(copy))
+    assert cli.main(["build", "--points", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "41 records read" in out
+    aggregate = pd.read_parquet(copy / "points.parquet")
+    assert set(aggregate["level"]) <= {0, 1, 2, 3}
+    rejected = pd.read_csv(copy / "reports" / "points.rejected.csv")
+    assert rejected["reason"].str.contains("duplicate", case=False).any()
+    n_rejected = rejected["line"].nunique()
+    outside = pd.read_csv(copy / "reports" / "points.outside.csv") if (copy / "reports" / "points.outside.csv").exists() else pd.DataFrame()
+    assert f"{len(outside)} outside every region" in out
+    import re
+
+    inside, snapped, n_outside = (int(x.replace(",", "")) for x in re.search(r"([\d,]+) inside a region, ([\d,]+) snapped to the nearest, ([\d,]+) outside", out).groups())
+    assert n_outside == len(outside) and snapped == 0
+    assert n_rejected + inside + n_outside == 41  # every row is rejected, inside or outside: nothing dropped
+    assert inside > 0 and n_outside > 0  # the synthetic box holds land and sea
