@@ -66,16 +66,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # as tests/conftest.py
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from dashboard.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (after the sys.path line)
 VIEWPORT = {"width": 1400, "height": 900}
 URLS = {"/": "Mixed", "/?level=2": "NUTS 2 regions"}
 """URL → text the map title must contain for the view to count as shown."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dash import Dash, html
+from dash import Dash
 
 from dashboard import api, callbacks, embed, export_png, geometry, portfolio_panel, ranking
 from dashboard.data import DashboardData, load_dashboard_data
@@ -41,18 +41,15 @@ def create_app(data: DashboardData | None = None, *, data_dir: Path | None = Non
         compress=True,  # flask-compress: gzip/brotli for the bundles, layout and callback responses
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
-    options = view_options(data)
-
-    def layout() -> html.Div:
-        """The default view; ``callbacks`` then applies the URL's query (``/?level=1&sector=C29…``)."""
-        return page(
-            sector_options=data.sector_options(),
-            years=data.years,
-            view=options.default(),
-            notes=_notes(data),
-            insights=[ranking.layout(), portfolio_panel.layout()],
-            region_options=data.region_options(),
-        )
+    # The default view, built once; ``callbacks`` then applies the URL's query (``/?level=1&sector=C29…``).
+    layout = page(
+        sector_options=data.sector_options(),
+        years=data.years,
+        view=view_options(data).default(),
+        notes=_notes(data),
+        insights=[ranking.layout(), portfolio_panel.layout()],
+        region_options=data.region_options(),
+    )
 
     # Streamed files (assets/) pass through uncompressed: flask-compress would read them without closing them.
     app.server.config["COMPRESS_STREAMS"] = False

@@ -50,17 +50,18 @@ from pathlib import Path
 from typing import Any
 
 from layers._errors import ClusterMapError
+from dashboard.chromium import CHROMIUM as DEBIAN_CHROMIUM
 from layers.settings import PROJECT_ROOT
 
 _log = logging.getLogger(__name__)
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(DEBIAN_CHROMIUM)
 """Debian's Chromium; kaleido is never allowed to look for (or download) another browser."""
 CHROMIUM_EXTRA_ARGS = ("--disable-quic", "--disable-background-networking")
 """Added to choreographer's command line, which already has ``--no-sandbox``
 (needed as root), ``--disable-gpu``, ``--headless``, ``--no-first-run``,
 ``--disable-component-update`` and ``--disable-sync``: the flags of
-``tests/conftest.py::CHROMIUM_ARGS``."""
+``dashboard.chromium.CHROMIUM_ARGS``."""
 TOPOJSON_DIR = PROJECT_ROOT / "assets" / "topojson"
 TOPOJSON_URL = TOPOJSON_DIR.as_uri() + "/"
 """plotly.js appends ``europe_50m.json``; the page is a local file, so file:// is allowed."""

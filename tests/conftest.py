@@ -15,16 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from dashboard.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (re-exported for the browser tests)
 
 
 @pytest.fixture(scope="session")
