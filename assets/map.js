@@ -43,6 +43,16 @@
     return scale;
   }
 
+  // The twin of dashboard.figures.points_trace: the organisations layer from points_layer.points_payload.
+  const POINT_COLOUR = "#d94801";
+  function pointsTrace(points) {
+    return {
+      type: "scattergeo", name: points.name, lon: points.lon, lat: points.lat, mode: "markers",
+      marker: { size: points.size, color: POINT_COLOUR, opacity: 0.8, line: { color: "#ffffff", width: 1 } },
+      hovertext: points.text, hoverinfo: "text", customdata: points.ids, showlegend: true,
+    };
+  }
+
   function applyPayload(payload, figure) {
     const dc = window.dash_clientside;
     if (!payload || !figure || !figure.data || !figure.data.length) return dc.no_update;
@@ -75,7 +85,8 @@
       hovertemplate: HOVER.replace("UNIT", payload.unit),
     });
     const layout = Object.assign({}, figure.layout, { title: Object.assign({}, figure.layout.title, { text: payload.title }) });
-    return Object.assign({}, figure, { data: [trace].concat(figure.data.slice(1)), layout: layout });
+    const overlay = payload.points ? [pointsTrace(payload.points)] : [];
+    return Object.assign({}, figure, { data: [trace].concat(overlay), layout: layout });
   }
 
   // The iframe snippet of the current view. Built as text for a <textarea>, never as HTML;

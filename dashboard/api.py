@@ -442,6 +442,8 @@ def openapi_spec(state: _Api) -> dict:
          "schema": {"type": "string", "enum": list(STAR_DIMENSIONS), "default": default.star}},
         {"name": "zoom", "in": "query", "required": False, "description": "NUTS code the map is zoomed to (no effect on values)",
          "schema": {"type": "string"}},
+        {"name": "points", "in": "query", "required": False, "description": "Whether the map draws the organisations layer (no effect on values)",
+         "schema": {"type": "string", "enum": ["on", "off"], "default": "off"}},
     ]
     string_list = {"type": "array", "items": {"type": "string"}}
     schemas = {

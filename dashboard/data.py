@@ -18,6 +18,7 @@ from layers.build import BuildReport, build
 from layers.clusters import read_clusters_table
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
+from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_organisations
 from layers.query import ClustersIndex
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
 
@@ -57,6 +58,8 @@ class DashboardData:
     nuts_year: int
     bounds: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
     """(min lon, min lat, max lon, max lat) of every NUTS code with a shape: where a zoom goes."""
+    organisations: Organisations | None = None
+    """Located organisation records from ``clustermap build --points``; None when there are none."""
 
     @property
     def years(self) -> list[int]:
@@ -128,7 +131,9 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
     finest = finest_levels(regions, index.table)
     geometry = {level: _level_geojson(regions, level, finest) for level in LEVEL_LABELS}
     bounds = {str(i): tuple(round(float(v), 3) for v in b) for i, b in zip(regions["nuts_id"], regions.geometry.bounds.to_numpy())}
-    return DashboardData(index=index, geometry=geometry, report=report, nuts_year=nuts_year, bounds=bounds)
+    current = geometries[max(NUTS_YEARS)]
+    organisations = load_organisations(data_root / ORGANISATIONS_FILE, region_names=dict(zip(current["nuts_id"], current["name_latn"])))
+    return DashboardData(index=index, geometry=geometry, report=report, nuts_year=nuts_year, bounds=bounds, organisations=organisations)
 
 
 __all__ = ["DashboardData", "LevelGeometry", "load_dashboard_data", "INDICATORS", "LEVEL_LABELS", "MIXED"]

@@ -55,6 +55,8 @@ class MapView:
     """With ``indicator == "stars"``: which star dimension the map shows (all = the 0-3 count)."""
     zoom: str | None = None
     """NUTS code the map is zoomed to (a country or a region); None shows all of Europe."""
+    points: bool = False
+    """Whether the organisations layer (``dashboard.points_layer``) is drawn over the map."""
 
     @property
     def column(self) -> str:
@@ -222,6 +224,7 @@ def apply_payload(figure: dict, payload: dict) -> dict:
     note_of = decode_notes(payload["notes"])
     customdata = [[shown[i], f"rank {rank[i]} of {ranked}" if finite[i] else "", note_of[i]] for i in range(values.size)]
     trace = figure["data"][0]
+    figure["data"] = [trace] + ([points_trace(payload["points"])] if payload.get("points") else [])
     trace["z"] = z.tolist()
     trace["customdata"] = customdata
     trace["colorscale"] = _stepped_colourscale(payload["colours"])
@@ -231,6 +234,26 @@ def apply_payload(figure: dict, payload: dict) -> dict:
     trace["hovertemplate"] = HOVER_TEMPLATE.replace("UNIT", payload["unit"])
     figure["layout"]["title"]["text"] = payload["title"]
     return figure
+
+
+POINT_COLOUR = "#d94801"
+"""Dark orange: stands out against every sequential palette, with a white rim for the darker classes."""
+
+
+def points_trace(points: dict) -> dict:
+    """The organisations layer's ``scattergeo`` trace from ``points_layer.points_payload``: the twin of ``pointsTrace`` in ``assets/map.js``."""
+    return {
+        "type": "scattergeo",
+        "name": points["name"],
+        "lon": points["lon"],
+        "lat": points["lat"],
+        "mode": "markers",
+        "marker": {"size": points["size"], "color": POINT_COLOUR, "opacity": 0.8, "line": {"color": "#ffffff", "width": 1}},
+        "hovertext": points["text"],
+        "hoverinfo": "text",
+        "customdata": points["ids"],
+        "showlegend": True,
+    }
 
 
 HOVER_TEMPLATE = "<b>%{text}</b> (%{location})<br>%{customdata[0]} UNIT<br>%{customdata[1]}<br><i>%{customdata[2]}</i><extra></extra>"
@@ -298,6 +321,7 @@ def choropleth_figure(
             }
         ],
         uirevision=f"level-{view.level}-{view.zoom}",
+        legend={"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}},
     )
     fig = figure.to_dict()
     fig["layout"].pop("template", None)  # the default template adds ~10 KB we restyle anyway

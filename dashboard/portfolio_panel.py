@@ -142,7 +142,51 @@ def _footer() -> html.Footer:
 
 
 def _message(data: DashboardData, geo: str, year: int | None, text: str) -> list:
-    return [_heading(data, geo, year, region_name(data, geo)), html.P(text, className="portfolio-message", role="status"), _footer()]
+    return [_heading(data, geo, year, region_name(data, geo)), html.P(text, className="portfolio-message", role="status"), *organisations_section(data, geo), _footer()]
+
+
+ORGANISATIONS_SHOWN = 25
+"""Organisations listed in the panel; the count says how many more the region has."""
+
+
+def _whole(value) -> str:
+    return f"{int(value):,}" if _finite(value) else DASH
+
+
+def organisations_section(data: DashboardData, geo: str) -> list:
+    """The organisation records located in the region (NUTS 2024, matched by code): [] when no records are loaded."""
+    orgs = data.organisations
+    if orgs is None:
+        return []
+    inside = orgs.in_region(geo)
+    title = html.H3(f"Organisations in this region ({len(inside):,})")
+    kind = "Synthetic sample records, not real organisations" if orgs.synthetic else "Organisation records"
+    about = f"{kind}, from {orgs.source}, located on NUTS 2024 regions with the same code."
+    if inside.empty:
+        return [title, html.P(f"{about} None is located in {geo}.", className="portfolio-note")]
+    shown = inside.head(ORGANISATIONS_SHOWN)
+    rows = [
+        html.Tr(
+            [
+                html.Th(str(row["name"]), scope="row"),
+                html.Td(str(row["nace"]).replace(";", ", ")),
+                html.Td(_whole(row["members"]), className="num"),
+                html.Td(_whole(row["employees"]), className="num"),
+                html.Td(orgs.region_name(row["nuts3"])),
+            ]
+        )
+        for _, row in shown.iterrows()
+    ]
+    more = f" The first {len(shown)} by name are listed." if len(inside) > len(shown) else ""
+    table = html.Table(
+        [
+            html.Caption(f"Organisations located in {geo}"),
+            html.Thead(html.Tr([html.Th(h, scope="col", className="num" if h in ("Members", "Employees") else None) for h in ("Name", "NACE codes", "Members", "Employees", "NUTS 3 region")])),
+            html.Tbody(rows),
+        ],
+        className="portfolio-table portfolio-organisations",
+    )
+    return [title, html.Div(table, className="portfolio-scroll"), html.P(about + more, className="portfolio-note")]
 
 
 def _scope_note(complete: bool, total_row: pd.Series | None, *, eu: bool) -> str:
@@ -413,6 +457,7 @@ def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *
             )
         )
     children += [html.P(n, className="portfolio-note") for n in notes]
+    children += organisations_section(data, geo)
     children.append(_footer())
     return children
 

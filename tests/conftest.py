@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,20 +57,28 @@ def dashboard_data(built):
     return load_dashboard_data(data_dir=data_dir)
 
 
-@pytest.fixture(scope="session")
-def live_app(dashboard_data):
-    """The app served on a free loopback port in a background thread; yields its base URL."""
+@contextmanager
+def serving(data):
+    """The app over ``data`` served on a free loopback port in a background thread; yields its base URL."""
     from werkzeug.serving import make_server
 
     from dashboard.app import create_app
 
-    app = create_app(dashboard_data)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(data).server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_app(dashboard_data):
+    """The app on the mirror's build; yields its base URL."""
+    with serving(dashboard_data) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

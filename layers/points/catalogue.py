@@ -1,0 +1,126 @@
+"""The located organisations a points build wrote, read back for the map, search and portfolios.
+
+``clustermap build --points FILE`` writes ``data/organisations.parquet``: one row per
+valid record inside a NUTS 2024 region (or snapped to one), with its codes at levels
+0-3 (see ``layers.points.build``). This module reads that file once and answers the
+questions the dashboard asks: which organisations are in a sector, in a region, or
+match a name. It knows nothing of Dash.
+
+Regions are matched by NUTS code. The statistics are on NUTS 2013 codes and the
+organisations on NUTS 2024 ones; a region whose code changed between the versions
+lists the organisations of the 2024 region of the same code, if any.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from layers.points._errors import RecordsError
+from layers.points.records import NACE_SEPARATOR
+
+__all__ = ["ORGANISATIONS_FILE", "ORGANISATION_COLUMNS", "Organisations", "load_organisations", "SOURCE_KEY"]
+
+log = logging.getLogger(__name__)
+
+ORGANISATIONS_FILE = "organisations.parquet"
+"""Beside the statistics cache in ``data/``; written by ``layers.points.build``."""
+ORGANISATION_COLUMNS = ("id", "name", "longitude", "latitude", "nace", "members", "employees", "nuts0", "nuts1", "nuts2", "nuts3", "synthetic")
+"""The columns the dashboard reads (the file has a few more: year, website, status)."""
+SOURCE_KEY = b"clustermap:source"
+"""Parquet key-value metadata: the name of the records file the organisations came from."""
+TOTAL = "TOTAL"
+
+
+@dataclass
+class Organisations:
+    """Located organisations, with lookups by sector, region and name."""
+
+    frame: pd.DataFrame
+    source: str
+    region_names: dict[str, str] = field(default_factory=dict)
+    """NUTS 2024 code -> readable name, for tooltips."""
+
+    def __post_init__(self) -> None:
+        self.frame = self.frame.reset_index(drop=True)
+        self._names_lower = self.frame["name"].str.casefold()
+        self._codes = self.frame["nace"].fillna("").str.split(NACE_SEPARATOR)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def synthetic(self) -> bool:
+        """True when every organisation is a synthetic record (a generated sample, not real data)."""
+        return bool(len(self.frame)) and bool(self.frame["synthetic"].all())
+
+    @property
+    def kind(self) -> str:
+        """ "synthetic organisations" for a generated sample, else "organisations": said wherever they are shown."""
+        return "synthetic organisations" if self.synthetic else "organisations"
+
+    @property
+    def label(self) -> str:
+        """What the records are: how many, synthetic or not, and the source file."""
+        return f"{len(self.frame):,} {self.kind} ({self.source})"
+
+    def in_sector(self, nace_r2: str) -> np.ndarray:
+        """Row mask: organisations with a NACE code in ``nace_r2`` (a section, division, group or class; TOTAL: all)."""
+        if nace_r2 == TOTAL:
+            return np.ones(len(self.frame), dtype=bool)
+        return np.fromiter((any(c.startswith(nace_r2) for c in codes) for codes in self._codes), dtype=bool, count=len(self.frame))
+
+    def in_region(self, geo: str) -> pd.DataFrame:
+        """The organisations located in NUTS region ``geo`` (a country or a NUTS 1-3 code), by name."""
+        level = len(geo) - 2
+        if level not in (0, 1, 2, 3):
+            return self.frame.iloc[0:0]
+        return self.frame.loc[self.frame[f"nuts{level}"] == geo].sort_values(["name", "id"], kind="stable")
+
+    def search(self, text: str | None, *, limit: int = 20) -> pd.DataFrame:
+        """Organisations whose name contains ``text`` (case-insensitive) or whose id equals it; names starting with it first."""
+        needle = (text or "").strip().casefold()
+        if not needle:
+            return self.frame.iloc[0:0]
+        contains = self._names_lower.str.contains(needle, regex=False) | (self.frame["id"].str.casefold() == needle)
+        hits = self.frame.loc[contains].assign(_starts=~self._names_lower[contains].str.startswith(needle))
+        return hits.sort_values(["_starts", "name", "id"], kind="stable").head(limit).drop(columns="_starts")
+
+    def get(self, organisation_id: str) -> pd.Series | None:
+        """One organisation by id, or None."""
+        rows = self.frame.loc[self.frame["id"] == organisation_id]
+        return rows.iloc[0] if len(rows) else None
+
+    def region_name(self, code: str | None) -> str:
+        """A region's name and code, e.g. "Oberbayern (DE21)"; the code alone when the name is unknown."""
+        if not code or pd.isna(code):
+            return ""
+        name = self.region_names.get(code)
+        return f"{name} ({code})" if name else str(code)
+
+
+def load_organisations(path: Path, *, region_names: dict[str, str] | None = None) -> Organisations | None:
+    """The organisations file at ``path``, or None when no points build has run.
+
+    A file that lacks a column the map needs raises :class:`RecordsError` saying to rebuild it.
+    """
+    if not path.exists():
+        return None
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise RecordsError(f"{path}: cannot read the organisations file ({exc}); rebuild it with `clustermap build --points FILE`") from exc
+    missing = [c for c in ORGANISATION_COLUMNS if c not in table.column_names]
+    if missing:
+        raise RecordsError(f"{path}: columns {', '.join(missing)} are missing; rebuild it with `clustermap build --points FILE`")
+    metadata = table.schema.metadata or {}
+    source = metadata.get(SOURCE_KEY, path.name.encode()).decode("utf-8", "replace")
+    frame = table.to_pandas()
+    frame["synthetic"] = frame["synthetic"].fillna(False).astype(bool)
+    log.info("%s: %d organisations from %s", path, len(frame), source)
+    return Organisations(frame=frame, source=Path(source).name, region_names=region_names or {})
