@@ -64,8 +64,14 @@ class MapView:
         return self.indicator if self.indicator != "stars" or self.star == "all" else f"star_{self.star}"
 
 
+STAR_COUNT_UNIT = "of 3 stars"
+"""Reads "2 of 3 stars" (never "1 stars")."""
+
+
 def view_unit(view: MapView) -> str:
-    """The unit of what the map shows: the indicator's, or "(1 = star)" for one star dimension."""
+    """The unit of what the map shows: the indicator's, "of 3 stars" for the star count, or "(1 = star)" for one dimension."""
+    if view.column == "stars":
+        return STAR_COUNT_UNIT
     return INDICATORS[view.indicator].unit if view.column == view.indicator else "(1 = star)"
 
 

@@ -97,3 +97,17 @@ def test_notes_need_two_characters_beyond_the_alphabet():
     encoded = encode_notes(texts)
     assert encoded["width"] == 2
     assert decode_notes(encoded) == texts
+
+
+def test_star_count_reads_of_3_stars_never_1_stars(dashboard_data):
+    from dashboard.callbacks import payload_for
+    from dashboard.figures import view_unit
+
+    view = MapView(level=2, nace_r2="C29", indicator="stars", year=2014)
+    payload = payload_for(dashboard_data, view)
+    assert view_unit(view) == payload["unit"] == "of 3 stars"
+    figure = apply_payload({"data": [{"colorbar": {}}], "layout": {"title": {}}}, payload)
+    hover = figure["data"][0]["hovertemplate"]
+    assert "%{customdata[0]} of 3 stars" in hover and "stars UNIT" not in hover
+    assert view_unit(MapView(indicator="stars", star="size")) == "(1 = star)"
+    assert view_unit(MapView(indicator="employment")) == "persons"
