@@ -41,6 +41,7 @@ from dashboard.layout import (
     ZOOM_OUT_ID,
 )
 from dashboard.layout import notice_items
+from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
 from dashboard.view import parse_view, view_options, view_query, view_slug
 from layers.query import region_values
 
@@ -74,7 +75,7 @@ def view_links(view: MapView) -> tuple[dict, str, str]:
 
 CONTROLS = (
     ("level", LEVEL_ID, "value"),
-    ("sector", SECTOR_ID, "value"),
+    ("sector", SECTOR_ID, "data"),
     ("indicator", INDICATOR_ID, "value"),
     ("year", YEAR_ID, "value"),
     ("scheme", SCHEME_ID, "value"),
@@ -160,6 +161,13 @@ def register(app: Dash, data: DashboardData) -> None:
         # the whole figure on the first call and whenever the level (the geometry) is among the changes
         full = ctx.triggered_id is None or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
         return map_update(data, view, full=full, geometry_url=True)
+
+    # the sector tree marks the chosen sector (a click, a link, back or forward) and names it above the tree
+    app.clientside_callback(
+        ClientsideFunction(namespace="sectorTree", function_name="showChoice"),
+        Output(SECTOR_CURRENT_ID, "children"),
+        Input(SECTOR_ID, "data"),
+    )
 
     app.clientside_callback(
         ClientsideFunction(namespace="clustermap", function_name="applyPayload"),

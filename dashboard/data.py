@@ -74,14 +74,12 @@ class DashboardData:
         return options
 
     def sector_options(self) -> list[dict[str, str]]:
-        """Dropdown options: all sectors first, then NACE codes in code order with labels."""
-        codes = [c for c in self.index.sectors if c != nace.TOTAL]
-        ordered = sorted(codes, key=lambda c: (c[0], c[1:]))
-        options = [{"label": nace.display_name(nace.TOTAL), "value": nace.TOTAL}]
-        for code in ordered:
-            indent = "\u2003" * (nace.level_of(code) - 1)
-            options.append({"label": f"{indent}{nace.display_name(code)}", "value": code, "search": f"{code} {nace.label(code)}"})
-        return options
+        """The sectors a view may show: all sectors first, then NACE codes in code order, with labels.
+
+        The sector picker (``dashboard.sector_tree``) builds its tree from these codes.
+        """
+        codes = sorted((c for c in self.index.sectors if c != nace.TOTAL), key=lambda c: (c[0], c[1:]))
+        return [{"label": nace.display_name(code), "value": code} for code in [nace.TOTAL, *codes]]
 
 
 def finest_levels(regions: gpd.GeoDataFrame, table: pd.DataFrame) -> dict[str, int]:

@@ -7,12 +7,14 @@ from dash import dcc, html
 from dashboard.data import LEVEL_LABELS
 from dashboard.classes import SCHEME_LABELS
 from dashboard.figures import ATTRIBUTION, PALETTES, STAR_DIMENSIONS, MapView
+from dashboard.sector_tree import sector_picker
 from dashboard.view import K_RANGE
 from layers.indicators import INDICATORS
 
 MAP_ID = "map"
 LEVEL_ID = "level"
 SECTOR_ID = "sector"
+"""Store: the NACE code chosen in the sector tree (``dashboard/sector_tree.py``)."""
 INDICATOR_ID = "indicator"
 YEAR_ID = "year"
 STAR_ID = "star"
@@ -58,7 +60,10 @@ def _labelled(label: str, control_id: str, control) -> html.Div:
 
 
 def controls(*, sector_options: list[dict], years: list[int], view: MapView, region_options: list[dict] | None = None) -> html.Div:
-    """The filter panel: region search, level, sector, indicator, year, star dimension and classes."""
+    """The filter panel: region search, level, sector, indicator, year, star dimension and classes.
+
+    ``sector_options``: the data's sectors (``DashboardData.sector_options``); the picker builds its tree from their codes.
+    """
     return html.Div(
         [
             _labelled(
@@ -76,11 +81,7 @@ def controls(*, sector_options: list[dict], years: list[int], view: MapView, reg
                     className="radio",
                 ),
             ),
-            _labelled(
-                "Sector (NACE Rev. 2)",
-                SECTOR_ID,
-                dcc.Dropdown(id=SECTOR_ID, options=sector_options, value=view.nace_r2, clearable=False, searchable=True),
-            ),
+            sector_picker(SECTOR_ID, [o["value"] for o in sector_options], view.nace_r2),
             _labelled(
                 "Indicator",
                 INDICATOR_ID,

@@ -5,11 +5,11 @@ Three kinds of check, each as a person relying on them would meet the page:
 * axe-core (bundled by ``axe-playwright-python`` and injected from the installed
   package file, nothing fetched) with the WCAG 2.1 A/AA rules: no violation of
   impact serious or critical on ``/?level=2``, ``/`` (the mixed default), the
-  sector list opened, and ``/embed?level=1``.
-* The keyboard alone: Tab from the top of the page reaches every control; the
-  sector dropdown opens and a sector is chosen with Enter, Space, the arrow keys
-  or typing; the year slider moves with the arrow keys; each control that takes
-  focus is announced with its visible label.
+  sector tree searched and opened, and ``/embed?level=1``.
+* The keyboard alone: Tab from the top of the page reaches every control; a
+  sector is chosen in the sector tree with the arrow keys, type-ahead, Enter or
+  Space, or from its search box; the year slider moves with the arrow keys; each
+  control that takes focus is announced with its visible label.
 * The map's text alternative: the ranking table (``#ranking``) holds one row per
   map region, with the map's values and ranks.
 
@@ -39,7 +39,8 @@ MAX_TABS = 60
 TAB_TARGETS = {
     "region search": "region-search",
     "level radios": "level",
-    "sector dropdown": "sector",
+    "sector search": "sector-search",
+    "sector tree": "sector-tree",
     "indicator dropdown": "indicator",
     "year slider": "year",
     "class scheme": "scheme",
@@ -50,7 +51,7 @@ TAB_TARGETS = {
 }
 VISIBLE_LABELS = {
     "region-search": "Find a region",
-    "sector": "Sector",
+    "sector-search": "Sector",
     "indicator": "Indicator",
     "year": "Year",
     "scheme": "Scheme",
@@ -71,17 +72,16 @@ FOCUSED_JS = """() => {
     text: (e.textContent || '').trim().slice(0, 40), valueNow: e.getAttribute('aria-valuenow'),
   };
 }"""
-LISTBOX_STATE_JS = """() => {
-  const content = document.querySelector('.dash-dropdown-content');
-  const search = content && content.querySelector('input.dash-dropdown-search');
+TREE_STATE_JS = """() => {
   const active = document.activeElement;
-  const option = active && active.closest('.dash-dropdown-option');
+  const item = active && active.closest('#sector-tree [role=treeitem]');
   return {
-    open: !!content,
-    search: search ? search.value : null,
-    options: content ? content.querySelectorAll('.dash-dropdown-option').length : 0,
-    focusedOption: option ? option.textContent.trim() : null,
-    focused: active ? (active.id || active.className || active.tagName) : null,
+    focused: active ? (active.getAttribute('data-code') || active.id || active.tagName) : null,
+    expanded: [...document.querySelectorAll('#sector-tree [aria-expanded=true]')].map(i => i.getAttribute('data-code')),
+    selected: [...document.querySelectorAll('#sector-tree [aria-selected=true]')].map(i => i.getAttribute('data-code')),
+    tabStops: [...document.querySelectorAll('#sector-tree [tabindex="0"]')].map(i => i.getAttribute('data-code')),
+    search: (document.getElementById('sector-search') || {}).value,
+    inTree: !!item,
   };
 }"""
 
@@ -141,11 +141,11 @@ def wait_for_ranking(page) -> None:
     )
 
 
-def accessible_name(page) -> dict:
+def accessible_name(page, expression: str = "document.activeElement") -> dict:
     """Chromium's computed role and accessible name of the focused element (what a screen reader announces)."""
     cdp = page.context.new_cdp_session(page)
     try:
-        handle = cdp.send("Runtime.evaluate", {"expression": "document.activeElement"})
+        handle = cdp.send("Runtime.evaluate", {"expression": expression})
         node = cdp.send("DOM.describeNode", {"objectId": handle["result"]["objectId"]})
         tree = cdp.send("Accessibility.getPartialAXTree", {"backendNodeId": node["node"]["backendNodeId"], "fetchRelatives": False})
         ax = tree["nodes"][0]
@@ -187,6 +187,8 @@ def reached(stop: dict | None, control_id: str) -> bool:
         return stop["control"] == control_id and "slider" in (stop["role"], stop.get("axRole"))
     if control_id == "level":
         return stop["control"] == control_id and stop["tag"] == "input"
+    if control_id == "sector-tree":
+        return stop["control"] == control_id and stop["role"] == "treeitem"
     return stop["id"] == control_id
 
 
@@ -199,7 +201,8 @@ def focus_by_tab(page, control_id: str) -> dict:
 
 
 def sector_text(page) -> str:
-    return (page.text_content("#sector") or "").strip()
+    """The line above the sector tree that names the current choice."""
+    return (page.text_content("#sector-current") or "").strip()
 
 
 # ---------------------------------------------------------------- axe-core
@@ -210,10 +213,10 @@ def sector_text(page) -> str:
     [
         ("/?level=2", "loaded"),
         ("/", "loaded"),
-        ("/?level=2", "sector list open"),
+        ("/?level=2", "sector tree searched"),
         ("/embed?level=1", "loaded"),
     ],
-    ids=["nuts2", "default", "nuts2-sector-open", "embed-nuts1"],
+    ids=["nuts2", "default", "nuts2-sector-tree-searched", "embed-nuts1"],
 )
 def test_no_serious_or_critical_wcag21_violations(page, live_app, axe, path, state):
     if path.startswith("/embed"):
@@ -222,10 +225,11 @@ def test_no_serious_or_critical_wcag21_violations(page, live_app, axe, path, sta
     else:
         open_app(page, live_app, path.lstrip("/"))
         wait_for_ranking(page)
-    if state == "sector list open":
-        page.focus("#sector")
-        page.keyboard.press("Enter")
-        page.locator(".dash-dropdown-content").wait_for(state="visible", timeout=5_000)
+    if state == "sector tree searched":
+        page.fill("#sector-search", "motor")  # sections open, matches marked, the status says how many
+        page.wait_for_function("document.getElementById('sector-search-status').textContent.includes('match')", timeout=5_000)
+        page.keyboard.press("ArrowDown")  # focus in the tree, on the first match
+        page.wait_for_function("document.activeElement.getAttribute('role') === 'treeitem'", timeout=5_000)
     violations = run_axe(page, axe, live_app)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"axe-core WCAG 2.1 AA, {path} ({state}): {len(blocking)} serious/critical rules\n{summary(blocking)}"
@@ -260,60 +264,57 @@ def test_focused_controls_are_announced_with_their_label(page, live_app):
     level = next((s for s in stops if reached(s, "level")), None)
     if level is None or not level.get("axName"):
         wrong.append(f"#level: the focused radio has no name ({level})")
+    # the sector tree: the focused item is announced as a tree item with its own code and label
+    # (not its children's), inside a tree named by the control's visible label
+    item = next((s for s in stops if reached(s, "sector-tree")), None)
+    if item is None or (item.get("axRole"), item.get("axName")) != ("treeitem", "C Manufacturing"):
+        wrong.append(f"#sector-tree: the focused item is announced as {item and item.get('axRole')} {item and item.get('axName')!r}")
+    tree = accessible_name(page, "document.getElementById('sector-tree')")
+    if tree["axRole"] != "tree" or "sector" not in tree["axName"].lower():
+        wrong.append(f"#sector-tree: announced as {tree}, its visible label is 'Sector (NACE Rev. 2)'")
     assert wrong == [], "\n".join(wrong) + f"\nfocus sequence:\n{describe(stops)}"
 
 
 SECTOR_WAYS = {
-    # name: (keys that open the list, keys to choose, what must be chosen: text in the sector, or None for "the focused option")
-    "Enter opens, type C29, Enter": (["Enter"], ["C", "2", "9", "Enter"], "C29"),
-    "Space opens, type C29, Enter": (["Space"], ["C", "2", "9", "Enter"], "C29"),
-    "ArrowDown opens, ArrowDown, Enter": (["ArrowDown"], ["ArrowDown", "Enter"], None),
-    "type C29 on the closed dropdown, Enter": ([], ["C", "2", "9", "Enter"], "C29"),
+    # name: (where focus starts, keys, the sector that must be chosen)
+    "tree: type-ahead C29, Enter": ("sector-tree", ["C", "2", "9", "Enter"], "C29"),
+    "tree: Right opens C, Right, Down, Space": ("sector-tree", ["ArrowRight", "ArrowRight", "ArrowDown", " "], "C11"),
+    "tree: Down, Enter": ("sector-tree", ["ArrowDown", "Enter"], "D"),
+    "tree: Home to All sectors, Enter": ("sector-tree", ["Home", "Enter"], "TOTAL"),
+    "search: type motor, Down, Enter": ("sector-search", [*"motor", "ArrowDown", "Enter"], "C29"),
+    "search: type J62, Enter": ("sector-search", [*"J62", "Enter"], "J62"),
 }
 
 
-@pytest.mark.parametrize("way", list(SECTOR_WAYS), ids=["enter-type", "space-type", "arrows", "type-ahead"])
-def test_sector_dropdown_works_with_the_keyboard_alone(page, live_app, way):
+@pytest.mark.parametrize("way", list(SECTOR_WAYS), ids=["type-ahead", "arrows-space", "down-enter", "home-total", "search-down", "search-enter"])
+def test_sector_tree_works_with_the_keyboard_alone(page, live_app, way):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    open_keys, choose_keys, expected = SECTOR_WAYS[way]
+    start, keys, code = SECTOR_WAYS[way]
     open_app(page, live_app)
-    focus_by_tab(page, "sector")
+    wait_for_ranking(page)
+    focus_by_tab(page, start)
     before = sector_text(page)
-    assert before.startswith("C Manufacturing"), before
+    assert before == "C Manufacturing", before
     steps = []
-    for key in open_keys:
+    for key in keys:
         page.keyboard.press(key)
-        page.wait_for_timeout(250)
-        steps.append((key, page.evaluate(LISTBOX_STATE_JS)))
-    if open_keys:
-        state = steps[-1][1]
-        assert state["open"], f"{way}: {'+'.join(open_keys)} on the focused sector dropdown did not open its list: {steps}"
-        assert page.get_attribute("#sector", "aria-expanded") == "true", steps
-    chosen_option = None
-    for key in choose_keys:
-        if key == "Enter":
-            chosen_option = page.evaluate(LISTBOX_STATE_JS)["focusedOption"]
-        page.keyboard.press(key)
-        page.wait_for_timeout(250)
-        steps.append((key, page.evaluate(LISTBOX_STATE_JS)))
-    if expected is None:
-        assert chosen_option, f"{way}: no option had focus when Enter was pressed: {steps}"
-        expected = chosen_option.split()[0]
-    code = expected.split()[0]
+        page.wait_for_timeout(60 if len(key) == 1 and key != " " else 200)  # type-ahead wants the characters close together
+        steps.append((key, page.evaluate(TREE_STATE_JS)))
     try:
-        page.wait_for_function(
-            "code => document.querySelector('#map .gtitle').textContent.includes(' ' + code + ' ')", arg=code, timeout=10_000
-        )
+        page.wait_for_function("code => new URLSearchParams(location.search).get('sector') === code", arg=code, timeout=10_000)
+        page.wait_for_function("code => document.querySelector('#map .gtitle').textContent.includes(code === 'TOTAL' ? 'All sectors' : ' ' + code + ' ')", arg=code, timeout=10_000)
     except PlaywrightTimeout:  # the assertions below say what the page shows instead
         pass
+    state = page.evaluate(TREE_STATE_JS)
+    assert f"sector={code}" in page.url, f"{way}: the URL is {page.url}; steps: {steps}"
+    assert state["selected"] == [code], f"{way}: the tree marks {state['selected']} as chosen; steps: {steps}"
     after = sector_text(page)
-    assert after.split()[0] == code and after != before, f"{way}: expected sector {code}, the dropdown shows {after!r}; steps: {steps}"
-    assert f" {code} " in map_title(page), map_title(page)
-    assert f"sector={code}" in page.url, page.url
-    # the list closed and focus came back to the dropdown, so Tab goes on from there
-    assert page.locator(".dash-dropdown-content").count() == 0, steps
-    assert page.evaluate("document.activeElement.id") == "sector", page.evaluate(FOCUSED_JS)
+    assert after != before and (after.split()[0] == code or code == "TOTAL" and after.startswith("All sectors")), after
+    assert (code if code != "TOTAL" else "All sectors") in map_title(page), map_title(page)
+    # focus stayed where the person was (the item or the search box), and the tree keeps one tab stop
+    assert state["focused"] == (code if start == "sector-tree" or "Down" in way else "sector-search"), steps
+    assert len(state["tabStops"]) == 1, state
 
 
 def test_year_slider_moves_with_arrow_keys(page, live_app):

@@ -34,7 +34,11 @@ def choose_option(page, dropdown_id: str, text: str) -> None:
 
 
 def choose_sector(page, text: str) -> None:
-    choose_option(page, "sector", text)
+    """Search the sector tree for ``text`` and click the first sector that matches."""
+    page.fill("#sector-search", text)
+    first = page.locator("#sector-tree .sector-match > .sector-row").first
+    first.wait_for(state="visible", timeout=5_000)
+    first.click()
 
 
 def test_pick_a_sector_and_the_map_changes(page, live_app):

