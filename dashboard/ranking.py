@@ -67,8 +67,29 @@ def view_from_query(data: DashboardData, query: str | None) -> MapView:
     return view
 
 
+def zoom_country(view: MapView) -> str | None:
+    """The country the map is zoomed to (``DE`` for ``zoom=DE`` or ``zoom=DE11``), or None for all of Europe."""
+    return view.zoom[:2] if view.zoom else None
+
+
+def country_name(data: DashboardData, code: str) -> str:
+    """A country's name as the map names it (``Deutschland``), from the country level's shapes; the code if it has none."""
+    countries = data.geometry[0]
+    names = dict(zip(countries.ids, countries.names))
+    return names.get(code, code)
+
+
+def scope(data: DashboardData, view: MapView) -> str:
+    """Where the ranking ranks: ``" in Deutschland (DE)"`` when zoomed to a country, else ``""`` (all of Europe)."""
+    country = zoom_country(view)
+    return f" in {country_name(data, country)} ({country})" if country else ""
+
+
 def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     """Every region the map shows for ``view``, best first; regions without a value last.
+
+    When the map is zoomed to a country (``view.zoom``), only that country's regions,
+    ranked among themselves.
 
     Columns: ``rank`` (1 = highest; ties share the lowest rank; ranked at the
     indicator's decimals, as the map's tooltips rank; missing where there is no
@@ -78,9 +99,10 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     data" where there is no value) and ``status``.
     """
     geometry = data.geometry[view.level]
-    values = region_values(
-        data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year
-    )
+    country = zoom_country(view)
+    kept = [(code, name) for code, name in zip(geometry.ids, geometry.names) if country is None or code.startswith(country)]
+    ids, names = [c for c, _ in kept], [n for _, n in kept]
+    values = region_values(data.index, pd.Series(ids, dtype=object), level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year)
     unit, decimals = view_unit(view), INDICATORS[view.indicator].decimals
     value = values["value"].to_numpy(dtype=float)
     status = values["status"].to_numpy(dtype=object)
@@ -93,7 +115,7 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
         {
             "rank": pd.array(np.where(has_value, rank, np.nan), dtype="Float64").astype("Int64"),
             "nuts_id": values["nuts_id"].to_numpy(dtype=object),
-            "name": np.asarray(geometry.names, dtype=object),
+            "name": np.asarray(names, dtype=object),
             "value": value,
             "value_text": [f"{format_value(v, view.indicator)} {unit}" if ok else s for v, ok, s in zip(value, has_value, status)],
             "flag": values["flag"].to_numpy(dtype=object),
@@ -131,20 +153,21 @@ def table_data(rows: pd.DataFrame, view: MapView) -> dict:
     return {"level": view.level, "unit": unit, "rows": out}
 
 
-def caption(view: MapView, rows: pd.DataFrame) -> str:
-    """The table's caption: indicator, unit, sector, level and year, and how many regions have a value."""
+def caption(view: MapView, rows: pd.DataFrame, where: str = "") -> str:
+    """The table's caption: indicator, unit, sector, level and year, where (``scope``), and how many regions have a value."""
     ranked = int((rows["status"] == STATUS_VALUE).sum())
-    mixed = " Mixed levels: each country at its finest level with data, so regions of different sizes rank together." if view.level == MIXED else ""
-    return f"{map_title(view)}: {len(rows)} regions, {ranked} with a value, ranked from highest (rank 1).{mixed}"
+    mixed = " Mixed levels: each country at its finest level with data, so regions of different sizes rank together." if view.level == MIXED and not where else ""
+    return f"{map_title(view)}: {len(rows)} regions{where}, {ranked} with a value, ranked from highest (rank 1).{mixed}"
 
 
 def _short(name: str) -> str:
     return name if len(name) <= BAR_LABEL_LENGTH else name[: BAR_LABEL_LENGTH - 1].rstrip() + "…"
 
 
-def ranking_figure(rows: pd.DataFrame, view: MapView) -> dict:
+def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
     """Horizontal bars of the top ``TOP_N`` regions of ``rows`` (from :func:`ranking_rows`), values labelled.
 
+    ``where`` (``scope``) says which country they are in when the map is zoomed to one.
     A plain figure dict (no template, no geometry). Names are escaped: Plotly
     reads tick and hover text as HTML.
     """
@@ -154,7 +177,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView) -> dict:
     sector = html_text.escape(nace.display_name(view.nace_r2))
     what = f"{ind.label.lower()} ({ind.unit})" if view.column == view.indicator else f"{STAR_DIMENSIONS[view.star].lower()} star (1 = star)"
     title = (
-        f"Top {n} {LEVEL_NOUNS[view.level]} by {html_text.escape(what)}"
+        f"Top {n} {LEVEL_NOUNS[view.level]}{html_text.escape(where)} by {html_text.escape(what)}"
         f"<br><span style='font-size:12px'>{sector} · {view.year}</span>"
     )
     values = top["value"].to_numpy(dtype=float)
@@ -282,9 +305,10 @@ def register(app: Dash, data: DashboardData) -> None:
     def update_ranking(query: str | None, selected: str | None):
         view = view_from_query(data, query)
         rows = ranking_rows(data, view)
-        keep = no_update if not selected or selected in set(rows["nuts_id"]) else None  # a region of another level
-        text = caption(view, rows)
-        return table_data(rows, view), ranking_figure(rows, view), text, text, keep
+        keep = no_update if not selected or selected in set(rows["nuts_id"]) else None  # a region of another level or country
+        where = scope(data, view)
+        text = caption(view, rows, where)
+        return table_data(rows, view), ranking_figure(rows, view, where), text, text, keep
 
     def clientside(name: str) -> ClientsideFunction:
         return ClientsideFunction(namespace="ranking", function_name=name)

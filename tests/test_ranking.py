@@ -105,6 +105,38 @@ def test_empty_view_and_small_payload(dashboard_data):
     assert ranking.view_from_query(dashboard_data, None) == view_options(dashboard_data).default()
 
 
+def test_zoomed_to_a_country_ranks_only_its_regions(dashboard_data):
+    de = MapView(level=2, nace_r2="C29", indicator="employment", year=2014, zoom="DE")
+    rows = ranking.ranking_rows(dashboard_data, de)
+    level2 = dashboard_data.geometry[2].ids
+    assert sorted(rows["nuts_id"]) == sorted(c for c in level2 if c.startswith("DE")) and len(rows) == 38
+    # ranks within Germany: 1, 2, ... among its regions with a value, as Europe's order has them
+    europe = ranking.ranking_rows(dashboard_data, C29)
+    german = europe.loc[europe["nuts_id"].str.startswith("DE") & europe["rank"].notna(), "nuts_id"].tolist()
+    ranked = rows.dropna(subset=["value"])
+    assert ranked["nuts_id"].tolist() == german
+    assert ranked["rank"].tolist() == list(range(1, len(ranked) + 1))  # no ties among these values
+    assert (rows.iloc[1]["nuts_id"], rows.iloc[1]["rank"]) == ("DE21", 2)
+    assert europe.set_index("nuts_id").loc["DEA2", "rank"] > rows.set_index("nuts_id").loc["DEA2", "rank"] == 5
+    # the caption and the bars say where
+    where = ranking.scope(dashboard_data, de)
+    assert where == " in Deutschland (DE)"
+    text = ranking.caption(de, rows, where)
+    assert "38 regions in Deutschland (DE), 31 with a value" in text
+    figure = ranking.ranking_figure(rows, de, where)
+    assert "Top 20 NUTS 2 regions in Deutschland (DE) by" in figure["layout"]["title"]["text"]
+    assert all(code.startswith("DE") for code in figure["data"][0]["y"])
+    # a region's zoom (the region search) ranks its country; no zoom, all of Europe
+    assert ranking.ranking_rows(dashboard_data, MapView(level=2, nace_r2="C29", indicator="employment", year=2014, zoom="DE11"))["nuts_id"].tolist() == rows["nuts_id"].tolist()
+    assert ranking.scope(dashboard_data, C29) == "" and " in " not in ranking.caption(C29, europe)
+    # the mixed map zoomed to France: one level, so no "regions of different sizes" note
+    fr = MapView(level=-1, nace_r2="C29", indicator="employment", year=2014, zoom="FR")
+    fr_rows = ranking.ranking_rows(dashboard_data, fr)
+    assert fr_rows["nuts_id"].str.startswith("FR").all() and fr_rows["nuts_id"].str.len().nunique() == 1
+    assert "Mixed levels" not in ranking.caption(fr, fr_rows, ranking.scope(dashboard_data, fr))
+    assert ranking.view_from_query(dashboard_data, "level=2&sector=C29&indicator=employment&year=2014&zoom=DE") == de
+
+
 # ---- in the browser -----------------------------------------------------------------
 
 TRACE0 = "document.querySelector('#map .js-plotly-plot').data[0]"
@@ -211,5 +243,35 @@ def test_row_and_bar_highlight_the_map(page, live_app):
     choose_option(page, "indicator", "Location quotient")
     page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('Location quotient')", timeout=10_000)
     assert selected_points(page) is None
+    assert [u for u in page.requests if not u.startswith(live_app)] == []
+    assert page.console_errors == []
+
+
+@pytest.mark.browser
+def test_zoom_to_a_country_filters_the_ranking(page, live_app):
+    """A click on Germany on the country map: the ranking lists Germany's regions, ranked in Germany; zooming out restores Europe."""
+    open_app(page, live_app, "?level=0&sector=C29&year=2014")
+    page.wait_for_function("(document.getElementById('ranking-caption') || {}).textContent.includes('35 regions')", timeout=20_000)
+    index = index_of(page, "DE")
+    page.locator("#map .choroplethlayer path").nth(index).click(force=True)
+    page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('in Deutschland (DE)')", timeout=20_000)
+    assert "zoom=DE" in page.url
+    page.wait_for_function("document.querySelectorAll('#ranking-body tr').length === 38", timeout=10_000)
+    rows = table_rows(page)
+    assert all(code.startswith("DE") for _, _, code, _, _ in rows)
+    assert rows[0][:3] == ["1", "Stuttgart", "DE11"] and rows[1][:3] == ["2", "Oberbayern", "DE21"]
+    caption = page.text_content("#ranking-table-title") or ""
+    assert "NUTS 2 regions" in caption and "38 regions in Deutschland (DE)" in caption
+    assert "in Deutschland (DE)" in (page.text_content("#ranking-bars .gtitle") or "")
+    bars = page.evaluate("document.querySelector('#ranking-bars .js-plotly-plot').data[0].y")
+    assert len(bars) == 20 and all(code.startswith("DE") for code in bars)
+    page.locator("#ranking").scroll_into_view_if_needed()
+    save_artifact(page, "ranking_C29_zoomed_germany")
+    # back to all of Europe: every NUTS 2 region again, ranked in Europe
+    page.get_by_role("button", name="Back to all of Europe").click()
+    page.wait_for_function("document.querySelectorAll('#ranking-body tr').length === 314", timeout=20_000)
+    caption = page.text_content("#ranking-table-title") or ""
+    assert "314 regions," in caption and " in Deutschland" not in caption
+    assert table_rows(page)[0][:3] == ["1", "Stuttgart", "DE11"]
     assert [u for u in page.requests if not u.startswith(live_app)] == []
     assert page.console_errors == []
