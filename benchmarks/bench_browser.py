@@ -13,12 +13,17 @@ optimised
     ``dashboard.app.create_app(data)`` as shipped: the map figure names its
     shapes by URL (``/geometry/<level>.geojson?v=hash``, ETag + immutable
     Cache-Control), filter changes send ``map_payload`` applied by
-    ``assets/map.js``, flask-compress on.
+    ``assets/map.js``, flask-compress on, and plotly.js is the custom bundle
+    (``/vendor/plotly-custom.min.js``, brotli, see ``tools/plotly-bundle``).
 naive
     the same app and layout (every other callback unchanged) except that the
     map callback always returns ``dashboard.callbacks.map_update(data, view,
     full=True)`` with the geometry inline (``geometry_url=False``), and
-    flask-compress's ``after_request`` hook is removed (nothing compressed).
+    nothing is compressed: flask-compress's ``after_request`` hook is removed
+    and the Plotly bundle is sent plain (``CLUSTERMAP_PLOTLY_PRECOMPRESSED``).
+full-plotly
+    optimised, but ``create_app(data, custom_plotly=False)``: dcc.Graph loads
+    plotly.py's full ``plotly.min.js`` itself (the app before the custom bundle).
 
 Debian's ``/usr/bin/chromium`` is driven by Playwright (``launch(executable_path=…)``,
 the flags of ``tests/conftest.py``), viewport 1400x900. Bytes come from a CDP
@@ -40,9 +45,10 @@ warm
 clicks
     one context per URL and variant, page loaded and quiet, then ``--clicks``
     times ArrowLeft on ``#year [role=slider]`` (2014 → 2009) and ``--clicks``
-    sector choices in ``#sector`` (C29, J62, G47, C10, F). A rAF loop is
-    armed right before the key press (for the dropdown: opened and typed
-    into first, the Enter that picks is the action); it records the
+    sector choices (C29, J62, G47, C10, F): in the sector tree, the code typed
+    into ``#sector-search`` and its tree item focused, then Enter (in the older
+    ``#sector`` dropdown: opened and typed into, then Enter). A rAF loop is
+    armed right before the key press; it records the
     fingerprint ``getComputedStyle(path).fill`` of every map path each frame
     and stops on the first frame where it differs. Reported: ms from the
     keydown event's ``timeStamp`` (the action as the page sees it) to that
@@ -71,7 +77,7 @@ VIEWPORT = {"width": 1400, "height": 900}
 URLS = {"/": "Mixed", "/?level=2": "NUTS 2 regions"}
 """URL → text the map title must contain for the view to count as shown."""
 SECTORS = ("C29", "J62", "G47", "C10", "F", "M72", "TOTAL")
-VARIANTS = ("optimised", "naive")
+VARIANTS = ("optimised", "naive", "full-plotly")
 TARGET_FIRST_VIEW_MS = 1500
 TARGET_BYTES = 1_500_000
 TARGET_CLICK_MS = 200
@@ -142,9 +148,13 @@ def serve(variant: str, data_dir: Path) -> None:
             return original(data, view, full=True, geometry_url=False)  # whole figure, shapes inline, every change
 
         callbacks.map_update = naive_map_update  # update_map looks the name up at call time
-    app = create_app(data)
+    app = create_app(data, custom_plotly=variant != "full-plotly")
     if variant == "naive":
         import flask_compress
+
+        from dashboard.app import PRECOMPRESSED
+
+        app.server.config[PRECOMPRESSED] = False
 
         hooks = app.server.after_request_funcs.get(None, [])
         app.server.after_request_funcs[None] = [f for f in hooks if not isinstance(getattr(f, "__self__", None), flask_compress.Compress)]
@@ -257,6 +267,8 @@ def kind(url: str) -> str:
         ("/_dash-update-component", "callbacks"),
         ("/_dash-layout", "layout"),
         ("/_dash-dependencies", "layout"),
+        ("/vendor/plotly", "plotly.js"),
+        ("/_dash-component-suites/plotly/", "plotly.js"),
         ("/_dash-component-suites/", "js bundles"),
         ("/assets/topojson/", "topojson (base map)"),
         ("/assets/", "assets"),
@@ -351,15 +363,34 @@ def clicks(browser, base: str, url: str, want: str, n: int) -> tuple[dict, list[
             page.evaluate(ARM, f"year-{i}")
             page.keyboard.press("ArrowLeft")
             out["year"].append(finish_click(page, wire))
+        tree = page.locator("#sector-search").count() > 0  # the sector tree picker, else the older dropdown
         for sector in SECTORS[:n]:
-            page.click("#sector")
-            search = page.locator(".dash-dropdown-content input.dash-dropdown-search")
-            search.wait_for(state="visible", timeout=5_000)
-            search.fill(sector)
-            page.locator(".dash-dropdown-content .dash-dropdown-option").first.wait_for(state="visible", timeout=5_000)
-            wire.reset()
-            page.evaluate(ARM, f"sector-{sector}")
-            search.press("Enter")
+            if tree:
+                # search for the code, focus its tree item; the Enter that chooses it is the action
+                item = page.locator(f'#sector-tree [role=treeitem][data-code="{sector}"]')
+                for attempt in range(3):  # a re-render of the tree can drop a filter typed at that moment
+                    page.fill("#sector-search", "")
+                    page.fill("#sector-search", sector)
+                    try:
+                        item.wait_for(state="visible", timeout=3_000)
+                        break
+                    except Exception:
+                        if attempt == 2:
+                            raise
+                wire.wait_quiet(page)
+                item.focus()
+                wire.reset()
+                page.evaluate(ARM, f"sector-{sector}")
+                page.keyboard.press("Enter")
+            else:
+                page.click("#sector")
+                search = page.locator(".dash-dropdown-content input.dash-dropdown-search")
+                search.wait_for(state="visible", timeout=5_000)
+                search.fill(sector)
+                page.locator(".dash-dropdown-content .dash-dropdown-option").first.wait_for(state="visible", timeout=5_000)
+                wire.reset()
+                page.evaluate(ARM, f"sector-{sector}")
+                search.press("Enter")
             out["sector"].append(finish_click(page, wire))
         return out, errors
     finally:
@@ -450,11 +481,14 @@ def report(results: dict) -> str:
     lines.append(f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, {m['chromium']}, Python {m['python']}")
     lines.append("packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
     lines.append(f"load average start {tuple(round(x, 2) for x in m['loadavg_start'])}, end {tuple(round(x, 2) for x in results['loadavg_end'])}; runtime {results['runtime_s']:.0f} s; repeat {results['repeat']}, clicks per action {results['clicks_per_action']}")
+    samples = [s[0] for s in results.get("loadavg_samples", [])]
+    if samples:
+        lines.append(f"1-min load average at each timed cold load: median {med(samples):.2f}, min {min(samples):.2f}, max {max(samples):.2f} ({len(samples)} samples)")
     lines.append("")
     lines.append("| URL | variant | first view usable (median, ms) | min–max | first paths (ms) | DOMContentLoaded (ms) | long tasks before usable (median ms) | bytes to usable | bytes total cold | warm usable (ms) | bytes total warm | /geometry on warm reload |")
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for url in results["urls"]:
-        for variant in VARIANTS:
+        for variant in results["variants"]:
             r = results["loads"][url][variant]
             cold, warm = r["cold"], r["warm"]
             u = [c["usable_ms"] for c in cold]
@@ -467,11 +501,11 @@ def report(results: dict) -> str:
     lines.append("")
     lines.append("Cold-load bytes by kind (first cold load; received on the wire / decoded body):")
     lines.append("")
-    kinds = sorted({k for url in results["urls"] for v in VARIANTS for k in results["loads"][url][v]["cold"][0]["breakdown"]})
+    kinds = sorted({k for url in results["urls"] for v in results["variants"] for k in results["loads"][url][v]["cold"][0]["breakdown"]})
     lines.append("| URL | variant | " + " | ".join(kinds) + " |")
     lines.append("|---|---|" + "---|" * len(kinds))
     for url in results["urls"]:
-        for variant in VARIANTS:
+        for variant in results["variants"]:
             b = results["loads"][url][variant]["cold"][0]["breakdown"]
             cells = [f"{b[k]['n']}× {fmt_kb(b[k]['encoded'])} / {fmt_kb(b[k]['decoded'])}" if k in b else "–" for k in kinds]
             lines.append(f"| `{url}` | {variant} | " + " | ".join(cells) + " |")
@@ -480,7 +514,7 @@ def report(results: dict) -> str:
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for url in results["urls"]:
         for action in ("year", "sector"):
-            for variant in VARIANTS:
+            for variant in results["variants"]:
                 cs = results["clicks"][url][variant][action]
                 ms = [c["ms_from_event"] for c in cs]
                 ok = [v for v in ms if v is not None]
@@ -490,7 +524,7 @@ def report(results: dict) -> str:
                     f"| {fmt_kb(med(c['bytes'] for c in cs))} | {fmt_kb(med(c['max_response'] for c in cs))} | {sum(c['geometry_requests'] for c in cs)} | {sum(c['timeout'] for c in cs)} |"
                 )
     lines.append("")
-    lines.append("Ratios naive / optimised (medians):")
+    lines.append("Ratios naive / optimised (medians; full-plotly / optimised below it when measured):")
     lines.append("")
     lines.append("| URL | first view | bytes cold | bytes warm | year change ms | sector change ms | year bytes | sector bytes |")
     lines.append("|---|---|---|---|---|---|---|---|")
@@ -498,12 +532,14 @@ def report(results: dict) -> str:
     def ratio(a, b):
         return "–" if not a or not b else f"{a / b:.1f}×"
 
-    for url in results["urls"]:
-        o, n = results["loads"][url]["optimised"], results["loads"][url]["naive"]
-        co, cn = results["clicks"][url]["optimised"], results["clicks"][url]["naive"]
+    pairs = [(url, other) for url in results["urls"] for other in ("naive", "full-plotly") if other in results["variants"] and "optimised" in results["variants"]]
+    for url, other in pairs:
+        o, n = results["loads"][url]["optimised"], results["loads"][url][other]
+        co, cn = results["clicks"][url]["optimised"], results["clicks"][url][other]
         lines.append(
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} |".format(
+            "| `{}`{} | {} | {} | {} | {} | {} | {} | {} |".format(
                 url,
+                "" if other == "naive" else f" ({other})",
                 ratio(med(c["usable_ms"] for c in n["cold"]), med(c["usable_ms"] for c in o["cold"])),
                 ratio(med(c["bytes_total"] for c in n["cold"]), med(c["bytes_total"] for c in o["cold"])),
                 ratio(med(c["bytes_total"] for c in n["warm"]), med(c["bytes_total"] for c in o["warm"])),
@@ -528,7 +564,7 @@ def report(results: dict) -> str:
     lines.append("")
     lines.append("Where the first view's time goes (cold load with the median 'usable', Resource Timing, ms from navigation start):")
     for url in results["urls"]:
-        for variant in VARIANTS:
+        for variant in results["variants"]:
             cold = sorted(results["loads"][url][variant]["cold"], key=lambda c: c["usable_ms"])
             c = cold[len(cold) // 2]
             lines.append(f"- `{url}` {variant}: " + timeline_summary(c))
@@ -549,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clicks", type=int, default=5, help="year steps and sector choices per URL and variant (≤ 5 years back from 2014)")
     parser.add_argument("--data-dir", type=Path, help="a built data folder (default: build from the mirror into a temp folder)")
     parser.add_argument("--urls", nargs="*", default=list(URLS))
+    parser.add_argument("--variants", nargs="*", choices=VARIANTS, default=list(VARIANTS), help="servers to compare (default: all three)")
     parser.add_argument("--json", type=Path, help="write all samples here")
     args = parser.parse_args(argv)
     if args.command == "serve":
@@ -556,7 +593,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     started = time.monotonic()
-    results: dict = {"machine": machine(), "repeat": args.repeat, "clicks_per_action": args.clicks, "urls": args.urls, "loads": {}, "console_errors": {}}
+    variants = tuple(args.variants)
+    results: dict = {"machine": machine(), "repeat": args.repeat, "clicks_per_action": args.clicks, "urls": args.urls, "variants": variants, "loads": {}, "console_errors": {}, "loadavg_samples": []}
     own_dir = args.data_dir is None
     data_dir = Path(tempfile.mkdtemp(prefix="clustermap-bench-browser-")) if own_dir else args.data_dir.resolve()
     os.environ["CLUSTERMAP_DATA_DIR"] = str(data_dir)
@@ -567,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
         mirror = Path(os.environ.get("CLUSTERMAP_MIRROR") or REPO.parent / "shared" / "data").resolve()
         build(data_dir=data_dir, mirror=mirror)
         servers = {}
-        for variant in VARIANTS:
+        for variant in variants:
             proc, base = start_server(variant, data_dir, Path(tempfile.gettempdir()) / f"bench_browser_{variant}.log")
             procs.append(proc)
             servers[variant] = base
@@ -578,14 +616,15 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             # one untimed load per server (imports, first-request work) so neither pays for warming up
-            for variant in VARIANTS:
+            for variant in variants:
                 for url in args.urls:
                     load_cold_and_warm(browser, servers[variant], url, URLS[url])
             for url in args.urls:
                 want = URLS[url]
-                results["loads"][url] = {v: {"cold": [], "warm": []} for v in VARIANTS}
+                results["loads"][url] = {v: {"cold": [], "warm": []} for v in variants}
                 for i in range(args.repeat):
-                    for variant in VARIANTS if i % 2 == 0 else VARIANTS[::-1]:
+                    for variant in variants if i % 2 == 0 else variants[::-1]:
+                        results["loadavg_samples"].append(os.getloadavg())
                         cold, warm, errors = load_cold_and_warm(browser, servers[variant], url, want)
                         results["loads"][url][variant]["cold"].append(cold)
                         results["loads"][url][variant]["warm"].append(warm)
@@ -594,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
             results["clicks"] = {}
             for url in args.urls:
                 results["clicks"][url] = {}
-                for variant in VARIANTS:
+                for variant in variants:
                     out, errors = clicks(browser, servers[variant], url, URLS[url], args.clicks)
                     results["clicks"][url][variant] = out
                     results["console_errors"].setdefault(f"{url} {variant} clicks", []).extend(errors)

@@ -1,8 +1,9 @@
 """The embeddable map (``/embed?<view>``) and the frame policy of every page.
 
 An embed page is the map alone: a compact legend, the attribution, a link back
-to the full view. It is plain HTML plus the Plotly bundle Dash already serves,
-so it loads nothing from another origin and starts faster than the full app.
+to the full view. It is plain HTML plus the app's own plotly.js bundle
+(``/vendor/plotly-custom.min.js``, see ``dashboard.app``), so it loads nothing
+from another origin and starts faster than the full app.
 
 Frame policy: embed pages send ``Content-Security-Policy: frame-ancestors``
 with an allowlist (any origin by default, configurable to the observatory's
@@ -26,7 +27,8 @@ from layers._errors import ClusterMapError
 
 FRAME_ANCESTORS_ENV = "CLUSTERMAP_FRAME_ANCESTORS"
 """Space-separated origins allowed to frame ``/embed`` (e.g. ``https://www.clusterobservatory.eu``); default ``*``."""
-PLOTLY_BUNDLE = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+PLOTLY_BUNDLE = "/vendor/plotly-custom.min.js"
+"""The app's plotly.js bundle; ``register`` is given the versioned URL (``?v=<hash>``, cached for a year)."""
 _ORIGIN_RE = re.compile(r"^(\*|'self'|https?://[A-Za-z0-9.\-]+(:\d{1,5})?)$")
 
 
@@ -57,7 +59,7 @@ def compact(figure: dict) -> dict:
     return figure
 
 
-def embed_page(data: DashboardData, query: dict[str, str]) -> str:
+def embed_page(data: DashboardData, query: dict[str, str], *, plotly_src: str = PLOTLY_BUNDLE) -> str:
     """The HTML of an embed page for the view ``query`` names (bad parts fall back, with a notice)."""
     view, problems = parse_view(query, view_options(data))
     figure, _ = map_update(data, view, full=True)
@@ -80,7 +82,7 @@ def embed_page(data: DashboardData, query: dict[str, str]) -> str:
 {notice}
 <div id="map" class="embed-map" role="figure" aria-label="{html.escape(map_title(view))}"></div>
 <p class="embed-footer"><a href="{html.escape(full_view)}" target="_blank" rel="noopener">Open the full view</a></p>
-<script src="{PLOTLY_BUNDLE}"></script>
+<script src="{html.escape(plotly_src)}"></script>
 <script>
 Plotly.newPlot("map", {_script_json(figure["data"])}, {_script_json(figure["layout"])}, {_script_json(config)});
 </script>
@@ -89,13 +91,13 @@ Plotly.newPlot("map", {_script_json(figure["data"])}, {_script_json(figure["layo
 """
 
 
-def register(server: Flask, data: DashboardData, *, allowed_ancestors: str | None = None) -> None:
-    """Add ``/embed`` and the frame policy headers to ``server``."""
+def register(server: Flask, data: DashboardData, *, allowed_ancestors: str | None = None, plotly_src: str = PLOTLY_BUNDLE) -> None:
+    """Add ``/embed`` and the frame policy headers to ``server``; embed pages load plotly.js from ``plotly_src``."""
     ancestors = frame_ancestors(allowed_ancestors)
 
     @server.get("/embed")
     def embed() -> Response:
-        return Response(embed_page(data, request.args.to_dict()), mimetype="text/html")
+        return Response(embed_page(data, request.args.to_dict(), plotly_src=plotly_src), mimetype="text/html")
 
     @server.after_request
     def frame_policy(response: Response) -> Response:
