@@ -286,3 +286,63 @@ def test_real_sample_aggregates(sample_join):
     totals = table[table["nace_r2"] == "TOTAL"].groupby("level")["organisations"].sum()
     assert totals[0] == (joined["status"] == "inside").sum()
     assert (totals.diff().dropna() <= 0).all()  # UA and BA have no finer units
+
+
+def reference_aggregate(joined: pd.DataFrame, nace_level: str | None = None) -> pd.DataFrame:
+    """The counting rules written out plainly with pandas explode/groupby (an oracle for the accumulator)."""
+    frame = joined.reset_index(drop=True)
+    codes = frame["nace"].str.split(";").explode().dropna()
+    if nace_level:
+        codes = codes.str.slice(0, {"section": 1, "division": 3}[nace_level])
+    pairs = pd.DataFrame({"row": codes.index, "nace_r2": codes.to_numpy()}).drop_duplicates()
+    pairs = pd.concat([pairs, pd.DataFrame({"row": frame.index, "nace_r2": "TOTAL"})])
+    pieces = []
+    for level in range(4):
+        geo = frame[f"nuts{level}"].astype("object")
+        part = pairs.assign(geo=geo.to_numpy()[pairs["row"]]).dropna(subset=["geo"])
+        part = part.join(frame[["members", "employees"]], on="row")
+        grouped = part.groupby(["geo", "nace_r2"])
+        sums = grouped[["members", "employees"]].sum(min_count=1)
+        pieces.append(sums.assign(organisations=grouped.size(), level=level).reset_index())
+    table = pd.concat(pieces)[["level", "geo", "nace_r2", "organisations", "members", "employees"]]
+    table = table.astype({"level": "int64", "geo": "str", "nace_r2": "str", "organisations": "int64", "members": "Int64", "employees": "Int64"})
+    return table.sort_values(["level", "geo", "nace_r2"]).reset_index(drop=True)
+
+
+@needs_mirror
+@pytest.mark.parametrize("nace_level", [None, "section", "division"])
+def test_aggregate_equals_plain_pandas_counting(sample_join, nace_level):
+    _, _, joined = sample_join
+    got = aggregate_points(joined, nace_level=nace_level)
+    pd.testing.assert_frame_equal(got, reference_aggregate(joined, nace_level))
+
+
+@needs_mirror
+def test_accumulator_fed_in_chunks_equals_one_pass(sample_join):
+    from layers.points.aggregate import AggregateAccumulator
+
+    _, index, joined = sample_join
+    accumulator = AggregateAccumulator(index.categories)
+    order = np.random.default_rng(3).permutation(len(joined))  # any order of chunks and rows
+    for start in range(0, len(joined), 1_999):
+        accumulator.add(joined.iloc[order[start : start + 1_999]])
+    pd.testing.assert_frame_equal(accumulator.result(), aggregate_points(joined))
+    assert accumulator.rows == len(joined) and accumulator.outside == int((joined["status"] == "outside").sum())
+
+
+def test_accumulator_refuses_regions_it_does_not_know(regions):
+    from layers.points.aggregate import AggregateAccumulator
+
+    joined = pd.concat([pd.DataFrame({"nace": ["C10"]}), join_xy(np.array([10.5]), np.array([50.5]), regions)], axis=1)
+    accumulator = AggregateAccumulator({0: ["YY"], 1: [], 2: [], 3: []})
+    with pytest.raises(ValueError, match="nuts0 holds regions"):
+        accumulator.add(joined.astype({"nuts0": "object"}))
+
+
+def test_accumulator_sums_stay_exact_beyond_float_precision(regions):
+    big = 2**53 + 1  # not representable as float64
+    records = pd.DataFrame({"nace": ["C10", "C10"], "employees": pd.array([big, 2], dtype="Int64")})
+    joined = pd.concat([records, join_xy(np.array([10.5, 10.6]), np.array([50.5, 50.5]), regions)], axis=1)
+    got = aggregate_points(joined).set_index(["level", "geo", "nace_r2"])
+    assert got.loc[(3, "XX111", "C10"), "employees"] == big + 2
+    assert pd.isna(got.loc[(3, "XX111", "C10"), "members"])

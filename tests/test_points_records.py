@@ -11,8 +11,16 @@ import pytest
 
 from layers._errors import ClusterMapError
 from layers.points import RecordsError, generate_synthetic_records, read_records, validate_records, write_rejected
-from layers.points.records import normalise_nace
-from layers.points.synthetic import EUROPE_BBOX, main as synthetic_main, sample_points, write_sample
+from layers.points.records import IdScan, iter_records, normalise_nace, scan_ids
+from layers.points.synthetic import (
+    BAD_ROW_KINDS,
+    EUROPE_BBOX,
+    inject_bad_rows,
+    iter_synthetic_records,
+    main as synthetic_main,
+    sample_points,
+    write_sample,
+)
 
 MIRROR = Path(os.environ.get("CLUSTERMAP_MIRROR") or Path(__file__).resolve().parents[2] / "shared" / "data")
 NUTS_2024 = MIRROR / "gisco" / "NUTS_RG_20M_2024_4326.geojson"
@@ -221,37 +229,155 @@ def test_write_sample_and_command_line(tmp_path):
     assert result.n_valid == 5 and result.records["synthetic"].eq("True").all()
 
 
-def test_cli_build_points_writes_aggregate_and_reports(built, mirror, tmp_path, monkeypatch, capsys):
-    """`clustermap build --points FILE`: counts add up, rejected and outside rows are reported, the aggregate is written."""
-    import shutil
+# --- chunked reading: the same result as a whole-file read --------------------------------
 
-    import pandas as pd
 
-    from dashboard import cli
-    from layers.points import generate_synthetic_records
+def synthetic_file(tmp_path: Path, suffix: str, *, n: int = 1_200, seed: int = 5) -> tuple[Path, pd.DataFrame]:
+    """SYNTHETIC records with injected bad rows and duplicate ids far apart (so in different chunks)."""
+    frame = inject_bad_rows(generate_synthetic_records(n, seed=seed), 30, seed=seed)
+    frame.loc[900, "id"] = frame.loc[3, "id"]  # a duplicate split across chunks
+    frame.loc[[450, 1100], "id"] = frame.loc[250, "id"]  # and one used three times
+    path = tmp_path / f"records{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return path, frame
 
-    data_dir, _ = built
-    copy = tmp_path / "data"
-    shutil.copytree(data_dir, copy)
-    records = generate_synthetic_records(40, seed=7)  # SYNTHETIC records, uniform over Europe's box: some fall in the sea
-    records = pd.concat([records, records.iloc[[0]]], ignore_index=True)  # a duplicate id: rejected
-    path = tmp_path / "synthetic_points.csv"
-    records.to_csv(path, index=False)
-    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(mirror))
-    monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(copy))
-    assert cli.main(["build", "--points", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "41 records read" in out
-    aggregate = pd.read_parquet(copy / "points.parquet")
-    assert set(aggregate["level"]) <= {0, 1, 2, 3}
-    rejected = pd.read_csv(copy / "reports" / "points.rejected.csv")
-    assert rejected["reason"].str.contains("duplicate", case=False).any()
-    n_rejected = rejected["line"].nunique()
-    outside = pd.read_csv(copy / "reports" / "points.outside.csv") if (copy / "reports" / "points.outside.csv").exists() else pd.DataFrame()
-    assert f"{len(outside)} outside every region" in out
-    import re
 
-    inside, snapped, n_outside = (int(x.replace(",", "")) for x in re.search(r"([\d,]+) inside a region, ([\d,]+) snapped to the nearest, ([\d,]+) outside", out).groups())
-    assert n_outside == len(outside) and snapped == 0
-    assert n_rejected + inside + n_outside == 41  # every row is rejected, inside or outside: nothing dropped
-    assert inside > 0 and n_outside > 0  # the synthetic box holds land and sea
+def assert_same_result(got, expected) -> None:
+    pd.testing.assert_frame_equal(pd.DataFrame(got.records), pd.DataFrame(expected.records))
+    pd.testing.assert_frame_equal(got.rejected, expected.rejected)
+    assert got.counts == expected.counts
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_chunked_read_equals_whole_file_read(tmp_path, suffix):
+    path, frame = synthetic_file(tmp_path, suffix)
+    whole = read_records(path)
+    chunked = read_records(path, chunk_size=137)
+    assert_same_result(chunked, whole)
+    first = 2 if suffix == ".csv" else 1
+    dup = whole.rejected[whole.rejected["id"] == frame.loc[3, "id"]]
+    assert list(dup["line"]) == [3 + first, 900 + first]  # both copies, lines counted from the file's start
+    assert dup["reason"].str.contains(f"lines {3 + first}, {900 + first}").all()
+    triple = whole.rejected[whole.rejected["id"] == frame.loc[250, "id"]]
+    assert list(triple["line"]) == [250 + first, 450 + first, 1100 + first]
+    assert set(whole.rejected["field"]) == set(BAD_ROW_KINDS)
+    assert whole.n_valid + whole.n_rejected == len(frame)
+
+
+def test_iter_records_yields_chunks_with_file_lines(tmp_path):
+    path, frame = synthetic_file(tmp_path, ".csv")
+    chunks = list(iter_records(path, chunk_size=500, geometry=False))
+    assert [c.n_rows for c in chunks] == [500, 500, 200]
+    assert not hasattr(chunks[0].records, "geometry")
+    assert chunks[1].records["line"].min() >= 502 and chunks[2].records["line"].max() <= len(frame) + 1
+    rejected = pd.concat([c.rejected for c in chunks], ignore_index=True)
+    pd.testing.assert_frame_equal(rejected, read_records(path).rejected)
+
+
+def test_scan_ids_lists_every_duplicate_once(tmp_path):
+    path, frame = synthetic_file(tmp_path, ".parquet")
+    scan = scan_ids(path, chunk_size=100)
+    assert scan.n_rows == len(frame) and scan.file_format == "parquet"
+    assert scan.duplicates[frame.loc[250, "id"]] == "251, 451, 1101"
+    doubled = frame["id"][frame["id"].duplicated(keep=False)]
+    assert set(scan.duplicates) == set(doubled)
+
+
+def test_long_duplicate_lists_are_cut_short(tmp_path):
+    path = write(tmp_path, "".join(f"same,N{k},1,1,C\n" for k in range(14)))
+    reasons = read_records(path).rejected["reason"]
+    assert reasons.iloc[0] == "duplicate id 'same' (lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 4 more): make ids unique"
+
+
+def test_a_bad_line_late_in_the_file_names_file_and_line(tmp_path):
+    body = "".join(f"r{k},N,1,1,C\n" for k in range(1, 40)) + "r40,N,1,1,C,extra\n"
+    path = write(tmp_path, body, header="id,name,latitude,longitude,nace\n")
+    with pytest.raises(RecordsError) as caught:
+        list(iter_records(path, chunk_size=10))
+    assert str(path) in str(caught.value) and "line 41" in str(caught.value)
+
+
+def test_missing_columns_fail_before_any_row_is_read(tmp_path):
+    path = write(tmp_path, "a,Alpha,16.37\n", header="id,name,longitude\n")
+    with pytest.raises(RecordsError, match="'latitude'"):
+        next(iter_records(path, chunk_size=1))
+
+
+def test_a_file_that_changed_between_the_passes_raises(tmp_path):
+    path = write(tmp_path, "a,A,1,1,C\nb,B,1,1,C\n")
+    stale = IdScan(source=str(path), file_format="csv", n_rows=3, duplicates={})
+    with pytest.raises(RecordsError, match="changed while it was read"):
+        list(iter_records(path, scan=stale))
+
+
+def test_empty_parquet_and_header_only_csv(tmp_path):
+    frame = generate_synthetic_records(3, seed=1).iloc[:0]
+    frame.to_parquet(tmp_path / "empty.parquet", index=False)
+    (tmp_path / "header.csv").write_text(HEADER, encoding="utf-8")
+    for path in (tmp_path / "empty.parquet", tmp_path / "header.csv"):
+        chunks = list(iter_records(path, chunk_size=10))
+        assert [c.counts for c in chunks] == [{"rows": 0, "valid": 0, "rejected": 0, "problems": 0}]
+
+
+def test_parquet_index_is_not_read_as_a_column(tmp_path):
+    frame = generate_synthetic_records(5, seed=2).set_index("id", drop=False)
+    frame.index.name = "key"
+    frame.to_parquet(tmp_path / "indexed.parquet")
+    chunked = read_records(tmp_path / "indexed.parquet", chunk_size=2)
+    assert "key" not in chunked.records.columns and "__index_level_0__" not in chunked.records.columns
+    assert_same_result(chunked, read_records(tmp_path / "indexed.parquet"))
+
+
+def test_column_nace_check_equals_normalise_nace():
+    rng = np.random.default_rng(0)
+    pieces = np.array(["C10", "c10", " G451 ", "G4511", "A", "C99", "45.1", "", " ", "X1", "b05", "A05", "u99", "ı"], dtype=object)
+    cells = [";".join(rng.choice(pieces, size=rng.integers(1, 4))) for _ in range(3000)]
+    frame = pd.DataFrame({"id": [f"r{k}" for k in range(len(cells))], "name": "N", "latitude": 1, "longitude": 1, "nace": cells})
+    result = validate_records(frame)
+    kept = dict(zip(result.records["id"], result.records["nace"]))
+    reasons = result.rejected.set_index("id")["reason"]
+    for k, cell in enumerate(cells):
+        value, reason = normalise_nace(cell)
+        if value is None:
+            assert reasons[f"r{k}"] == reason, cell
+        else:
+            assert kept[f"r{k}"] == value, cell
+
+
+def test_synthetic_chunks_are_seeded_and_ids_unique():
+    chunks = list(iter_synthetic_records(2_500, seed=4, chunk_size=1_000))
+    assert [len(c) for c in chunks] == [1_000, 1_000, 500]
+    ids = pd.concat([c["id"] for c in chunks])
+    assert ids.is_unique and ids.iloc[0] == "SYN-0001" and ids.iloc[-1] == "SYN-2500"
+    again = pd.concat(iter_synthetic_records(2_500, seed=4, chunk_size=1_000))
+    pd.testing.assert_frame_equal(pd.concat(chunks), again)
+    single = next(iter_synthetic_records(20, seed=4, chunk_size=1_000))
+    pd.testing.assert_frame_equal(single, generate_synthetic_records(20, seed=4))
+
+
+@pytest.mark.skipif(not NUTS_2024.exists(), reason=f"NUTS 2024 mirror not found at {NUTS_2024}")
+def test_outside_share_mixes_box_points_in():
+    from layers.points import read_nuts_regions
+
+    regions = read_nuts_regions(NUTS_2024)
+    records = generate_synthetic_records(2_000, seed=8, regions=regions, outside_share=0.25)
+    import shapely
+
+    land = shapely.union_all(regions.loc[regions["level"] == 0].geometry.to_numpy())
+    on_land = shapely.contains_xy(land, records["longitude"], records["latitude"])
+    assert 0.05 < 1 - on_land.mean() < 0.25  # a quarter drawn in the box, much of which is land too
+    with pytest.raises(ValueError, match="outside_share"):
+        generate_synthetic_records(5, seed=1, regions=regions, outside_share=1.5)
+
+
+def test_inject_bad_rows_breaks_one_field_each(tmp_path):
+    records = generate_synthetic_records(300, seed=6)
+    broken = inject_bad_rows(records, 12, seed=6)
+    assert (broken.dtypes == "str").all() or all(pd.api.types.is_string_dtype(t) for t in broken.dtypes)
+    result = validate_records(broken)
+    assert set(result.rejected["field"]) == set(BAD_ROW_KINDS)
+    assert result.n_rejected >= 12  # each duplicate id rejects its twin as well
+    assert inject_bad_rows(records, 12, seed=6).equals(broken)
