@@ -1,4 +1,4 @@
-"""Benchmark the point-in-NUTS join: STRtree path, grid path, geopandas.sjoin, dask.
+"""Benchmark the points path: the whole build (file -> aggregate), the join alone, geopandas.sjoin, dask.
 
 Usage::
 
@@ -7,12 +7,24 @@ Usage::
 
 Points are SYNTHETIC: 90% drawn inside NUTS 2024 leaf regions (each region equally
 likely, so small city regions -- where boundaries are dense -- are over-represented,
-as organisations are), 10% uniform in a European box (sea, borders, outside). Every
-measurement runs in a fresh subprocess so its peak RSS (``ru_maxrss``) is its own;
-the baseline RSS after loading the libraries and the coordinates is reported too.
-``geopandas.sjoin`` runs on ``--sjoin-points`` points (it is much slower); its time
-for ``--points`` is extrapolated linearly and marked so. The fast path is checked
-against sjoin on that subsample (same boundary rule: smallest leaf id).
+as organisations are), 10% uniform in a European box (sea, borders, outside).
+
+- ``build:csv`` / ``build:parquet``: ``layers.points.build.build_points`` on a file of
+  ``--points`` SYNTHETIC records (``layers.points.synthetic``, written chunk by chunk
+  beforehand; the CSV one has ``--bad-rows`` broken rows per million and a duplicate
+  id across every chunk boundary): read, validate, join to NUTS 2024 levels 0-3,
+  aggregate, and write the aggregate, organisations file and reports.
+- ``strtree`` / ``grid``: ``join_xy`` on lon/lat arrays alone, 1 and N threads.
+- ``sjoin``: ``geopandas.sjoin`` on ``--sjoin-points`` points (it is much slower); its
+  time for ``--points`` is extrapolated linearly and marked so. The fast path is
+  checked against sjoin on that subsample (same boundary rule: smallest leaf id).
+- ``dask``: ``join_points_distributed`` on a partitioned GeoParquet copy, N workers.
+
+Every measurement runs in a fresh subprocess, started through ``/usr/bin/time`` when
+there is one: its peak RSS is read both from ``VmHWM`` inside the child and from
+``time``'s maximum resident set size (the child's ``wait4`` rusage, which for the dask
+run is the largest process of its tree). The load average is recorded before and
+after each measurement, since the machine may be shared.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +45,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _code_state import code_state  # noqa: E402
 
 MIRROR = Path(os.environ.get("CLUSTERMAP_MIRROR") or ROOT.parent / "shared" / "data")
 NUTS_2024 = MIRROR / "gisco" / "NUTS_RG_20M_2024_4326.geojson"
@@ -76,6 +92,71 @@ def machine() -> dict[str, object]:
         "geopandas": geopandas.__version__,
         "dask": dask.__version__,
     }
+
+
+def make_records(path: Path, *, n: int, seed: int, bad_per_million: int, chunk_size: int = 1_000_000) -> dict[str, object]:
+    """Write ``n`` SYNTHETIC records chunk by chunk (CSV as text with broken rows, Parquet typed and clean)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from layers.points import read_nuts_regions
+    from layers.points.synthetic import inject_bad_rows, iter_synthetic_records
+
+    regions = read_nuts_regions(NUTS_2024)
+    start = time.perf_counter()
+    csv = path.suffix == ".csv"
+    writer = None
+    handle = open(path, "w", encoding="utf-8", newline="") if csv else None
+    previous_last_id = None
+    try:
+        for k, chunk in enumerate(iter_synthetic_records(n, seed=seed, regions=regions, outside_share=0.1, chunk_size=chunk_size)):
+            last_id = chunk["id"].iloc[-1]
+            if csv:
+                chunk = inject_bad_rows(chunk, bad_per_million * len(chunk) // 1_000_000, seed=seed + k)
+                if previous_last_id is not None:
+                    chunk.iloc[0, chunk.columns.get_loc("id")] = previous_last_id  # a duplicate across chunks
+                chunk.to_csv(handle, index=False, header=k == 0)
+            else:
+                table = pa.Table.from_pandas(chunk, preserve_index=False)
+                writer = writer or pq.ParquetWriter(path, table.schema)
+                writer.write_table(table)
+            previous_last_id = last_id
+    finally:
+        if handle:
+            handle.close()
+        if writer:
+            writer.close()
+    return {"path": str(path), "write_s": round(time.perf_counter() - start, 1), "file_mib": round(path.stat().st_size / 2**20)}
+
+
+def run_build(records: Path, *, chunk_size: int, workdir: Path) -> dict[str, object]:
+    """The whole single-machine points path on one file, as ``clustermap build --points`` runs it."""
+    import pandas as pd
+
+    from layers.points.build import build_points
+
+    data_dir = Path(tempfile.mkdtemp(prefix="build-", dir=workdir))
+    baseline = rss_mib()
+    start = time.perf_counter()
+    report = build_points(records, data_dir=data_dir, mirror=MIRROR, chunk_size=chunk_size)
+    seconds = time.perf_counter() - start
+    peak = rss_mib()
+    organisations = Path(report.organisations_path)
+    out = {
+        "records": report.rows,
+        "chunk_size": chunk_size,
+        "build_s": round(seconds, 1),
+        "records_per_s": round(report.rows / seconds),
+        "baseline_rss_mib": round(baseline),
+        "peak_rss_mib": round(peak),
+        "counts": {k: getattr(report, k) for k in ("rejected", "inside", "snapped", "outside")},
+        "counts_add_up": report.rows == report.rejected + report.inside + report.snapped + report.outside,
+        "aggregate_rows": report.aggregate_rows,
+        "organisations_rows": len(pd.read_parquet(organisations, columns=["id"])),
+        "organisations_mib": round(organisations.stat().st_size / 2**20),
+    }
+    shutil.rmtree(data_dir)
+    return out
 
 
 def make_points(n: int, seed: int, workdir: Path) -> Path:
@@ -198,13 +279,23 @@ def run_dask(coords: Path, *, workdir: Path, workers: int, rows_per_file: int) -
     }
 
 
+TIME = Path("/usr/bin/time")
+
+
 def child(args: list[str]) -> dict[str, object]:
-    """Run one measurement in a fresh interpreter and return its JSON."""
-    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
-    if done.returncode:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(f"measurement {args} failed")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """Run one measurement in a fresh interpreter (under /usr/bin/time if present) and return its JSON."""
+    load_before = os.getloadavg()
+    with tempfile.NamedTemporaryFile(prefix="time-", suffix=".txt") as timing:
+        wrap = [str(TIME), "-f", "%M", "-o", timing.name] if TIME.exists() else []
+        done = subprocess.run([*wrap, sys.executable, __file__, *args], capture_output=True, text=True)
+        if done.returncode:
+            sys.stderr.write(done.stderr)
+            raise SystemExit(f"measurement {args} failed")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        if wrap:
+            result["time_max_rss_mib"] = round(int(Path(timing.name).read_text().split()[-1]) / 1024)
+    result["load_average_before_after"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,9 +307,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--rows-per-file", type=int, default=1_000_000)
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--no-build", action="store_true", help="skip the build_points measurements")
+    parser.add_argument("--formats", default="parquet,csv", help="record file formats for the build measurements")
+    parser.add_argument("--build-chunk-size", type=int, default=500_000)
+    parser.add_argument("--bad-rows", type=int, default=100, help="broken rows per million in the CSV records")
     parser.add_argument("--workdir", type=Path, help="keep generated points here (default: a temp folder)")
     parser.add_argument("--only", help=argparse.SUPPRESS)
     parser.add_argument("--coords", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--records", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not NUTS_2024.exists():
         raise SystemExit(f"NUTS 2024 file not found at {NUTS_2024}; set CLUSTERMAP_MIRROR")
@@ -227,6 +323,10 @@ def main(argv: list[str] | None = None) -> int:
         mode, _, value = args.only.partition(":")
         if mode in ("strtree", "grid"):
             result = run_fast(args.coords, grid=mode == "grid", workers=int(value), chunk_size=args.chunk_size)
+        elif mode == "records":
+            result = make_records(args.records, n=args.points, seed=args.seed, bad_per_million=args.bad_rows)
+        elif mode == "build":
+            result = run_build(args.records, chunk_size=args.build_chunk_size, workdir=args.workdir)
         elif mode == "sjoin":
             result = run_sjoin(args.coords, n=min(args.sjoin_points, args.points), total=args.points)
         else:
@@ -237,7 +337,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="points-bench-") as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        report: dict[str, object] = {"machine": machine(), "points": args.points}
+        report: dict[str, object] = {"machine": machine(), "points": args.points, "code": code_state()}
+        print("load average at start", os.getloadavg(), flush=True)
+        if not args.no_build:
+            for kind in args.formats.split(","):
+                records = workdir / f"records-{args.points}-{args.seed}.{kind}"
+                made = [*("--points", str(args.points), "--seed", str(args.seed), "--bad-rows", str(args.bad_rows))]
+                report[f"records_{kind}"] = child([*made, "--records", str(records), "--only", "records"])
+                print("records", kind, report[f"records_{kind}"], flush=True)
+                report[f"build_{kind}"] = child(
+                    [*made, "--records", str(records), "--workdir", str(workdir),
+                     "--build-chunk-size", str(args.build_chunk_size), "--only", "build"]
+                )
+                print("build", kind, report[f"build_{kind}"], flush=True)
+                records.unlink()
         start = time.perf_counter()
         coords = make_points(args.points, args.seed, workdir)
         report["generate_s"] = round(time.perf_counter() - start, 1)
@@ -254,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
                  "--rows-per-file", str(args.rows_per_file), "--only", "dask"]
             )
             print("dask", report["dask"], flush=True)
+        report["load_average_at_end"] = os.getloadavg()
+        if code_state() != report["code"]:
+            report["note"] = f"files changed during the run (now {code_state()})"
         print(json.dumps(report, indent=2))
     return 0
 

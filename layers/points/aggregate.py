@@ -7,7 +7,9 @@ full members and employees (there is no basis for splitting them); the extra
 ``nace_r2 = "TOTAL"`` row counts each organisation once, so totals are never inflated.
 ``nace_level="section"`` or ``"division"`` first truncates the codes (``G4511`` ->
 ``G`` or ``G45``; a code coarser than the target stays as it is), counting an
-organisation once per resulting code. ``members`` and ``employees`` are sums over the
+organisation once per resulting code. ``nace_level="all"`` counts it once under each
+of its codes *and* every broader code above them (``G4511`` also under ``G451``,
+``G45`` and ``G``): the table a map filtered by any NACE code reads. ``members`` and ``employees`` are sums over the
 organisations that report them, missing when none does. Points whose status is
 ``outside`` have no region and are left out (their number is logged).
 
@@ -39,6 +41,9 @@ logger = logging.getLogger(__name__)
 AGGREGATE_COLUMNS = ("level", "geo", "nace_r2", "organisations", "members", "employees")
 TOTAL = "TOTAL"
 _TRUNCATE = {"section": 1, "division": 3}
+_PREFIXES = (1, 3, 4, 5)
+"""Lengths of a section, division, group and class code (``G``, ``G45``, ``G451``, ``G4511``)."""
+_NACE_LEVELS = (*_TRUNCATE, "all")
 _STATS = ("organisations", "members", "members reported", "employees", "employees reported")
 _DTYPES = {"level": "int64", "geo": "str", "nace_r2": "str", "organisations": "int64", "members": "Int64", "employees": "Int64"}
 _EMPTY = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _DTYPES.items()})
@@ -47,7 +52,7 @@ _EMPTY = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _DTYPES.items()})
 def aggregate_points(
     joined: pd.DataFrame,
     *,
-    nace_level: Literal["section", "division"] | None = None,
+    nace_level: Literal["section", "division", "all"] | None = None,
     levels: tuple[int, ...] = LEVELS,
 ) -> pd.DataFrame:
     """Aggregate joined point records into a tidy table.
@@ -58,7 +63,8 @@ def aggregate_points(
         Output of :func:`layers.points.join.join_points` on validated records: needs
         ``nace`` and ``nuts0``-``nuts3``; ``members`` and ``employees`` are optional.
     nace_level
-        Truncate codes to NACE sections or divisions first; None keeps them as given.
+        Truncate codes to NACE sections or divisions first; None keeps them as given;
+        "all" counts each code and every broader one.
     levels
         NUTS levels to aggregate.
 
@@ -93,11 +99,11 @@ class AggregateAccumulator:
         self,
         regions: Mapping[int, Sequence[str]],
         *,
-        nace_level: Literal["section", "division"] | None = None,
+        nace_level: Literal["section", "division", "all"] | None = None,
         levels: tuple[int, ...] = LEVELS,
     ) -> None:
-        if nace_level is not None and nace_level not in _TRUNCATE:
-            raise ValueError(f"nace_level must be 'section', 'division' or None, got {nace_level!r}")
+        if nace_level is not None and nace_level not in _NACE_LEVELS:
+            raise ValueError(f"nace_level must be 'section', 'division', 'all' or None, got {nace_level!r}")
         self.levels = tuple(levels)
         self.nace_level = nace_level
         self._regions = {level: pd.Index(regions[level], dtype="str") for level in self.levels}
@@ -123,7 +129,7 @@ class AggregateAccumulator:
             stats[0] += np.bincount(cells, minlength=stats.shape[1])
             for k, (numbers, reported) in enumerate(values):
                 given = reported[rows[located]]
-                np.add.at(stats[1 + 2 * k], cells[given], numbers[rows[located][given]])
+                np.add.at(stats[1 + 2 * k], cells[given], numbers[rows[located][given]])  # integer: exact
                 stats[2 + 2 * k] += np.bincount(cells[given], minlength=stats.shape[1])
         self.rows += len(joined)
 
@@ -157,7 +163,10 @@ class AggregateAccumulator:
         lists = pc.split_pattern(pa.array(nace, type=pa.large_string(), from_pandas=True), NACE_SEPARATOR)
         rows = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
         codes = pc.list_flatten(lists)
-        if self.nace_level is not None:
+        if self.nace_level == "all":
+            rows = np.tile(rows, len(_PREFIXES))
+            codes = pa.concat_arrays([pc.utf8_slice_codeunits(codes, 0, n) for n in _PREFIXES])
+        elif self.nace_level is not None:
             codes = pc.utf8_slice_codeunits(codes, 0, _TRUNCATE[self.nace_level])
         column = self._columns(codes)
         width = len(self._codes)

@@ -48,6 +48,8 @@ from layers.points.records import DEFAULT_CHUNK_ROWS, REJECTED_COLUMNS, iter_rec
 log = logging.getLogger(__name__)
 
 POINTS_FILE = "points.parquet"
+POINTS_NACE_LEVEL = "all"
+"""Each organisation counted under its codes and every broader one, so the map can filter by any NACE code."""
 ORGANISATIONS_FILE = "organisations.parquet"
 """Located organisations for the map; read by ``layers.points.catalogue``."""
 SOURCE_KEY = b"clustermap:source"
@@ -125,7 +127,7 @@ def build_points(
     index = RegionIndex(read_nuts_regions(nuts))
     if scan.n_rows >= GRID_MIN_POINTS:
         index.grid()  # built once here, so every chunk takes the same fast path
-    aggregate = AggregateAccumulator(index.categories)
+    aggregate = AggregateAccumulator(index.categories, nace_level=POINTS_NACE_LEVEL)
     counts = dict.fromkeys(("rows", "rejected", "inside", "snapped", "outside"), 0)
     with ExitStack() as outputs:
         rejected_csv = outputs.enter_context(_CsvReport(reports / REJECTED_REPORT, REJECTED_COLUMNS))
@@ -168,7 +170,7 @@ def organisations_frame(located: pd.DataFrame) -> pd.DataFrame:
     """
     frame = pd.DataFrame({column: located[column] for column in ORGANISATION_DTYPES if column != "synthetic"})
     for column in (*NUTS_COLUMNS, "status"):
-        frame[column] = frame[column].astype("str")
+        frame[column] = _text(frame[column])
     if "synthetic" in located.columns:
         frame["synthetic"] = located["synthetic"].astype("str").str.strip().str.lower().isin(_TRUE).to_numpy()
     else:
@@ -259,6 +261,16 @@ class OrganisationsWriter(_AtomicFile):
 
     def close(self) -> None:
         self.writer.close()
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """A categorical column as text (missing stays missing), without a Python object per row."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column.astype("str")
+    codes = column.cat.codes.to_numpy()
+    categories = pa.array(column.cat.categories.astype("str"), type=pa.large_string())
+    text = categories.take(pa.array(codes, mask=codes < 0))
+    return text.to_pandas().astype("str").set_axis(column.index)
 
 
 def _join(records: pd.DataFrame, index: RegionIndex, snap_tolerance_m: float | None) -> pd.DataFrame:

@@ -693,7 +693,7 @@ def _normalise_nace_column(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
         pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), _known_codes().take(pa.array(codes))),
         pa.scalar(NACE_SEPARATOR, pa.large_string()),
     )
-    normalised = pd.Series(joined.to_pandas(), index=text.index, dtype="str")
+    normalised = joined.to_pandas().astype("str").set_axis(text.index)
     return normalised.mask(bad | text.isna().to_numpy()), bad
 
 
