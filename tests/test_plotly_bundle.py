@@ -112,6 +112,18 @@ def test_route_serves_the_precompressed_copy_the_browser_accepts(live_app):
     assert fetch(f"{live_app}{PLOTLY_ROUTE}?v=old", "br")[1]["Cache-Control"] == "no-cache"
 
 
+def test_topojson_base_maps_are_served_compressed(live_app):
+    for path in sorted((REPO / "assets" / "topojson").glob("*.json")):
+        status, headers, body = fetch(f"{live_app}/assets/topojson/{path.name}", "gzip")
+        assert status == 200 and headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == path.read_bytes()
+        assert headers["Content-Type"].startswith("application/json")
+        status, _, _ = fetch(f"{live_app}/assets/topojson/{path.name}", "gzip", etag=headers["ETag"])
+        assert status == 304
+    assert fetch(f"{live_app}/assets/topojson/missing.json", "gzip")[0] == 404
+    # the rest of assets/ is still Dash's
+    assert fetch(f"{live_app}/assets/topojson/README.md", None)[0] == 200
+
+
 def plotly_requests(page) -> list[str]:
     return [u for u in page.requests if any(part in u for part in FULL_PLOTLY) or PLOTLY_ROUTE in u or "mathjax" in u.lower()]
 
