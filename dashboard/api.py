@@ -36,13 +36,14 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from dashboard.classes import SCHEMES
 from dashboard.data import LEVEL_LABELS, DashboardData
-from dashboard.figures import ATTRIBUTION, MapView, map_title
+from dashboard.figures import ATTRIBUTION, MapView, indicator_of, map_title, view_attribution
 from dashboard.figures import PALETTES, STAR_DIMENSIONS
-from dashboard.view import K_RANGE, LEVELS, PARAMETERS, parse_view, view_options, view_params, view_query, view_slug
+from dashboard.view import K_RANGE, LEVELS, PARAMETERS, POINT_LEVELS, parse_view, view_options, view_params, view_query, view_slug
 from layers import nace
 from layers.indicators import INDICATORS
+from layers.points.measures import POINT_INDICATORS
 from layers.portfolio import NUTS_ID_RE, UnknownRegionError, UnknownYearError, region_comparison, region_portfolio
-from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING, STATUS_VALUE, region_values
+from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING, STATUS_VALUE
 from layers.sources import DEFAULT_STATISTICS
 
 log = logging.getLogger(__name__)
@@ -131,9 +132,9 @@ class _Api:
                 self.level_of[nuts_id] = level
         self.regions: frozenset[str] = frozenset(str(g) for g in data.index.table["geo"].unique()) & frozenset(self.names)
         self.allowed: dict[str, Any] = {
-            "level": [*LEVELS, "mixed"],
+            "level": [*(POINT_LEVELS if self.options.point_indicators else LEVELS), "mixed"],
             "sector": self.sectors,
-            "indicator": list(INDICATORS),
+            "indicator": [*INDICATORS, *sorted(self.options.point_indicators)],
             "year": list(self.options.years),
             "scheme": list(SCHEMES),
             "k": list(range(K_RANGE[0], K_RANGE[1] + 1)),
@@ -204,10 +205,9 @@ class _Api:
         }
 
     def values_frame(self, view: MapView) -> pd.DataFrame:
-        """``region_values`` for the view, in the level's geometry order, with names."""
-        geometry = self.data.geometry[view.level]
-        values = region_values(self.data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2,
-                               indicator=view.column, year=view.year)
+        """The view's values (statistics or organisation records), in its shapes' order, with names."""
+        geometry = self.data.shapes(view)
+        values = self.data.values(view, pd.Series(geometry.ids))
         values.insert(1, "name", geometry.names)
         return values
 
@@ -221,7 +221,7 @@ class _Api:
             ],
             "indicators": [
                 {"name": i.name, "label": i.label, "unit": i.unit, "decimals": i.decimals, "description": i.description}
-                for i in INDICATORS.values()
+                for i in [*INDICATORS.values(), *(POINT_INDICATORS[n] for n in sorted(self.options.point_indicators))]
             ],
             "years": list(self.options.years),
             "statuses": [STATUS_VALUE, STATUS_CONFIDENTIAL, STATUS_MISSING],
@@ -232,7 +232,7 @@ class _Api:
 
     def values(self, view: MapView) -> dict:
         frame = self.values_frame(view)
-        ind = INDICATORS[view.indicator]
+        ind = indicator_of(view.indicator)
         regions = [
             {
                 "nuts_id": nuts_id,
@@ -253,7 +253,7 @@ class _Api:
             "ranked": int(frame["ranked"].iloc[0]) if len(frame) else 0,
             "regions": regions,
             "attribution": list(ATTRIBUTIONS),
-            "source": ATTRIBUTION,
+            "source": view_attribution(view, self.data.organisations),
         }
 
     def portfolio(self, nuts_id: str, year: int, limit: int) -> dict:
@@ -310,8 +310,9 @@ class _Api:
         """The view's values as CSV: ``#`` comment lines, a header, one row per region, a final source line."""
         frame = self.values_frame(view)
         buffer = io.StringIO()
+        source = view_attribution(view, self.data.organisations)
         buffer.write(f"# {map_title(view)}\n")
-        buffer.write(f"# {ATTRIBUTION}\n")
+        buffer.write(f"# {source}\n")
         buffer.write(f"# View: {view_query(view)}\n")
         writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
@@ -322,7 +323,7 @@ class _Api:
                 [_text(nuts_id), _text(name), float(value) if math.isfinite(value) else None, _text(flag), _text(text),
                  _text(status), _rank(rank)]
             )
-        buffer.write(f"# {ATTRIBUTION}\n")
+        buffer.write(f"# {source}\n")
         return buffer.getvalue()
 
 
@@ -423,11 +424,11 @@ def openapi_spec(state: _Api) -> dict:
     nullable_number = {"type": ["number", "null"]}
     view_parameters = [
         {"name": "level", "in": "query", "required": False, "description": "NUTS level: " + "; ".join(f"{k} {v}" for k, v in LEVEL_LABELS.items()),
-         "schema": {"type": ["integer", "string"], "enum": [*LEVELS, "mixed"], "default": view_params(default)["level"]}},
+         "schema": {"type": ["integer", "string"], "enum": state.allowed["level"], "default": view_params(default)["level"]}},
         {"name": "sector", "in": "query", "required": False, "description": "NACE Rev. 2 code in Eurostat spelling, or TOTAL (see /api/v1/meta)",
          "schema": {"type": "string", "enum": state.sectors, "default": default.nace_r2}},
         {"name": "indicator", "in": "query", "required": False, "description": "Indicator (see /api/v1/meta for labels and units)",
-         "schema": {"type": "string", "enum": list(INDICATORS), "default": default.indicator}},
+         "schema": {"type": "string", "enum": state.allowed["indicator"], "default": default.indicator}},
         {"name": "year", "in": "query", "required": False, "description": "Reference year",
          "schema": {"type": "integer", "enum": years, "default": default.year}},
         {"name": "scheme", "in": "query", "required": False, "description": "Classification scheme of the map (accepted for a shared view query; no effect on values)",
@@ -463,9 +464,9 @@ def openapi_spec(state: _Api) -> dict:
             "type": "object",
             "required": ["level", "sector", "indicator", "year", "scheme", "k", "query", "title"],
             "properties": {
-                "level": {"type": ["integer", "string"], "enum": [*LEVELS, "mixed"]},
+                "level": {"type": ["integer", "string"], "enum": state.allowed["level"]},
                 "sector": {"type": "string"},
-                "indicator": {"type": "string", "enum": list(INDICATORS)},
+                "indicator": {"type": "string", "enum": state.allowed["indicator"]},
                 "year": {"type": "integer", "enum": years},
                 "scheme": {"type": "string", "enum": list(SCHEMES)},
                 "k": {"type": "integer"},

@@ -13,7 +13,7 @@ import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from dashboard.data import MIXED, DashboardData
-from dashboard.figures import MapView, choropleth_figure, map_payload
+from dashboard.figures import MapView, choropleth_figure, map_payload, view_attribution
 from dashboard.layout import (
     CSV_LINK_ID,
     EMBED_BUTTON_ID,
@@ -40,17 +40,19 @@ from dashboard.layout import (
     ZOOM_ID,
     ZOOM_OUT_ID,
 )
-from dashboard.layout import notice_items
+from dashboard.layout import SHAPES_ID, notice_items
+from dashboard.points_layer import POINTS_ID, points_payload
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
 from dashboard.view import parse_view, view_options, view_query, view_slug
-from layers.query import region_values
 
 
 def payload_for(data: DashboardData, view: MapView) -> dict:
-    """The values payload of a view, in the level's geometry order."""
-    ids = pd.Series(data.geometry[view.level].ids)
-    values = region_values(data.index, ids, level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year)
-    return map_payload(values, view)
+    """The values payload of a view, in its shapes' order, with the organisations layer when it is on."""
+    values = data.values(view, pd.Series(data.shapes(view).ids))
+    payload = map_payload(values, view)
+    shown = view.points and data.organisations is not None
+    payload["points"] = points_payload(data.organisations, view, data.bounds.get(view.zoom) if view.zoom else None) if shown else None
+    return payload
 
 
 def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: bool = False) -> tuple[dict | object, dict | object]:
@@ -62,7 +64,8 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
     payload = payload_for(data, view)
     if full:
         bounds = data.bounds.get(view.zoom) if view.zoom else None
-        return choropleth_figure(data.geometry[view.level], payload, view, geometry_url=geometry_url, bounds=bounds), no_update
+        attribution = view_attribution(view, data.organisations)
+        return choropleth_figure(data.shapes(view), payload, view, geometry_url=geometry_url, bounds=bounds, attribution=attribution), no_update
     return no_update, payload
 
 
@@ -84,6 +87,7 @@ CONTROLS = (
     ("palette", PALETTE_ID, "value"),
     ("star", STAR_ID, "value"),
     ("zoom", ZOOM_ID, "data"),
+    ("points", POINTS_ID, "value"),
 )
 """Each view parameter and the component property that holds it."""
 
@@ -104,7 +108,8 @@ def view_from_controls(data: DashboardData, values: tuple) -> MapView:
 def control_values(view: MapView) -> tuple:
     """The controls' values for a view, in ``CONTROLS`` order."""
     breaks = ",".join(f"{b:g}" for b in view.breaks)
-    return (view.level, view.nace_r2, view.indicator, view.year, view.scheme, view.k, breaks, view.palette, view.star, view.zoom)
+    points = "on" if view.points else "off"
+    return (view.level, view.nace_r2, view.indicator, view.year, view.scheme, view.k, breaks, view.palette, view.star, view.zoom, points)
 
 
 def click_action(click: dict | None, level: int) -> tuple:
@@ -154,13 +159,17 @@ def register(app: Dash, data: DashboardData) -> None:
     @app.callback(
         Output(MAP_ID, "figure"),
         Output(MAP_VALUES_ID, "data"),
+        Output(SHAPES_ID, "data"),
         *control_inputs,
+        State(SHAPES_ID, "data"),
     )
-    def update_map(*values):
+    def update_map(*values_and_shapes):
+        *values, drawn = values_and_shapes
         view = view_from_controls(data, values)
-        # the whole figure on the first call and whenever the level (the geometry) is among the changes
-        full = ctx.triggered_id is None or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
-        return map_update(data, view, full=full, geometry_url=True)
+        shapes = data.shapes(view).url
+        # the whole figure on the first call and whenever the shapes (level, NUTS version) or the frame change
+        full = ctx.triggered_id is None or shapes != drawn or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
+        return (*map_update(data, view, full=full, geometry_url=True), shapes if shapes != drawn else no_update)
 
     # the sector tree marks the chosen sector (a click, a link, back or forward) and names it above the tree
     app.clientside_callback(

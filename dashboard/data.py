@@ -19,12 +19,16 @@ from layers.clusters import read_clusters_table
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
 from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_organisations
-from layers.query import ClustersIndex
+from layers.points.build import POINTS_FILE
+from layers.points.measures import POINT_INDICATORS, PointMeasures, load_point_measures
+from layers.query import ClustersIndex, region_values
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
 
 MIXED = -1
 """The "mixed" map level: each country at its finest level with data."""
 LEVEL_LABELS = {MIXED: "Mixed: finest level with data", 0: "Countries (NUTS 0)", 1: "NUTS 1 regions", 2: "NUTS 2 regions"}
+POINT_MIXED_LEVEL = 3
+"""The organisation indicators' "mixed" map: NUTS 3 everywhere (the records locate each one there)."""
 MIN_COVERAGE = 0.5
 """A level counts as "with data" for a country when at least this share of its regions has any value."""
 
@@ -41,11 +45,13 @@ class LevelGeometry:
     """The GeoJSON serialised once, served as a cacheable file (``dashboard.geometry``)."""
     etag: str = ""
     """Content hash of ``geojson_bytes``: the file's ETag and its URL's version."""
+    key: str = ""
+    """The file's name under ``/geometry/``: the level for the statistics' shapes, ``2024-<level>`` for NUTS 2024."""
 
     @property
     def url(self) -> str:
         """Where the browser fetches (and caches) this level's shapes."""
-        return f"/geometry/{self.level}.geojson?v={self.etag[:16]}"
+        return f"/geometry/{self.key or self.level}.geojson?v={self.etag[:16]}"
 
 
 @dataclass
@@ -60,6 +66,22 @@ class DashboardData:
     """(min lon, min lat, max lon, max lat) of every NUTS code with a shape: where a zoom goes."""
     organisations: Organisations | None = None
     """Located organisation records from ``clustermap build --points``; None when there are none."""
+    point_measures: PointMeasures | None = None
+    """Organisations, members, employees per NUTS 2024 region x sector (``data/points.parquet``)."""
+    point_geometry: dict[int, LevelGeometry] = field(default_factory=dict)
+    """NUTS 2024 shapes of levels 0-3, where the organisation indicators are drawn."""
+
+    def shapes(self, view) -> LevelGeometry:
+        """The shapes a view is drawn on: NUTS 2024 (to level 3) for an organisation indicator, else the statistics' NUTS version."""
+        if view.indicator in POINT_INDICATORS:
+            return self.point_geometry[POINT_MIXED_LEVEL if view.level == MIXED else view.level]
+        return self.geometry[view.level]
+
+    def values(self, view, ids: pd.Series) -> pd.DataFrame:
+        """The values a view shows for regions ``ids``: from the point records or the statistics."""
+        if view.indicator in POINT_INDICATORS:
+            return self.point_measures.values(ids, nace_r2=view.nace_r2, indicator=view.indicator)
+        return region_values(self.index, ids, level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year)
 
     @property
     def years(self) -> list[int]:
@@ -98,7 +120,7 @@ def finest_levels(regions: gpd.GeoDataFrame, table: pd.DataFrame) -> dict[str, i
     return chosen
 
 
-def _level_geojson(regions: gpd.GeoDataFrame, level: int, finest: dict[str, int] | None = None) -> LevelGeometry:
+def _level_geojson(regions: gpd.GeoDataFrame, level: int, finest: dict[str, int] | None = None, *, key: str = "") -> LevelGeometry:
     if level == MIXED:
         wanted = regions["country"].map(finest or {}).fillna(0).astype(int)
         frame = regions.loc[regions["level"] == wanted].sort_values("nuts_id").reset_index(drop=True)
@@ -111,7 +133,7 @@ def _level_geojson(regions: gpd.GeoDataFrame, level: int, finest: dict[str, int]
     geojson = json.loads(serialised)
     names = [latn if latn == name else f"{latn} / {name}" for latn, name in zip(frame["name_latn"], frame["name"])]
     raw = serialised.encode()
-    return LevelGeometry(level, geojson, frame["nuts_id"].tolist(), names, raw, hashlib.sha256(raw).hexdigest())
+    return LevelGeometry(level, geojson, frame["nuts_id"].tolist(), names, raw, hashlib.sha256(raw).hexdigest(), key)
 
 
 def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = None) -> DashboardData:
@@ -119,7 +141,7 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
     report = build(data_dir=data_dir, mirror=mirror)
     table = read_clusters_table(Path(report.clusters_path))
     nuts_year = STATISTICS_NUTS_YEAR[DEFAULT_STATISTICS]
-    data_root = Path(report.clusters_path).parent
+    data_root = Path(data_dir) if data_dir else Path(report.clusters_path).parent
     geometries = {
         year: load_nuts(data_root / "gisco" / f"NUTS_RG_20M_{year}_4326.geojson", year=year, cache_dir=data_root / "nuts").regions
         for year in NUTS_YEARS
@@ -128,10 +150,23 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
     index = ClustersIndex(table.loc[table["has_shape"]].reset_index(drop=True))
     finest = finest_levels(regions, index.table)
     geometry = {level: _level_geojson(regions, level, finest) for level in LEVEL_LABELS}
-    bounds = {str(i): tuple(round(float(v), 3) for v in b) for i, b in zip(regions["nuts_id"], regions.geometry.bounds.to_numpy())}
+    bounds = _bounds(regions)
     current = geometries[max(NUTS_YEARS)]
     organisations = load_organisations(data_root / ORGANISATIONS_FILE, region_names=dict(zip(current["nuts_id"], current["name_latn"])))
-    return DashboardData(index=index, geometry=geometry, report=report, nuts_year=nuts_year, bounds=bounds, organisations=organisations)
+    point_measures = load_point_measures(data_root / POINTS_FILE)
+    point_geometry: dict[int, LevelGeometry] = {}
+    if point_measures is not None:
+        point_geometry = {level: _level_geojson(current, level, key=f"{max(NUTS_YEARS)}-{level}") for level in (0, 1, 2, 3)}
+        # zooms to a NUTS 2024 region (a point view's click or search) need its bounds too; the statistics' version wins a shared code
+        bounds = {**_bounds(current), **bounds}
+    return DashboardData(
+        index=index, geometry=geometry, report=report, nuts_year=nuts_year, bounds=bounds,
+        organisations=organisations, point_measures=point_measures, point_geometry=point_geometry,
+    )
+
+
+def _bounds(regions: gpd.GeoDataFrame) -> dict[str, tuple[float, float, float, float]]:
+    return {str(i): tuple(round(float(v), 3) for v in b) for i, b in zip(regions["nuts_id"], regions.geometry.bounds.to_numpy())}
 
 
 __all__ = ["DashboardData", "LevelGeometry", "load_dashboard_data", "INDICATORS", "LEVEL_LABELS", "MIXED"]

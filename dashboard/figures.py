@@ -10,6 +10,7 @@ where ``assets/map.js`` applies it, so the geometry is sent once per level.
 from __future__ import annotations
 
 import base64
+import math
 import html
 import json
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from plotly.colors import sample_colorscale
 from dashboard.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, Classes, Scheme, classify
 from dashboard.data import LEVEL_LABELS, LevelGeometry
 from layers import nace
-from layers.indicators import INDICATORS
+from layers.indicators import INDICATORS, Indicator
+from layers.points.measures import POINT_INDICATORS
 from layers.query import STATUS_CONFIDENTIAL
 
 ATTRIBUTION = "Source: Eurostat (sbs_r_nuts06_r2) · © EuroGeographics for the administrative boundaries"
@@ -68,25 +70,53 @@ STAR_COUNT_UNIT = "of 3 stars"
 """Reads "2 of 3 stars" (never "1 stars")."""
 
 
+def indicator_of(name: str) -> Indicator:
+    """A statistics indicator or an organisation indicator (``layers.points.measures``), by name."""
+    return INDICATORS[name] if name in INDICATORS else POINT_INDICATORS[name]
+
+
+def is_point_view(view: MapView) -> bool:
+    """Whether the map shows an organisation indicator: NUTS 2024 shapes, no year."""
+    return view.indicator in POINT_INDICATORS
+
+
+def level_label(level: int) -> str:
+    """The map level in words (NUTS 3 exists for the organisation indicators only)."""
+    return LEVEL_LABELS.get(level, f"NUTS {level} regions")
+
+
 def view_unit(view: MapView) -> str:
     """The unit of what the map shows: the indicator's, "of 3 stars" for the star count, or "(1 = star)" for one dimension."""
     if view.column == "stars":
         return STAR_COUNT_UNIT
-    return INDICATORS[view.indicator].unit if view.column == view.indicator else "(1 = star)"
+    return indicator_of(view.indicator).unit if view.column == view.indicator else "(1 = star)"
 
 
 def format_value(value: float, indicator: str) -> str:
     """A value with its indicator's decimals and thousands separators."""
     if not np.isfinite(value):
         return ""
-    return f"{value:,.{INDICATORS[indicator].decimals}f}"
+    return f"{value:,.{indicator_of(indicator).decimals}f}"
 
 
 def map_title(view: MapView) -> str:
     """Title line naming indicator, unit, sector, level and year."""
-    ind = INDICATORS[view.indicator]
+    ind = indicator_of(view.indicator)
     what = f"{ind.label} ({ind.unit})" if view.column == view.indicator else f"{STAR_DIMENSIONS[view.star]} star"
-    return f"{what} · {nace.display_name(view.nace_r2)} · {LEVEL_LABELS[view.level]} · {view.year}"
+    return f"{what} · {nace.display_name(view.nace_r2)} · {level_label(view.level)} · {view_when(view)}"
+
+
+def view_when(view: MapView) -> str:
+    """The data year, or for the organisation indicators their regions' version and "records of all years"."""
+    return "NUTS 2024, records of all years" if is_point_view(view) else str(view.year)
+
+
+def view_attribution(view: MapView, organisations) -> str:
+    """A view's source line: Eurostat's, or for an organisation indicator the records file (synthetic said so) and the boundaries."""
+    if not is_point_view(view) or organisations is None:
+        return ATTRIBUTION
+    kind = "synthetic records, not real organisations" if organisations.synthetic else "organisation records"
+    return f"Organisations: {organisations.source} ({kind}) · © EuroGeographics for the administrative boundaries"
 
 
 def _colours(k: int, palette: str = PALETTE) -> list[str]:
@@ -200,7 +230,7 @@ def map_payload(values: pd.DataFrame, view: MapView) -> dict:
     """
     categories = STAR_CATEGORIES.get(view.column, ())
     classes = classify(values["value"].to_numpy(), values["status"].to_numpy(), scheme=view.scheme, k=view.k, breaks=view.breaks, categories=categories)
-    decimals = INDICATORS[view.indicator].decimals
+    decimals = indicator_of(view.indicator).decimals
     return {
         "level": view.level,
         "values": encode_values(values["value"].to_numpy(dtype=float), decimals),
@@ -265,13 +295,27 @@ def points_trace(points: dict) -> dict:
 HOVER_TEMPLATE = "<b>%{text}</b> (%{location})<br>%{customdata[0]} UNIT<br>%{customdata[1]}<br><i>%{customdata[2]}</i><extra></extra>"
 
 
+ZOOM_ASPECT = 1.3
+"""Width : height of a zoomed frame, about the map panel's shape beside the legend."""
+
+
 def zoom_frame(bounds: tuple[float, float, float, float] | None) -> tuple[list[float], list[float]]:
     """(lon range, lat range) around a region's bounds with a margin, or the mainland-Europe frame."""
     if bounds is None:
         return list(EUROPE_LON), list(EUROPE_LAT)
     lon0, lat0, lon1, lat1 = bounds
     pad_lon, pad_lat = max(0.5, 0.15 * (lon1 - lon0)), max(0.4, 0.15 * (lat1 - lat0))
-    return [lon0 - pad_lon, lon1 + pad_lon], [lat0 - pad_lat, lat1 + pad_lat]
+    lon0, lon1, lat0, lat1 = lon0 - pad_lon, lon1 + pad_lon, lat0 - pad_lat, lat1 + pad_lat
+    # widen the shorter side to the map panel's shape, so a tall country fills the panel with its neighbours around it
+    shrink = math.cos(math.radians((lat0 + lat1) / 2))  # a degree of longitude is this much shorter than one of latitude
+    width, height = (lon1 - lon0) * shrink, lat1 - lat0
+    if width < ZOOM_ASPECT * height:
+        extra = (ZOOM_ASPECT * height / shrink - (lon1 - lon0)) / 2
+        lon0, lon1 = lon0 - extra, lon1 + extra
+    else:
+        extra = (width / ZOOM_ASPECT - height) / 2
+        lat0, lat1 = lat0 - extra, lat1 + extra
+    return [round(lon0, 3), round(lon1, 3)], [round(lat0, 3), round(lat1, 3)]
 
 
 def choropleth_figure(
@@ -281,8 +325,9 @@ def choropleth_figure(
     *,
     geometry_url: bool = False,
     bounds: tuple[float, float, float, float] | None = None,
+    attribution: str = ATTRIBUTION,
 ) -> dict:
-    """The whole map as a figure dict: shapes (or their URL), names, frame (``bounds`` of the zoom), values."""
+    """The whole map as a figure dict: shapes (or their URL), names, frame (``bounds`` of the zoom), values, source line."""
     lon_range, lat_range = zoom_frame(bounds)
     trace = go.Choropleth(
         geojson=geometry.url if geometry_url else geometry.geojson,
@@ -316,7 +361,7 @@ def choropleth_figure(
         dragmode="pan",
         annotations=[
             {
-                "text": ATTRIBUTION,
+                "text": html.escape(attribution),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,

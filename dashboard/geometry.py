@@ -16,11 +16,13 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 def register(server: Flask, data: DashboardData) -> None:
-    """Add ``/geometry/<level>.geojson`` to ``server`` (levels come from memory, never from a path)."""
+    """Add ``/geometry/<key>.geojson`` to ``server``: ``<level>`` or ``2024-<level>`` (shapes come from memory, never from a path)."""
 
-    @server.get("/geometry/<int(signed=True):level>.geojson")
-    def geometry(level: int) -> Response:
-        shapes = data.geometry.get(level)
+    files = {shapes.key or str(shapes.level): shapes for shapes in [*data.geometry.values(), *data.point_geometry.values()]}
+
+    @server.get("/geometry/<key>.geojson")
+    def geometry(key: str) -> Response:
+        shapes = files.get(key)
         if shapes is None:
             abort(404)
         # served as application/json (GeoJSON is JSON) so that flask-compress compresses it

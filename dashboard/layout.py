@@ -9,7 +9,7 @@ from dashboard.classes import SCHEME_LABELS
 from dashboard.figures import ATTRIBUTION, PALETTES, STAR_DIMENSIONS, MapView
 from dashboard.sector_tree import sector_picker
 from dashboard.view import K_RANGE
-from layers.indicators import INDICATORS
+from layers.indicators import INDICATORS, Indicator
 
 MAP_ID = "map"
 LEVEL_ID = "level"
@@ -42,6 +42,9 @@ CSV_LINK_ID = "csv-link"
 EMBED_BUTTON_ID = "embed-button"
 EMBED_SNIPPET_ID = "embed-snippet"
 VIEW_QUERY_ID = "view-query"
+SHAPES_ID = "map-shapes"
+"""Store: the URL of the shapes the map is drawn on; when a view needs others, the whole figure is sent."""
+POINT_LEVEL_LABEL = "NUTS 3 regions (organisation indicators)"
 
 MAP_CONFIG = {
     "topojsonURL": "/assets/topojson/",
@@ -59,11 +62,15 @@ def _labelled(label: str, control_id: str, control) -> html.Div:
     return html.Div([html.Label(label, htmlFor=control_id, id=f"{control_id}-label", className="control-label"), control], className="control")
 
 
-def controls(*, sector_options: list[dict], years: list[int], view: MapView, region_options: list[dict] | None = None) -> html.Div:
+def controls(
+    *, sector_options: list[dict], years: list[int], view: MapView, region_options: list[dict] | None = None, point_indicators: tuple[Indicator, ...] = ()
+) -> html.Div:
     """The filter panel: region search, level, sector, indicator, year, star dimension and classes.
 
     ``sector_options``: the data's sectors (``DashboardData.sector_options``); the picker builds its tree from their codes.
+    ``point_indicators``: the organisation indicators, offered (with NUTS 3) when point records are loaded.
     """
+    levels = {**LEVEL_LABELS, **({3: POINT_LEVEL_LABEL} if point_indicators else {})}
     return html.Div(
         [
             _labelled(
@@ -76,7 +83,7 @@ def controls(*, sector_options: list[dict], years: list[int], view: MapView, reg
                 LEVEL_ID,
                 dcc.RadioItems(
                     id=LEVEL_ID,
-                    options=[{"label": label, "value": level} for level, label in LEVEL_LABELS.items()],
+                    options=[{"label": label, "value": level} for level, label in levels.items()],
                     value=view.level,
                     className="radio",
                 ),
@@ -87,7 +94,7 @@ def controls(*, sector_options: list[dict], years: list[int], view: MapView, reg
                 INDICATOR_ID,
                 dcc.Dropdown(
                     id=INDICATOR_ID,
-                    options=[{"label": f"{i.label} ({i.unit})", "value": i.name} for i in INDICATORS.values()],
+                    options=[{"label": f"{i.label} ({i.unit})", "value": i.name} for i in (*INDICATORS.values(), *point_indicators)],
                     value=view.indicator,
                     clearable=False,
                 ),
@@ -177,10 +184,22 @@ def view_tools() -> html.Div:
 
 
 def page(
-    *, sector_options: list[dict], years: list[int], view: MapView, notes: str, insights: list | None = None, region_options: list[dict] | None = None
+    *,
+    sector_options: list[dict],
+    years: list[int],
+    view: MapView,
+    notes: str,
+    insights: list | None = None,
+    region_options: list[dict] | None = None,
+    overlays: list | None = None,
+    point_indicators: tuple[Indicator, ...] = (),
 ) -> html.Div:
-    """The full page: header, controls, map, the insight panels (ranking, portfolio) and the attribution footer."""
+    """The full page: header, controls, map, the insight panels (ranking, portfolio) and the attribution footer.
+
+    ``overlays``: controls of layers over the map (the organisations layer), under the filters.
+    """
     insights = insights or []
+    sidebar = [controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators), *(overlays or []), view_tools()]
     return html.Div(
         [
             dcc.Location(id=URL_ID, refresh=False),
@@ -190,7 +209,7 @@ def page(
             html.Div(id=NOTICE_ID, className="notice", role="status", hidden=True),
             html.Main(
                 [
-                    html.Div([controls(sector_options=sector_options, years=years, view=view, region_options=region_options), view_tools()], className="sidebar"),
+                    html.Div(sidebar, className="sidebar"),
                     html.Div(
                         [html.Button("Back to all of Europe", id=ZOOM_OUT_ID, n_clicks=0, className="zoom-out", hidden=view.zoom is None),
                         dcc.Loading(
@@ -209,6 +228,7 @@ def page(
                     dcc.Store(id=ZOOM_ID, data=view.zoom),
                     dcc.Store(id=HIGHLIGHT_ID),
                     dcc.Store(id=MAP_VALUES_ID),
+                    dcc.Store(id=SHAPES_ID),
                 ],
                 className="content",
             ),

@@ -20,12 +20,11 @@ import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard.data import MIXED, DashboardData
-from dashboard.figures import STAR_DIMENSIONS, MapView, format_value, map_title, view_unit
+from dashboard.figures import STAR_DIMENSIONS, MapView, format_value, indicator_of, map_title, view_unit, view_when
 from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, VIEW_QUERY_ID
 from dashboard.view import parse_view, view_options
 from layers import nace
-from layers.indicators import INDICATORS
-from layers.query import STATUS_VALUE, region_values
+from layers.query import STATUS_VALUE
 
 PANEL_ID = "ranking"
 HEADING_ID = "ranking-heading"
@@ -98,12 +97,12 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     letters), ``flag_text`` (the flag and notes in words; "confidential" / "no
     data" where there is no value) and ``status``.
     """
-    geometry = data.geometry[view.level]
+    geometry = data.shapes(view)
     country = zoom_country(view)
     kept = [(code, name) for code, name in zip(geometry.ids, geometry.names) if country is None or code.startswith(country)]
     ids, names = [c for c, _ in kept], [n for _, n in kept]
-    values = region_values(data.index, pd.Series(ids, dtype=object), level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year)
-    unit, decimals = view_unit(view), INDICATORS[view.indicator].decimals
+    values = data.values(view, pd.Series(ids, dtype=object))
+    unit, decimals = view_unit(view), indicator_of(view.indicator).decimals
     value = values["value"].to_numpy(dtype=float)
     status = values["status"].to_numpy(dtype=object)
     has_value = np.isfinite(value)
@@ -133,7 +132,7 @@ def table_data(rows: pd.DataFrame, view: MapView) -> dict:
     ``rows`` holds ``[rank, code, name, value, value text, flag in words]``
     (``null`` rank and value where there is none); the unit travels once.
     """
-    decimals = INDICATORS[view.indicator].decimals
+    decimals = indicator_of(view.indicator).decimals
     unit = view_unit(view)
     out = []
     for rank, code, name, value, text, words in zip(
@@ -171,14 +170,14 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
     A plain figure dict (no template, no geometry). Names are escaped: Plotly
     reads tick and hover text as HTML.
     """
-    ind = INDICATORS[view.indicator]
+    ind = indicator_of(view.indicator)
     top = rows.loc[rows["status"] == STATUS_VALUE].head(TOP_N)
     n = len(top)
     sector = html_text.escape(nace.display_name(view.nace_r2))
     what = f"{ind.label.lower()} ({ind.unit})" if view.column == view.indicator else f"{STAR_DIMENSIONS[view.star].lower()} star (1 = star)"
     title = (
         f"Top {n} {LEVEL_NOUNS[view.level]}{html_text.escape(where)} by {html_text.escape(what)}"
-        f"<br><span style='font-size:12px'>{sector} · {view.year}</span>"
+        f"<br><span style='font-size:12px'>{sector} · {view_when(view)}</span>"
     )
     values = top["value"].to_numpy(dtype=float)
     ids = top["nuts_id"].tolist()

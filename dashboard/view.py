@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 
 from dashboard.classes import SCHEMES
 from dashboard.data import MIXED
-from dashboard.figures import PALETTES, STAR_DIMENSIONS, MapView
+from dashboard.figures import PALETTES, STAR_DIMENSIONS, MapView, indicator_of
 from layers.indicators import INDICATORS
+from layers.points.measures import POINT_INDICATORS
 
 if TYPE_CHECKING:
     from dashboard.data import DashboardData
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 PARAMETERS = ("level", "sector", "indicator", "year", "scheme", "k", "breaks", "palette", "star", "zoom", "points")
 """The query parameters of a view, in the order they are written."""
 LEVELS = (0, 1, 2)
+POINT_LEVELS = (0, 1, 2, 3)
+"""The organisation indicators are located on NUTS 2024 regions down to NUTS 3."""
 K_RANGE = (3, 9)
 MAX_BREAKS = 8
 POINTS_VALUES = ("on", "off")
@@ -48,6 +51,8 @@ class ViewOptions:
     years: tuple[int, ...]
     regions: frozenset[str] = frozenset()
     """NUTS codes with a shape: what ``zoom`` may name."""
+    point_indicators: frozenset[str] = frozenset()
+    """The organisation indicators (``layers.points.measures``), when point records are loaded."""
 
     def default(self) -> MapView:
         """The view a bare URL opens: manufacturing, each country at its finest level, the best-covered year."""
@@ -86,15 +91,19 @@ def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView,
             else:
                 problem(name, message)
 
+    indicators = [*INDICATORS, *sorted(options.point_indicators)]
+    choice("indicator", "indicator", indicators, f"indicator must be one of {', '.join(indicators)}")
+    levels = POINT_LEVELS if view.indicator in options.point_indicators else LEVELS
     if "level" in query and str(query["level"]).strip() == "mixed":
         view = replace(view, level=MIXED)
     elif "level" in query and (level := integer("level")) is not None:
-        if level in LEVELS:
+        if level in levels:
             view = replace(view, level=level)
+        elif level in POINT_LEVELS:
+            problem("level", "level 3 (NUTS 3) is drawn for the organisation indicators only; the statistics stop at NUTS 2")
         else:
-            problem("level", f"level must be one of {', '.join(map(str, LEVELS))} or mixed")
+            problem("level", f"level must be one of {', '.join(map(str, levels))} or mixed")
     choice("sector", "nace_r2", options.sectors, "sector must be a NACE Rev. 2 code in the data (e.g. C, C29, G471) or TOTAL")
-    choice("indicator", "indicator", INDICATORS, f"indicator must be one of {', '.join(INDICATORS)}")
     choice("scheme", "scheme", SCHEMES, f"scheme must be one of {', '.join(SCHEMES)}")
     choice("palette", "palette", PALETTES, f"palette must be one of {', '.join(PALETTES)}")
     choice("star", "star", STAR_DIMENSIONS, f"star must be one of {', '.join(STAR_DIMENSIONS)}")
@@ -159,7 +168,7 @@ def view_query(view: MapView) -> str:
 
 def view_slug(view: MapView) -> str:
     """A file name stem for a view, e.g. ``persons_employed_C10_NUTS2_2014``."""
-    label = re.sub(r"[^a-z0-9]+", "_", INDICATORS[view.indicator].label.lower()).strip("_") if view.column == view.indicator else view.column
+    label = re.sub(r"[^a-z0-9]+", "_", indicator_of(view.indicator).label.lower()).strip("_") if view.column == view.indicator else view.column
     level = "mixed" if view.level == MIXED else f"NUTS{view.level}"
     zoom = f"_{view.zoom}" if view.zoom else ""
     return f"{label}_{view.nace_r2}_{level}_{view.year}{zoom}"
@@ -167,4 +176,5 @@ def view_slug(view: MapView) -> str:
 
 def view_options(data: DashboardData) -> ViewOptions:
     """The sectors and years the loaded data holds."""
-    return ViewOptions(sectors=frozenset(data.index.sectors), years=tuple(data.years), regions=frozenset(data.bounds))
+    points = frozenset(POINT_INDICATORS) if data.point_measures is not None else frozenset()
+    return ViewOptions(sectors=frozenset(data.index.sectors), years=tuple(data.years), regions=frozenset(data.bounds), point_indicators=points)

@@ -23,6 +23,7 @@ from layers.points.build import (
     ORGANISATIONS_FILE,
     OUTSIDE_REPORT,
     POINTS_FILE,
+    POINTS_NACE_LEVEL,
     REJECTED_REPORT,
     SOURCE_KEY,
     build_points,
@@ -84,7 +85,7 @@ def test_chunked_build_equals_the_unchunked_path(sample, chunked, regions, mirro
     whole = read_records(path)
     joined = join_points(whole.records, regions, snap_tolerance_m=SNAP_M)
     located = joined[joined["status"] != "outside"]
-    pd.testing.assert_frame_equal(pd.read_parquet(files["aggregate"]), aggregate_points(located))
+    pd.testing.assert_frame_equal(pd.read_parquet(files["aggregate"]), aggregate_points(located, nace_level=POINTS_NACE_LEVEL))
     expected_rejected = write_rejected(whole, tmp_path / "expected.rejected.csv")
     assert files["rejected"].read_bytes() == expected_rejected.read_bytes()
     rejected = pd.read_csv(files["rejected"])

@@ -89,6 +89,8 @@ def paths(page) -> int:
 def test_default_is_the_mixed_map_and_a_country_click_zooms_in(page, live_app, dashboard_data):
     page.goto(live_app)
     wait_title(page, "Mixed")
+    # the shapes arrive by URL after the figure: wait for every region of the mixed map to be drawn
+    page.wait_for_function(f"document.querySelectorAll('#map .choroplethlayer path').length === {len(dashboard_data.geometry[-1].ids)}", timeout=20_000)
     assert paths(page) == len(dashboard_data.geometry[-1].ids)
     # the country map: click Germany → its NUTS 2 regions, zoomed
     page.get_by_label("Countries (NUTS 0)").check()
@@ -98,7 +100,9 @@ def test_default_is_the_mixed_map_and_a_country_click_zooms_in(page, live_app, d
     page.wait_for_url(re.compile(r"zoom=DE"), timeout=20_000)
     wait_title(page, "NUTS 2 regions")
     lon = page.evaluate("document.querySelector('#map .js-plotly-plot').layout.geo.lonaxis.range")
-    assert 4 < lon[0] < 6 and 15 < lon[1] < 17  # Germany's frame, not Europe's
+    bounds = dashboard_data.bounds["DE"]
+    assert lon[0] < bounds[0] and lon[1] > bounds[2] and lon[1] - lon[0] < 25  # Germany's frame, not Europe's
+    assert abs((lon[0] + lon[1]) / 2 - (bounds[0] + bounds[2]) / 2) < 0.5  # centred on it, widened to the panel's shape
     zoom_out = page.get_by_role("button", name="Back to all of Europe")
     assert zoom_out.is_visible()
     save_artifact(page, "zoomed_germany_nuts2")

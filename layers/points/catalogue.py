@@ -22,18 +22,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from layers.points._errors import RecordsError
+from layers.points.build import ORGANISATIONS_FILE, SOURCE_KEY
 from layers.points.records import NACE_SEPARATOR
 
 __all__ = ["ORGANISATIONS_FILE", "ORGANISATION_COLUMNS", "Organisations", "load_organisations", "SOURCE_KEY"]
 
 log = logging.getLogger(__name__)
 
-ORGANISATIONS_FILE = "organisations.parquet"
-"""Beside the statistics cache in ``data/``; written by ``layers.points.build``."""
 ORGANISATION_COLUMNS = ("id", "name", "longitude", "latitude", "nace", "members", "employees", "nuts0", "nuts1", "nuts2", "nuts3", "synthetic")
 """The columns the dashboard reads (the file has a few more: year, website, status)."""
-SOURCE_KEY = b"clustermap:source"
-"""Parquet key-value metadata: the name of the records file the organisations came from."""
 TOTAL = "TOTAL"
 
 
