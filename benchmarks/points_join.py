@@ -286,14 +286,16 @@ def child(args: list[str]) -> dict[str, object]:
     """Run one measurement in a fresh interpreter (under /usr/bin/time if present) and return its JSON."""
     load_before = os.getloadavg()
     with tempfile.NamedTemporaryFile(prefix="time-", suffix=".txt") as timing:
-        wrap = [str(TIME), "-f", "%M", "-o", timing.name] if TIME.exists() else []
+        wrap = [str(TIME), "-f", "%M %e %U %S", "-o", timing.name] if TIME.exists() else []
         done = subprocess.run([*wrap, sys.executable, __file__, *args], capture_output=True, text=True)
         if done.returncode:
             sys.stderr.write(done.stderr)
             raise SystemExit(f"measurement {args} failed")
         result = json.loads(done.stdout.strip().splitlines()[-1])
         if wrap:
-            result["time_max_rss_mib"] = round(int(Path(timing.name).read_text().split()[-1]) / 1024)
+            max_rss_kib, wall, user, system = Path(timing.name).read_text().split()[-4:]
+            result["time_max_rss_mib"] = round(int(max_rss_kib) / 1024)
+            result["time_wall_s"], result["time_cpu_s"] = float(wall), round(float(user) + float(system), 1)
     result["load_average_before_after"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
     return result
 

@@ -213,21 +213,52 @@ def scan_ids(
 
     The first of the two passes of :func:`iter_records`: a chunk cannot know whether
     its ids come back later in the file, and all rows of a doubled id are rejected.
-    The header is checked first, so a file lacking required columns fails before any
-    row is read.
+    Only a 64-bit hash per row is kept (8 bytes, whatever the ids look like); rows
+    whose hash repeats are read again and their ids compared as text, so a hash
+    collision never rejects a row. The header is checked first, so a file lacking
+    required columns fails before any row is read.
     """
     path = Path(path)
     kind = _file_format(path, file_format)
     names = _header(path, kind)
     _check_header(names, str(path))
     id_column = next(c for c in names if str(c).strip().lower() == "id")
-    parts = [_text(chunk.iloc[:, 0]) for chunk in _raw_chunks(path, kind, chunk_size, columns=[id_column])]
-    ids = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="str")
+    hashes, present = [], []
+    for ids in _id_chunks(path, kind, chunk_size, id_column):
+        hashes.append(pd.util.hash_pandas_object(ids, index=False, categorize=False).to_numpy())
+        present.append(ids.notna().to_numpy())
+    hashed, given = np.concatenate(hashes), np.concatenate(present)
+    del hashes, present
     first_line = _FIRST_LINE[kind]
-    lines = np.arange(first_line, first_line + len(ids), dtype=np.int64)
-    duplicates = _duplicate_lines(ids, lines)
-    logger.debug("%s: %d rows, %d ids used more than once", path, len(ids), len(duplicates))
-    return IdScan(source=str(path), file_format=kind, n_rows=len(ids), duplicates=duplicates)
+    candidates = np.flatnonzero(given & np.isin(hashed, _repeated(hashed[given])))
+    duplicates: dict[str, str] = {}
+    if len(candidates):
+        ids = _ids_at(path, kind, chunk_size, id_column, candidates)
+        duplicates = _duplicate_lines(ids, first_line + candidates)
+    logger.debug("%s: %d rows, %d ids used more than once", path, len(hashed), len(duplicates))
+    return IdScan(source=str(path), file_format=kind, n_rows=len(hashed), duplicates=duplicates)
+
+
+def _id_chunks(path: Path, kind: str, chunk_size: int, id_column: str) -> Iterator[pd.Series]:
+    """The ``id`` column alone, chunk by chunk, as text (blank: missing)."""
+    for chunk in _raw_chunks(path, kind, chunk_size, columns=[id_column]):
+        yield _text(chunk.iloc[:, 0])
+
+
+def _repeated(values: np.ndarray) -> np.ndarray:
+    """The values that occur more than once."""
+    ordered = np.sort(values)
+    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+
+
+def _ids_at(path: Path, kind: str, chunk_size: int, id_column: str, rows: np.ndarray) -> pd.Series:
+    """The ids of the given rows (sorted positions in the file), read again from the file."""
+    found, start = [], 0
+    for ids in _id_chunks(path, kind, chunk_size, id_column):
+        wanted = rows[(rows >= start) & (rows < start + len(ids))] - start
+        found.append(ids.iloc[wanted])
+        start += len(ids)
+    return pd.concat(found, ignore_index=True)
 
 
 def iter_records(
