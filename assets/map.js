@@ -63,6 +63,9 @@
     const finite = values.filter((v) => v !== null);
     const confidential = new Set(payload.confidential);
     const noteOf = decodeNotes(payload.notes);
+    const country = payload.country;
+    const ours = trace0.locations.map((code) => Boolean(country) && String(code).startsWith(country));
+    const oursFinite = values.filter((v, i) => v !== null && ours[i]);
     const z = [], customdata = [];
     values.forEach((v, i) => {
       if (v === null) {
@@ -72,7 +75,12 @@
       } else {
         z.push(FIRST_VALUE_CLASS + searchLeft(payload.bins, v));
         const rank = 1 + finite.filter((w) => w > v).length;
-        customdata.push([fmt.format(v), `rank ${rank} of ${finite.length}`, noteOf[i] || ""]);
+        let ranked = `rank ${rank} of ${finite.length}`;
+        if (country && ours[i]) {  // zoomed to a country: ranked within it, as the sector ranking does, then across Europe
+          const local = 1 + oursFinite.filter((w) => w > v).length;
+          ranked = `rank ${local} of ${oursFinite.length} in ${country}, ${rank} of ${finite.length} in Europe`;
+        }
+        customdata.push([fmt.format(v), ranked, noteOf[i] || ""]);
       }
     });
     const n = payload.colours.length;

@@ -242,6 +242,7 @@ def map_payload(values: pd.DataFrame, view: MapView) -> dict:
         "title": map_title(view),
         "unit": view_unit(view),
         "decimals": decimals,
+        "country": view.zoom[:2] if view.zoom else None,
     }
 
 
@@ -255,11 +256,18 @@ def apply_payload(figure: dict, payload: dict) -> dict:
     z[finite] = FIRST_VALUE_CLASS + np.searchsorted(bins, values[finite], side="left")
     ranked = int(finite.sum())
     rank = 1 + (values[None, finite] > values[:, None]).sum(axis=1)
+    trace = figure["data"][0]
+    country = payload.get("country")
+    if country:  # zoomed to a country: ranked within it, as the sector ranking does, then across Europe
+        ours = np.array([str(code).startswith(country) for code in trace["locations"]]) & finite
+        local = 1 + (values[None, ours] > values[:, None]).sum(axis=1)
+        ranks = [f"rank {local[i]} of {int(ours.sum())} in {country}, {rank[i]} of {ranked} in Europe" if ours[i] else f"rank {rank[i]} of {ranked}" for i in range(values.size)]
+    else:
+        ranks = [f"rank {rank[i]} of {ranked}" for i in range(values.size)]
     decimals = payload["decimals"]
     shown = [f"{v:,.{decimals}f}" if np.isfinite(v) else ("confidential" if z[i] == CONFIDENTIAL else "no data") for i, v in enumerate(values)]
     note_of = decode_notes(payload["notes"])
-    customdata = [[shown[i], f"rank {rank[i]} of {ranked}" if finite[i] else "", note_of[i]] for i in range(values.size)]
-    trace = figure["data"][0]
+    customdata = [[shown[i], ranks[i] if finite[i] else "", note_of[i]] for i in range(values.size)]
     figure["data"] = [trace] + ([points_trace(payload["points"])] if payload.get("points") else [])
     trace["z"] = z.tolist()
     trace["customdata"] = customdata

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import save_artifact
@@ -120,6 +122,27 @@ def test_browser_applies_a_change_exactly_as_python_would(page, live_app, dashbo
     assert trace["customdata"] == want["customdata"]
     assert trace["ticktext"] == want["colorbar"]["ticktext"]
     assert any("partial total: lacks" in row[2] for row in trace["customdata"])
+
+
+def test_zoomed_tooltips_rank_within_the_country_in_python_and_the_browser(page, live_app, dashboard_data):
+    """Zoomed to a country, a tooltip ranks its region in the country (as the sector ranking does) and in Europe."""
+    from dashboard.callbacks import map_update
+    from dashboard.figures import MapView
+
+    title = "(document.querySelector('#map .gtitle') || {textContent: ''}).textContent"
+    page.goto(f"{live_app}/?level=2&sector=C&year=2013&zoom=DE")
+    page.wait_for_function(f"{title}.includes('2013')", timeout=20_000)
+    page.locator("#year [role=slider]").first.focus()
+    page.keyboard.press("ArrowRight")  # 2014: a values payload, applied by assets/map.js
+    page.wait_for_function(f"{title}.includes('2014')", timeout=10_000)
+    customdata = page.evaluate("document.querySelector('#map .js-plotly-plot').data[0].customdata")
+    expected, _ = map_update(dashboard_data, MapView(level=2, nace_r2="C", year=2014, zoom="DE"), full=True)
+    assert customdata == expected["data"][0]["customdata"]
+    ids = expected["data"][0]["locations"]
+    stuttgart = customdata[ids.index("DE11")][1]
+    german = sum(1 for i, row in zip(ids, customdata) if i.startswith("DE") and row[1])
+    assert re.fullmatch(rf"rank \d+ of {german} in DE, \d+ of \d+ in Europe", stuttgart), stuttgart
+    assert " in DE" not in customdata[ids.index("FR10")][1]  # a neighbour keeps its European rank
 
 
 def test_geometry_is_a_cacheable_file_sent_once_per_level(page, live_app):
