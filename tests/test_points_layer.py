@@ -347,3 +347,19 @@ def test_organisation_views_name_their_source_not_eurostat(points_data):
     assert "EuroGeographics" in source
     figure, _ = map_update(points_data, MapView(level=2, nace_r2="C"), full=True)
     assert figure["layout"]["annotations"][0]["text"].startswith("Source: Eurostat")
+
+
+def test_organisations_page_has_no_serious_wcag21_violations(points_page, points_app, orgs):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.test_accessibility import BLOCKING, run_axe, summary
+
+    page = points_page
+    page.goto(f"{points_app}/?level=2&sector=C&points=on")
+    expect(page.locator("#map .scattergeo .point").first).to_be_visible(timeout=20_000)
+    page.locator("#organisation-search").click()
+    page.locator(".dash-dropdown-content input.dash-dropdown-search").fill("cluster 00")
+    expect(page.locator(".dash-dropdown-content .dash-dropdown-option").first).to_be_visible(timeout=10_000)
+    violations = run_axe(page, Axe(), points_app)
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core WCAG 2.1 AA with the organisations layer: {len(blocking)} serious/critical rules\n{summary(blocking)}"
