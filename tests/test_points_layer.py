@@ -363,3 +363,21 @@ def test_organisations_page_has_no_serious_wcag21_violations(points_page, points
     violations = run_axe(page, Axe(), points_app)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"axe-core WCAG 2.1 AA with the organisations layer: {len(blocking)} serious/critical rules\n{summary(blocking)}"
+
+
+def test_a_damaged_or_old_organisations_file_names_itself_and_the_fix(tmp_path, orgs):
+    from layers.points._errors import RecordsError
+    from layers.points.catalogue import load_organisations
+    from layers.points.measures import load_point_measures
+
+    assert load_organisations(tmp_path / ORGANISATIONS_FILE) is None  # no points build: no layer, no error
+    damaged = tmp_path / ORGANISATIONS_FILE
+    damaged.write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(RecordsError, match=r"organisations\.parquet.*cannot read.*clustermap build --points"):
+        load_organisations(damaged)
+    old = tmp_path / "old.parquet"
+    orgs.frame.drop(columns=["nuts3", "synthetic"]).to_parquet(old)
+    with pytest.raises(RecordsError, match=r"old\.parquet: columns nuts3, synthetic are missing; rebuild"):
+        load_organisations(old)
+    with pytest.raises(RecordsError, match=r"old\.parquet: columns .*organisations.* are missing"):
+        load_point_measures(old)
