@@ -45,7 +45,7 @@ STAR_DIMENSIONS = (("star_size", "size"), ("star_specialisation", "specialisatio
 CHART_CONFIG = {"displaylogo": False, "showSendToCloud": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 SOURCE = "Source: Eurostat (sbs_r_nuts06_r2)"
 BOUNDARIES = "© EuroGeographics for the administrative boundaries"
-LEVEL_NAMES = {0: "Country (NUTS 0)", 1: "NUTS 1 region", 2: "NUTS 2 region"}
+LEVEL_NAMES = {0: "Country (NUTS 0)", 1: "NUTS 1 region", 2: "NUTS 2 region", 3: "NUTS 3 region"}
 DASH = "–"
 
 
@@ -69,15 +69,12 @@ def _number(value, indicator: str, flag: str = "") -> str:
 
 
 def region_name(data: DashboardData, geo: str) -> str | None:
-    """The region's Latin / national name from the map geometry, or None if it has no shape."""
+    """The region's Latin / national name from the map's shapes (NUTS 2024 for a region only the organisations know), or None."""
     level = len(geo) - 2
-    geometry = data.geometry.get(level)
-    if geometry is None:
-        return None
-    try:
-        return geometry.names[geometry.ids.index(geo)]
-    except ValueError:
-        return None
+    for geometry in (data.geometry.get(level), data.point_geometry.get(level)):  # the statistics' shapes, then NUTS 2024's
+        if geometry is not None and geo in geometry.ids:
+            return geometry.names[geometry.ids.index(geo)]
+    return None
 
 
 def _stars_text(row: pd.Series) -> tuple[str, str]:

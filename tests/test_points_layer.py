@@ -381,3 +381,16 @@ def test_a_damaged_or_old_organisations_file_names_itself_and_the_fix(tmp_path, 
         load_organisations(old)
     with pytest.raises(RecordsError, match=r"old\.parquet: columns .*organisations.* are missing"):
         load_point_measures(old)
+
+
+def test_a_nuts3_region_of_the_organisations_map_opens_with_its_name_and_organisations(points_data, orgs):
+    from tests.test_portfolio_panel import find, text
+
+    region = orgs.frame["nuts3"].value_counts().index[0]
+    children = portfolio_panel.portfolio_children(points_data, region, 2014)
+    heading = text(find(children, html.H2)[0])
+    name = points_data.point_geometry[3].names[points_data.point_geometry[3].ids.index(region)]
+    assert name in heading and f"({region})" in heading
+    assert "NUTS 3 region" in text(find(children, html.P, "portfolio-meta")[0])
+    assert "No statistics for" in text(children)  # the statistics stop at NUTS 2
+    assert f"Organisations in this region ({len(orgs.in_region(region)):,})" in [text(h) for h in find(children, html.H3)]
