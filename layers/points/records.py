@@ -583,7 +583,7 @@ def _csv_chunks(path: Path, chunk_size: int, columns: list[str] | None) -> Itera
 
 def _parquet_chunks(path: Path, chunk_size: int, columns: list[str] | None) -> Iterator[pd.DataFrame]:
     with _parquet_errors(path):
-        file = pq.ParquetFile(path)
+        file = pq.ParquetFile(path, pre_buffer=False)  # a pre-buffer cache would keep every row group read so far
         columns = columns or _parquet_columns(file.schema_arrow)
         batches = file.iter_batches(batch_size=chunk_size, columns=columns)
     empty = True
