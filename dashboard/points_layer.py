@@ -33,8 +33,9 @@ INDIVIDUAL_LIMIT = 400
 """At most this many organisations in the frame are drawn one by one; more are clustered."""
 GRID_CELLS = 30
 """Cluster cells across the longer side of the frame."""
-MAX_CLUSTER_PX = 34
-MIN_CLUSTER_PX = 9
+MAX_CLUSTER_PX = 22
+"""At most the width of a grid cell on a panel-wide map, so circles rarely overlap."""
+MIN_CLUSTER_PX = 7
 POINT_PX = 8
 SEARCH_LIMIT = 20
 TOP_SECTORS = 3

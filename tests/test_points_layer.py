@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from dashboard import portfolio_panel
 from dashboard.figures import MapView, apply_payload, points_trace, zoom_frame
-from dashboard.points_layer import INDIVIDUAL_LIMIT, found_organisation, points_payload, search_options
+from dashboard.points_layer import INDIVIDUAL_LIMIT, MAX_CLUSTER_PX, MIN_CLUSTER_PX, found_organisation, points_payload, search_options
 from dashboard.view import parse_view, view_options, view_query
 from layers.points.catalogue import ORGANISATIONS_FILE, Organisations
 from tests.conftest import save_artifact, serving
@@ -96,7 +96,7 @@ def test_europe_is_clustered_and_every_organisation_counted(orgs):
         counted += int(match.group(1).replace(",", "")) if match else 1
         assert bool(oid) == (match is None)  # a lone organisation keeps its own tooltip and id
     assert counted == len(orgs)
-    assert max(payload["size"]) <= 34 and min(payload["size"]) >= 9
+    assert max(payload["size"]) <= MAX_CLUSTER_PX and min(payload["size"]) >= MIN_CLUSTER_PX
     assert "clustered" in payload["name"] and payload["name"].startswith("Synthetic organisations")
 
 
@@ -307,7 +307,7 @@ def test_organisation_map_uses_nuts_2024_shapes_by_url(points_data, orgs):
     trace = figure["data"][0]
     assert trace["geojson"].startswith("/geometry/2024-3.geojson?v=")
     assert len(trace["locations"]) == len(points_data.point_geometry[3].ids)
-    assert "Organisations (point records)" in figure["layout"]["title"]["text"] and "NUTS 2024" in figure["layout"]["title"]["text"]
+    assert "Organisations in the records" in figure["layout"]["title"]["text"] and "NUTS 2024" in figure["layout"]["title"]["text"]
 
 
 def test_organisation_indicator_map_in_the_browser(points_page, points_app, points_data, orgs):
@@ -317,11 +317,11 @@ def test_organisation_indicator_map_in_the_browser(points_page, points_app, poin
     page.goto(f"{points_app}/?level=2&sector=C")
     paths = "document.querySelectorAll('#map .choroplethlayer path').length"
     page.wait_for_function(f"{paths} === {len(points_data.geometry[2].ids)}", timeout=20_000)
-    choose_option(page, "indicator", "Organisations (point records)")
+    choose_option(page, "indicator", "Organisations in the records")
     # the same level on NUTS 2024 shapes: the whole figure is sent with the new shapes' URL
     page.wait_for_function(f"{paths} === {len(points_data.point_geometry[2].ids)}", timeout=20_000)
     expect(page).to_have_url(re.compile(r"indicator=org_count"))
-    expect(page.locator("#map .gtitle")).to_contain_text("Organisations (point records)")
+    expect(page.locator("#map .gtitle")).to_contain_text("Organisations in the records")
     page.get_by_label("NUTS 3 regions (organisation indicators)").check()
     page.wait_for_function(f"{paths} === {len(points_data.point_geometry[3].ids)}", timeout=30_000)
     expect(page).to_have_url(re.compile(r"level=3"))

@@ -29,9 +29,9 @@ __all__ = ["POINT_INDICATORS", "PointMeasures", "load_point_measures"]
 POINT_INDICATORS: dict[str, Indicator] = {
     i.name: i
     for i in (
-        Indicator("org_count", "Organisations (point records)", "organisations", 0, "records located in the region"),
-        Indicator("org_members", "Members of organisations (point records)", "members", 0, "sum over the organisations that report members"),
-        Indicator("org_employees", "Employees of organisations (point records)", "employees", 0, "sum over the organisations that report employees"),
+        Indicator("org_count", "Organisations in the records", "organisations", 0, "records located in the region"),
+        Indicator("org_members", "Members of the organisations in the records", "members", 0, "sum over the organisations that report members"),
+        Indicator("org_employees", "Employees of the organisations in the records", "employees", 0, "sum over the organisations that report employees"),
     )
 }
 """Map indicators from the point records; names distinct from the statistics' ``INDICATORS``."""
