@@ -3,8 +3,9 @@
 Usage::
 
     CLUSTERMAP_MIRROR=/work/shared/data python benchmarks/bench_browser.py --repeat 5 --json /tmp/bench_browser.json
+    # --variants optimised naive (fewer servers), --urls /, --data-dir <built folder>, --profile (CPU by script)
 
-Two servers, each a subprocess of this script (``serve`` sub-command) running
+One server per variant, each a subprocess of this script (``serve`` sub-command) running
 ``werkzeug.serving.make_server("127.0.0.1", 0, app.server, threaded=True)``
 (one process, a thread per request, HTTP/1.1 keep-alive), over data built
 once into a temporary folder (or ``--data-dir``):
@@ -350,6 +351,39 @@ def load_cold_and_warm(browser, base: str, url: str, want: str) -> tuple[dict, d
         context.close()
 
 
+def profile_load(browser, base: str, url: str, want: str) -> dict:
+    """One extra cold load under the V8 sampling profiler (CDP ``Profiler``, 250 µs): main-thread self time
+    by script until "usable". Not timed with the others: the profiler slows the page down a little."""
+    context, page, wire, _ = new_page(browser, want)
+    try:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 250})
+        cdp.send("Profiler.start")
+        page.goto(base + url, wait_until="commit")
+        load = wait_usable(page, wire)
+        profile = cdp.send("Profiler.stop")["profile"]
+        # align the profile's clock (µs, monotonic) with performance.now() through the navigation request
+        nav = min((r for r in wire.snapshot() if r.get("t") is not None), key=lambda r: r["t"])
+        start = profile["startTime"] / 1000 - nav["t"] * 1000  # ms after the navigation request
+        nodes = {n["id"]: n["callFrame"] for n in profile["nodes"]}
+        by_script: dict[str, float] = {}
+        t = start
+        for sample, delta in zip(profile["samples"], profile["timeDeltas"]):
+            t += delta / 1000
+            if t < 0:
+                continue  # before the navigation (about:blank)
+            if t > load["usable_ms"]:
+                break
+            frame = nodes[sample]
+            name = frame["url"].rsplit("/", 1)[-1].split("?")[0] or frame["functionName"] or "(native)"
+            by_script[name] = by_script.get(name, 0.0) + delta / 1000
+        by_script.pop("(idle)", None)
+        return {"usable_ms": load["usable_ms"], "self_ms": dict(sorted(by_script.items(), key=lambda kv: -kv[1]))}
+    finally:
+        context.close()
+
+
 def clicks(browser, base: str, url: str, want: str, n: int) -> tuple[dict, list[str]]:
     context, page, wire, errors = new_page(browser, want)
     out: dict[str, list[dict]] = {"year": [], "sector": []}
@@ -475,6 +509,24 @@ def timeline_summary(load: dict) -> str:
     return "; ".join(parts) + f"; first paths {fmt_ms(load['first_paths_ms'])}; usable {fmt_ms(load['usable_ms'])}" + long
 
 
+def phases(load: dict) -> dict[str, float | None]:
+    """Milestones of one cold load (ms from navigation start), from its Resource Timing entries."""
+    tl = load["timeline"]
+    cbs = sorted((t for t in tl if kind("http://x" + t["name"]) == "callbacks"), key=lambda t: t["start"])
+    layout = [t for t in tl if t["name"].startswith("/_dash-layout")]
+    base = [t for t in tl if kind("http://x" + t["name"]) in ("geometry", "topojson (base map)")]
+    return {
+        "DOMContentLoaded": load["dcl_ms"],
+        "layout received": layout[0]["end"] if layout else None,
+        "first callback sent": cbs[0]["start"] if cbs else None,
+        "first callback received": cbs[0]["end"] if cbs else None,
+        "next callbacks sent": cbs[1]["start"] if len(cbs) > 1 else None,
+        "next callbacks received": max((t["end"] for t in cbs[1:5]), default=None),
+        "shapes requested": min((t["start"] for t in base), default=None),
+        "usable": load["usable_ms"],
+    }
+
+
 def report(results: dict) -> str:
     lines = []
     m = results["machine"]
@@ -562,12 +614,28 @@ def report(results: dict) -> str:
             f"click → redrawn, slower action {fmt_ms(worst_click)} ms {'PASS' if worst_click <= TARGET_CLICK_MS else 'FAIL'} (≤ {TARGET_CLICK_MS})"
         )
     lines.append("")
+    lines.append("Phases of the first view (medians over the cold loads, ms from navigation start; 'next callbacks' are the ones the URL callback's outputs trigger):")
+    lines.append("")
+    names = list(phases(results["loads"][results["urls"][0]][results["variants"][0]]["cold"][0]))
+    lines.append("| URL | variant | " + " | ".join(names) + " |")
+    lines.append("|---|---|" + "---|" * len(names))
+    for url in results["urls"]:
+        for variant in results["variants"]:
+            ps = [phases(c) for c in results["loads"][url][variant]["cold"]]
+            lines.append(f"| `{url}` | {variant} | " + " | ".join(fmt_ms(med(p[n] for p in ps)) for n in names) + " |")
+    lines.append("")
     lines.append("Where the first view's time goes (cold load with the median 'usable', Resource Timing, ms from navigation start):")
     for url in results["urls"]:
         for variant in results["variants"]:
             cold = sorted(results["loads"][url][variant]["cold"], key=lambda c: c["usable_ms"])
             c = cold[len(cold) // 2]
             lines.append(f"- `{url}` {variant}: " + timeline_summary(c))
+    if results.get("profiles"):
+        lines.append("")
+        lines.append("Main-thread self time by script until usable, one profiled cold load each (V8 sampling profiler; top 8, ms):")
+        for key, prof in results["profiles"].items():
+            top = ", ".join(f"{name} {ms:,.0f}" for name, ms in list(prof["self_ms"].items())[:8])
+            lines.append(f"- {key} (usable at {fmt_ms(prof['usable_ms'])}, busy {fmt_ms(sum(prof['self_ms'].values()))}): {top}")
     errors = {k: v for k, v in results["console_errors"].items() if v}
     if errors:
         lines.append("")
@@ -587,6 +655,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--urls", nargs="*", default=list(URLS))
     parser.add_argument("--variants", nargs="*", choices=VARIANTS, default=list(VARIANTS), help="servers to compare (default: all three)")
     parser.add_argument("--json", type=Path, help="write all samples here")
+    parser.add_argument("--profile", action="store_true", help="also one profiled cold load per URL and variant (self time by script)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(args.variant, args.data_dir)
@@ -630,6 +699,8 @@ def main(argv: list[str] | None = None) -> int:
                         results["loads"][url][variant]["warm"].append(warm)
                         results["console_errors"].setdefault(f"{url} {variant} load", []).extend(errors)
                         print(f"{url} {variant} cold {cold['usable_ms']:.0f} ms {cold['bytes_total']} B; warm {warm['usable_ms']:.0f} ms {warm['bytes_total']} B", file=sys.stderr, flush=True)
+            if args.profile:
+                results["profiles"] = {f"`{url}` {variant}": profile_load(browser, servers[variant], url, URLS[url]) for url in args.urls for variant in variants}
             results["clicks"] = {}
             for url in args.urls:
                 results["clicks"][url] = {}

@@ -95,7 +95,7 @@ if (inputs.some((p) => p.includes('maplibre-gl/dist/maplibre-gl.js') || p.includ
     throw new Error('the bundle pulled in maplibre-gl or the image trace: check entry.js');
 }
 const sha = createHash('sha256').update(code).digest('hex');
-const kb = (n) => (n / 1024).toFixed(1) + ' kB';
+const kb = (n) => (n / 1000).toFixed(1) + ' kB';
 
 // Compressed once here, at the highest levels; the server only picks one. Deterministic for given bytes.
 const compressed = {
