@@ -149,7 +149,7 @@ def create_app(
         view=view_options(data).default(),
         notes=_notes(data),
         insights=[ranking.layout(), portfolio_panel.layout()],
-        region_options=data.region_options(),
+        region_options=[],  # filled as the user types (callbacks: find_regions)
         overlays=[points_layer.layout(data.organisations, view_options(data).default())],
         point_indicators=tuple(POINT_INDICATORS.values()) if data.point_measures is not None else (),
     )

@@ -237,9 +237,14 @@ def register(app: Dash, data: DashboardData) -> None:
     def zoom_out(_clicks: int):
         return None
 
-    @app.callback(Output(ZOOM_OUT_ID, "hidden"), Input(ZOOM_ID, "data"))
+    @app.callback(Output(ZOOM_OUT_ID, "hidden"), Input(ZOOM_ID, "data"), prevent_initial_call=True)
     def zoom_out_visible(zoom: str | None):
         return not zoom
+
+    @app.callback(Output(SEARCH_ID, "options"), Input(SEARCH_ID, "search_value"), State(SEARCH_ID, "value"), prevent_initial_call=True)
+    def suggest_regions(text: str | None, current: str | None):
+        """The regions matching what the user typed, from the server: the page does not carry them all."""
+        return data.find_regions(text, current=current) if text else no_update
 
     @app.callback(
         Output(FOCUS_ID, "data", allow_duplicate=True),

@@ -95,6 +95,20 @@ class DashboardData:
             options += [{"label": f"{name} ({code})", "value": code, "search": f"{code} {name}"} for code, name in zip(shapes.ids, shapes.names)]
         return options
 
+    def find_regions(self, text: str | None, *, current: str | None = None, limit: int = 20) -> list[dict[str, str]]:
+        """The search options matching ``text`` (code or name, any case): the code itself first, then names that start with it.
+
+        Sent as the user types, so the page does not carry all ~1,900 options (the chosen one is kept).
+        """
+        needle = (text or "").strip().casefold()
+        options = self.region_options()
+        hits = [o for o in options if needle and needle in o["search"].casefold()]
+        hits.sort(key=lambda o: (o["value"].casefold() != needle, not o["label"].casefold().startswith(needle), len(o["value"]), o["label"]))
+        hits = hits[:limit]
+        if current and all(o["value"] != current for o in hits):
+            hits = [o for o in options if o["value"] == current] + hits
+        return hits
+
     def sector_options(self) -> list[dict[str, str]]:
         """The sectors a view may show: all sectors first, then NACE codes in code order, with labels.
 

@@ -516,7 +516,7 @@ def close_focus(clicks: list | None):
 def register(app, data: DashboardData) -> None:
     """Attach this panel's callbacks to ``app``."""
 
-    @app.callback(Output(PANEL_ID, "children"), Input(FOCUS_ID, "data"), Input(YEAR_ID, "value"))
+    @app.callback(Output(PANEL_ID, "children"), Input(FOCUS_ID, "data"), Input(YEAR_ID, "value"), prevent_initial_call=True)
     def show_portfolio(geo: str | None, year: int | None):
         return portfolio_children(data, geo, year)
 

@@ -132,3 +132,15 @@ def test_one_star_dimension_reads_as_star_or_not_in_the_tooltip(page, live_app):
     page.wait_for_selector("#map .hoverlayer .hovertext", timeout=5_000)
     label = page.locator("#map .hoverlayer").text_content() or ""
     assert "1 (1 = star)" in label and "stars" not in label
+
+
+def test_region_search_options_come_from_the_server_as_the_user_types(dashboard_data):
+    """The page carries no region options; typed text gets the matches, the code itself first."""
+    assert [o["value"] for o in dashboard_data.find_regions("stuttgart")] == ["DE11"]
+    assert dashboard_data.find_regions("de11")[0]["value"] == "DE11"
+    assert dashboard_data.find_regions("DE")[0]["value"] == "DE"
+    ober = [o["label"] for o in dashboard_data.find_regions("ober")]
+    assert "Oberbayern (DE21)" in ober and all("ober" in label.casefold() for label in ober)
+    assert len(dashboard_data.find_regions("a")) == 20
+    assert dashboard_data.find_regions("") == []
+    assert [o["value"] for o in dashboard_data.find_regions("no such place", current="DE11")] == ["DE11"]
