@@ -165,6 +165,8 @@
     if (dc && dc.set_props) dc.set_props(SEARCH_ID, { value: "" }); // dcc.Input holds its value in React
     input.value = "";
     applyFilter("");
+    // a render of dcc.Input still on its way can put the old text back: clear once more after it
+    requestAnimationFrame(() => { if (input.value) { input.value = ""; applyFilter(""); } });
   }
 
   function onSearchKey(event) {
