@@ -64,8 +64,8 @@
     const confidential = new Set(payload.confidential);
     const noteOf = decodeNotes(payload.notes);
     const country = payload.country;
-    const ours = trace0.locations.map((code) => Boolean(country) && String(code).startsWith(country));
-    const oursFinite = values.filter((v, i) => v !== null && ours[i]);
+    const ours = country ? trace0.locations.map((code) => String(code).startsWith(country)) : [];
+    const oursFinite = country ? values.filter((v, i) => v !== null && ours[i]) : [];
     const z = [], customdata = [];
     values.forEach((v, i) => {
       if (v === null) {

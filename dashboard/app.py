@@ -21,6 +21,7 @@ from flask import Flask, Response, abort, request
 
 from dashboard import api, callbacks, embed, export_png, geometry, points_layer, portfolio_panel, ranking
 from dashboard.data import DashboardData, load_dashboard_data
+from dashboard.geometry import CACHE_CONTROL
 from dashboard.layout import page
 from dashboard.view import view_options
 from layers.points.measures import POINT_INDICATORS
@@ -38,7 +39,6 @@ PLOTLY_ENCODINGS = {"br": (".br", brotli.decompress), "gzip": (".gz", gzip.decom
 """Content-Encoding → (suffix of the precompressed copy beside ``PLOTLY_JS``, its decoder), best first."""
 PRECOMPRESSED = "CLUSTERMAP_PLOTLY_PRECOMPRESSED"
 """Server config key: False serves the plain bundle (the browser benchmark's uncompressed variant)."""
-CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 @dataclass(frozen=True)
@@ -143,14 +143,15 @@ def create_app(
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     # The default view, built once; ``callbacks`` then applies the URL's query (``/?level=1&sector=C29…``).
+    default_view = view_options(data).default()
     layout = page(
         sector_options=data.sector_options(),
         years=data.years,
-        view=view_options(data).default(),
+        view=default_view,
         notes=_notes(data),
         insights=[ranking.layout(), portfolio_panel.layout()],
         region_options=[],  # filled as the user types (callbacks: find_regions)
-        overlays=[points_layer.layout(data.organisations, view_options(data).default())],
+        overlays=[points_layer.layout(data.organisations, default_view)],
         point_indicators=tuple(POINT_INDICATORS.values()) if data.point_measures is not None else (),
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -87,6 +88,10 @@ class DashboardData:
     def years(self) -> list[int]:
         return self.index.years
 
+    @cached_property
+    def _region_options(self) -> list[dict[str, str]]:
+        return self.region_options()
+
     def region_options(self) -> list[dict[str, str]]:
         """Search options: every country and NUTS 1/2 region, by name and code."""
         options = []
@@ -101,7 +106,7 @@ class DashboardData:
         Sent as the user types, so the page does not carry all ~1,900 options (the chosen one is kept).
         """
         needle = (text or "").strip().casefold()
-        options = self.region_options()
+        options = self._region_options  # built once, not on every keystroke
         hits = [o for o in options if needle and needle in o["search"].casefold()]
         hits.sort(key=lambda o: (o["value"].casefold() != needle, not o["label"].casefold().startswith(needle), len(o["value"]), o["label"]))
         hits = hits[:limit]

@@ -14,6 +14,7 @@ lists the organisations of the 2024 region of the same code, if any.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,7 +47,6 @@ class Organisations:
     def __post_init__(self) -> None:
         self.frame = self.frame.reset_index(drop=True)
         self._names_lower = self.frame["name"].str.casefold()
-        self._codes = self.frame["nace"].fillna("").str.split(NACE_SEPARATOR)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -70,7 +70,9 @@ class Organisations:
         """Row mask: organisations with a NACE code in ``nace_r2`` (a section, division, group or class; TOTAL: all)."""
         if nace_r2 == TOTAL:
             return np.ones(len(self.frame), dtype=bool)
-        return np.fromiter((any(c.startswith(nace_r2) for c in codes) for codes in self._codes), dtype=bool, count=len(self.frame))
+        # codes are ";"-joined and hierarchical by prefix (C, C29, C291, C2910): one vectorised match
+        pattern = f"(?:^|{re.escape(NACE_SEPARATOR)}){re.escape(nace_r2)}"
+        return self.frame["nace"].fillna("").str.contains(pattern, regex=True).to_numpy(dtype=bool)
 
     def in_region(self, geo: str) -> pd.DataFrame:
         """The organisations located in NUTS region ``geo`` (a country or a NUTS 1-3 code), by name."""
