@@ -1,7 +1,8 @@
 /* The sector tree in the browser (see dashboard/sector_tree.py): the WAI-ARIA tree pattern with one
    tab stop, arrow keys, type-ahead, expand and collapse, the search box that filters the tree,
    and the choice, written into the dcc.Store "sector" (which the callbacks and the URL read).
-   The tree's markup comes from the server once; this script only toggles attributes on it. */
+   The tree's entries come from the server once, as data on the tree's <ul> (dashboard.sector_tree.tree_data);
+   this script builds their markup on first use, then only toggles attributes on it. */
 (function () {
   const TREE_ID = "sector-tree";
   const SEARCH_ID = "sector-search";
@@ -99,6 +100,56 @@
     markChosen(code);
     const dc = window.dash_clientside;
     if (dc && dc.set_props) dc.set_props(STORE_ID, { data: code });
+  }
+
+  // ------------------------------------------------------------------ markup
+
+  function span(className, text) {
+    const el = document.createElement("span");
+    el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  /* One treeitem, named by its own row (aria-labelledby), so its name leaves out its children.
+     Built closed and not chosen: renderChoice marks the choice and opens its ancestors. */
+  function buildItem(entry, headingNote) {
+    const [code, label, canChoose, children] = entry;
+    const item = document.createElement("li");
+    item.setAttribute("role", "treeitem");
+    item.setAttribute("tabindex", "-1");
+    item.className = "sector-item" + (canChoose ? "" : " sector-heading");
+    item.setAttribute("data-code", code);
+    item.setAttribute("aria-labelledby", "sector-node-" + code);
+    if (canChoose) item.setAttribute("aria-selected", "false");
+    const row = span("sector-row");
+    row.id = "sector-node-" + code;
+    const twisty = span("sector-twisty");
+    twisty.setAttribute("aria-hidden", "true");
+    row.append(twisty);
+    if (code !== "TOTAL") row.append(span("sector-code", code), " ");
+    row.append(span("sector-text", label));
+    if (!canChoose) row.append(" ", span("sector-note", headingNote));
+    item.append(row);
+    if (children.length) {
+      item.setAttribute("aria-expanded", "false");
+      const group = document.createElement("ul");
+      group.setAttribute("role", "group");
+      group.hidden = true;
+      children.forEach((child) => group.append(buildItem(child, headingNote)));
+      item.append(group);
+    }
+    return item;
+  }
+
+  /* Fills the tree from its data-nodes once (React renders the <ul> without children and leaves them alone). */
+  function ensureBuilt(root) {
+    if (root.querySelector("[role=treeitem]") || !root.dataset.nodes) return;
+    const note = root.dataset.headingNote || "";
+    const items = document.createDocumentFragment();
+    JSON.parse(root.dataset.nodes).forEach((entry) => items.append(buildItem(entry, note)));
+    root.append(items);
+    setTabStop(null);
   }
 
   // ------------------------------------------------------------------ search
@@ -287,6 +338,7 @@
   function renderChoice(code) {
     const root = tree();
     if (!root || !describeSearch()) return null;
+    ensureBuilt(root);
     markChosen(code);
     const item = allItems().find((i) => i.getAttribute("data-code") === code);
     if (!item) return code || "";

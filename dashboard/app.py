@@ -19,11 +19,10 @@ from pathlib import Path
 from dash import Dash
 from flask import Flask, Response, abort, request
 
-from dashboard import api, callbacks, embed, export_png, geometry, points_layer, portfolio_panel, ranking
+from dashboard import api, callbacks, embed, export_png, first_view, geometry, points_layer, portfolio_panel, ranking
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.geometry import CACHE_CONTROL
 from dashboard.layout import page
-from dashboard.view import view_options
 from layers.points.measures import POINT_INDICATORS
 from layers.settings import PROJECT_ROOT
 
@@ -142,23 +141,26 @@ def create_app(
         compress=True,  # flask-compress: gzip/brotli for the bundles, layout and callback responses
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
-    # The default view, built once; ``callbacks`` then applies the URL's query (``/?level=1&sector=C29…``).
-    default_view = view_options(data).default()
-    layout = page(
-        sector_options=data.sector_options(),
-        years=data.years,
-        view=default_view,
-        notes=_notes(data),
-        insights=[ranking.layout(), portfolio_panel.layout()],
-        region_options=[],  # filled as the user types (callbacks: find_regions)
-        overlays=[points_layer.layout(data.organisations, default_view)],
-        point_indicators=tuple(POINT_INDICATORS.values()) if data.point_measures is not None else (),
-    )
+    notes, sectors = _notes(data), data.sector_options()
+    point_indicators = tuple(POINT_INDICATORS.values()) if data.point_measures is not None else ()
+
+    def page_of(first: first_view.FirstView):
+        """The page opened on ``first`` (the URL's view; ``dashboard.first_view``)."""
+        return page(
+            sector_options=sectors,
+            years=data.years,
+            first=first,
+            notes=notes,
+            insights=[ranking.layout(), portfolio_panel.layout()],
+            region_options=[],  # filled as the user types (callbacks: find_regions)
+            overlays=[points_layer.layout(data.organisations, first.view)],
+            point_indicators=point_indicators,
+        )
 
     # Streamed files (assets/) pass through uncompressed: flask-compress would read them without closing them.
     # The two large ones are served whole instead: the Plotly bundle (precompressed) and the topojson base maps.
     app.server.config["COMPRESS_STREAMS"] = False
-    app.layout = layout
+    first_view.register(app, lambda query: callbacks.first_view(data, query), page_of)
     callbacks.register(app, data)
     ranking.register(app, data)
     portfolio_panel.register(app, data)

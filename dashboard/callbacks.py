@@ -40,6 +40,7 @@ from dashboard.layout import (
     ZOOM_ID,
     ZOOM_OUT_ID,
 )
+from dashboard.first_view import LAYOUT_QUERY_ID, FirstView
 from dashboard.layout import SHAPES_ID, notice_items
 from dashboard.points_layer import POINTS_ID, points_payload
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
@@ -99,6 +100,14 @@ def view_from_search(data: DashboardData, search: str | None) -> tuple[MapView, 
     return view, notice_items([(p.parameter, p.given, p.message) for p in problems])
 
 
+def first_view(data: DashboardData, query: str) -> FirstView:
+    """The view a page opens on, with everything its callbacks would otherwise send first (``dashboard.first_view``)."""
+    view, notice = view_from_search(data, query)
+    figure, _ = map_update(data, view, full=True, geometry_url=True)
+    config, csv_href, view_q = view_links(view)
+    return FirstView(view=view, query=view_q, figure=figure, config=config, csv_href=csv_href, shapes_url=data.shapes(view).url, notice=notice)
+
+
 def view_from_controls(data: DashboardData, values: tuple) -> MapView:
     """The view the controls show, through the same parser as a URL (so both agree on every rule)."""
     query = {name: "mixed" if (name == "level" and value == MIXED) else str(value) for (name, _, _), value in zip(CONTROLS, values) if value not in (None, "")}
@@ -136,20 +145,25 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(URL_ID, "search"),
         *control_inputs,
         State(URL_READ_ID, "data"),
+        State(LAYOUT_QUERY_ID, "data"),
     )
-    def sync_url(search: str | None, *values_and_read):
+    def sync_url(search: str | None, *values_and_state):
         """URL and controls hold the same view: a new URL (link, back, forward) sets the controls; a control change pushes a URL.
 
         Until the page's own URL has been read, control changes (the layout's defaults) never
         overwrite it: that is the race between the first render and ``dcc.Location`` mounting.
+        When the layout was built for the URL's view (``dashboard.first_view``), that first
+        read changes nothing, so the map is not sent a second time.
         """
-        *values, url_read = values_and_read
+        *values, url_read, layout_query = values_and_state
         unchanged = (no_update,) * (len(CONTROLS) + 2)
         from_url = ctx.triggered_id in (None, URL_ID) or f"{URL_ID}.search" in ctx.triggered_prop_ids
         if from_url:
             if search is None:  # dcc.Location has not mounted yet: wait for it
                 return (no_update, *unchanged, no_update)
             view, notice = view_from_search(data, search)
+            if not url_read and view_query(view) == layout_query:
+                return (no_update, *unchanged[:-2], notice, not notice, True)
             return (no_update, *control_values(view), notice, not notice, True)
         if not url_read:
             return (no_update, *unchanged, no_update)
@@ -162,13 +176,14 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(SHAPES_ID, "data"),
         *control_inputs,
         State(SHAPES_ID, "data"),
+        prevent_initial_call=True,  # the layout holds the first figure
     )
     def update_map(*values_and_shapes):
         *values, drawn = values_and_shapes
         view = view_from_controls(data, values)
         shapes = data.shapes(view).url
-        # the whole figure on the first call and whenever the shapes (level, NUTS version) or the frame change
-        full = ctx.triggered_id is None or shapes != drawn or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
+        # the whole figure whenever the shapes (level, NUTS version) or the frame change
+        full = shapes != drawn or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
         return (*map_update(data, view, full=full, geometry_url=True), shapes if shapes != drawn else no_update)
 
     # the sector tree marks the chosen sector (a click, a link, back or forward) and names it above the tree
@@ -193,6 +208,7 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(f"{STAR_ID}-panel", "hidden"),
         Output(f"{BREAKS_ID}-panel", "hidden"),
         *control_inputs,
+        prevent_initial_call=True,  # the layout holds the first view's links
     )
     def update_links(*values):
         view = view_from_controls(data, values)

