@@ -110,16 +110,22 @@
     return [snippet, !open, open ? "true" : "false"];
   }
 
-  // Sets the map's PNG file name on the drawn plot from the Graph's config prop. The modebar
-  // reads it at click time, so no redraw is needed (Plotly keeps the config in gd._context).
-  function applyPngName(config, _figure) {
-    const name = config && config.toImageButtonOptions && config.toImageButtonOptions.filename;
-    const gd = document.querySelector("#map .js-plotly-plot");
-    if (name && gd && gd._context) {
-      gd._context.toImageButtonOptions = Object.assign({}, gd._context.toImageButtonOptions, { filename: name });
-    }
-    return name || window.dash_clientside.no_update;
+  // The PNG file name of the current view (the store "png-name", set by the links callback). It is
+  // put on the plot only while its download button is clicked: a name changed in the Graph's
+  // config, or left in Plotly's context, makes Plotly's next update draw the whole map again.
+  let pngName = null;
+  const PNG_BUTTON = "#map .modebar-btn[data-title='Download plot as a PNG']";
+  function applyPngName(name) {
+    pngName = name || null;
   }
+  document.addEventListener("click", (event) => {
+    const button = event.target && event.target.closest ? event.target.closest(PNG_BUTTON) : null;
+    const gd = document.querySelector("#map .js-plotly-plot");
+    if (!button || !gd || !gd._context || !pngName) return;
+    const options = gd._context.toImageButtonOptions;  // read by Plotly's handler, which runs after this one
+    gd._context.toImageButtonOptions = Object.assign({}, options, { filename: pngName });
+    setTimeout(() => { gd._context.toImageButtonOptions = options; }, 0);
+  }, true);
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     clustermap: Object.assign({}, (window.dash_clientside || {}).clustermap, {

@@ -95,6 +95,11 @@
 
   function renderRows(data, sort, selected) {
     sort = sort || { column: "rank", ascending: true };
+    if (selected && data && data.rows && !data.rows.some((r) => r[CODE] === selected)) {
+      // the chosen region is not among the new rows (another level or country): let it go
+      window.dash_clientside.set_props(SELECTED_ID, { data: null });
+      selected = null;
+    }
     const ariaSort = COLUMNS.map((c) => (c === sort.column ? (sort.ascending ? "ascending" : "descending") : null));
     fillBody(data, sort, selected);
     const count = data && data.rows ? data.rows.length : 0;

@@ -151,7 +151,7 @@ def create_app(
             years=data.years,
             first=first,
             notes=notes,
-            insights=[ranking.layout(), portfolio_panel.layout()],
+            insights=[ranking.layout(), *portfolio_panel.layout()],
             region_options=[],  # filled as the user types (callbacks: find_regions)
             overlays=[points_layer.layout(data.organisations, first.view)],
             point_indicators=point_indicators,

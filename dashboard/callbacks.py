@@ -2,7 +2,8 @@
 
 A level change sends the whole figure (new geometry). Any other change sends
 only ``map_payload`` into a ``dcc.Store``; ``assets/map.js`` applies it to the
-figure already in the browser, so geometry is not sent again.
+figure already in the browser, so geometry is not sent again. The page's first
+view needs no callback at all: the layout holds it (``dashboard.first_view``).
 """
 
 from __future__ import annotations
@@ -32,15 +33,15 @@ from dashboard.layout import (
     SCHEME_ID,
     SECTOR_ID,
     STAR_ID,
-    URL_ID,
-    URL_READ_ID,
+    URL_SEARCH_ID,
+    URL_VIEW_ID,
     VIEW_QUERY_ID,
     YEAR_ID,
     SEARCH_ID,
     ZOOM_ID,
     ZOOM_OUT_ID,
 )
-from dashboard.first_view import LAYOUT_QUERY_ID, FirstView
+from dashboard.first_view import FirstView
 from dashboard.layout import SHAPES_ID, notice_items
 from dashboard.points_layer import POINTS_ID, points_payload
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
@@ -70,11 +71,15 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
     return no_update, payload
 
 
-def view_links(view: MapView) -> tuple[dict, str, str]:
-    """(map config, CSV link, query) of a view: the PNG is named after it, the CSV and embed use its query."""
-    config = {**MAP_CONFIG, "toImageButtonOptions": {**MAP_CONFIG["toImageButtonOptions"], "filename": view_slug(view)}}
+def view_links(view: MapView) -> tuple[str, str, str]:
+    """(PNG name, CSV link, query) of a view: the PNG is named after it, the CSV and embed use its query."""
     query = view_query(view)
-    return config, f"/export.csv?{query}", query
+    return view_slug(view), f"/export.csv?{query}", query
+
+
+def map_config(png_name: str) -> dict:
+    """The map's Plotly config, its PNG download named ``png_name``."""
+    return {**MAP_CONFIG, "toImageButtonOptions": {**MAP_CONFIG["toImageButtonOptions"], "filename": png_name}}
 
 
 CONTROLS = (
@@ -104,8 +109,8 @@ def first_view(data: DashboardData, query: str) -> FirstView:
     """The view a page opens on, with everything its callbacks would otherwise send first (``dashboard.first_view``)."""
     view, notice = view_from_search(data, query)
     figure, _ = map_update(data, view, full=True, geometry_url=True)
-    config, csv_href, view_q = view_links(view)
-    return FirstView(view=view, query=view_q, figure=figure, config=config, csv_href=csv_href, shapes_url=data.shapes(view).url, notice=notice)
+    png_name, csv_href, view_q = view_links(view)
+    return FirstView(view=view, search=f"?{query}" if query else "", query=view_q, figure=figure, config=map_config(png_name), png_name=png_name, csv_href=csv_href, shapes_url=data.shapes(view).url, notice=notice)
 
 
 def view_from_controls(data: DashboardData, values: tuple) -> MapView:
@@ -137,54 +142,70 @@ def register(app: Dash, data: DashboardData) -> None:
     control_inputs = [Input(cid, prop) for _, cid, prop in CONTROLS]
 
     @app.callback(
-        Output(URL_ID, "search"),
         *[Output(cid, prop) for _, cid, prop in CONTROLS],
         Output(NOTICE_ID, "children"),
         Output(NOTICE_ID, "hidden"),
-        Output(URL_READ_ID, "data"),
-        Input(URL_ID, "search"),
-        *control_inputs,
-        State(URL_READ_ID, "data"),
-        State(LAYOUT_QUERY_ID, "data"),
+        Output(URL_VIEW_ID, "data"),
+        Input(URL_SEARCH_ID, "data"),
+        *[State(cid, prop) for _, cid, prop in CONTROLS],
+        prevent_initial_call=True,  # the layout holds the page URL's view
     )
-    def sync_url(search: str | None, *values_and_state):
-        """URL and controls hold the same view: a new URL (link, back, forward) sets the controls; a control change pushes a URL.
+    def apply_url(url: dict | None, *values):
+        """A URL (the page's own when the layout could not be built for it, back, forward) sets the controls to its view.
 
-        Until the page's own URL has been read, control changes (the layout's defaults) never
-        overwrite it: that is the race between the first render and ``dcc.Location`` mounting.
-        When the layout was built for the URL's view (``dashboard.first_view``), that first
-        read changes nothing, so the map is not sent a second time.
+        The other way, a control change reaches the address bar through ``assets/url_state.js``
+        (``pushQuery``) after the map callback. Dash holds a callback back while another that
+        can change its inputs is on its way: a server callback that wrote the controls and the
+        URL both would put its round trip in front of every map change.
         """
-        *values, url_read, layout_query = values_and_state
-        unchanged = (no_update,) * (len(CONTROLS) + 2)
-        from_url = ctx.triggered_id in (None, URL_ID) or f"{URL_ID}.search" in ctx.triggered_prop_ids
-        if from_url:
-            if search is None:  # dcc.Location has not mounted yet: wait for it
-                return (no_update, *unchanged, no_update)
-            view, notice = view_from_search(data, search)
-            if not url_read and view_query(view) == layout_query:
-                return (no_update, *unchanged[:-2], notice, not notice, True)
-            return (no_update, *control_values(view), notice, not notice, True)
-        if not url_read:
-            return (no_update, *unchanged, no_update)
-        query = "?" + view_query(view_from_controls(data, values))
-        return (query if query != search else no_update, *unchanged, no_update)
+        search = (url or {}).get("search") or ""
+        view, notice = view_from_search(data, search)
+        query = view_query(view)
+        respelled = query if f"?{query}" != search else None  # the address bar gets the canonical spelling
+        if query == view_query(view_from_controls(data, values)):
+            return ((no_update,) * len(CONTROLS)) + (notice, not notice, respelled)
+        return (*control_values(view), notice, not notice, respelled)
+
+    # the page URL, once: the layout was built for another query (no Referer): apply_url reads it
+    app.clientside_callback(
+        ClientsideFunction(namespace="urlState", function_name="readPageUrl"),
+        Input(URL_SEARCH_ID, "data"),
+    )
+    # a control change: the view's query into the address bar (one history entry)
+    app.clientside_callback(
+        ClientsideFunction(namespace="urlState", function_name="pushQuery"),
+        Input(VIEW_QUERY_ID, "data"),
+        State(URL_VIEW_ID, "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(MAP_ID, "figure"),
         Output(MAP_VALUES_ID, "data"),
         Output(SHAPES_ID, "data"),
+        Output(PNG_NAME_ID, "data"),
+        Output(CSV_LINK_ID, "href"),
+        Output(VIEW_QUERY_ID, "data"),
+        Output(f"{STAR_ID}-panel", "hidden"),
+        Output(f"{BREAKS_ID}-panel", "hidden"),
         *control_inputs,
         State(SHAPES_ID, "data"),
-        prevent_initial_call=True,  # the layout holds the first figure
+        prevent_initial_call=True,  # the layout holds the first figure and its links
     )
     def update_map(*values_and_shapes):
+        """The map (values only, unless the shapes or the frame change) and the view's links, in one round trip."""
         *values, drawn = values_and_shapes
         view = view_from_controls(data, values)
         shapes = data.shapes(view).url
         # the whole figure whenever the shapes (level, NUTS version) or the frame change
         full = shapes != drawn or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
-        return (*map_update(data, view, full=full, geometry_url=True), shapes if shapes != drawn else no_update)
+        return (
+            *map_update(data, view, full=full, geometry_url=True),
+            shapes if shapes != drawn else no_update,
+            *view_links(view),
+            view.indicator != "stars",
+            values[4] != "user",
+        )
 
     # the sector tree marks the chosen sector (a click, a link, back or forward) and names it above the tree
     app.clientside_callback(
@@ -201,26 +222,11 @@ def register(app: Dash, data: DashboardData) -> None:
         prevent_initial_call=True,
     )
 
-    @app.callback(
-        Output(MAP_ID, "config"),
-        Output(CSV_LINK_ID, "href"),
-        Output(VIEW_QUERY_ID, "data"),
-        Output(f"{STAR_ID}-panel", "hidden"),
-        Output(f"{BREAKS_ID}-panel", "hidden"),
-        *control_inputs,
-        prevent_initial_call=True,  # the layout holds the first view's links
-    )
-    def update_links(*values):
-        view = view_from_controls(data, values)
-        return (*view_links(view), view.indicator != "stars", values[4] != "user")
-
-    # dcc.Graph can drop a config change that lands while its first figure is still drawing
-    # (the shapes load asynchronously); this re-applies the PNG name after every figure change.
+    # The PNG name goes onto the plot when its button is clicked (assets/map.js), not into the
+    # Graph's config: a config change makes Plotly draw the whole map again.
     app.clientside_callback(
         ClientsideFunction(namespace="clustermap", function_name="applyPngName"),
-        Output(PNG_NAME_ID, "data"),
-        Input(MAP_ID, "config"),
-        Input(MAP_ID, "figure"),
+        Input(PNG_NAME_ID, "data"),
         prevent_initial_call=True,
     )
 

@@ -3,18 +3,18 @@
 Dash fetches its layout (``/_dash-layout``) once the page's scripts have run. That
 request's ``Referer`` is the page's own URL, so the layout can already hold the view the
 URL names: the controls' values, the map figure (shapes by URL), its links and the notice
-for parameters that fell back to defaults. ``LAYOUT_QUERY_ID`` records which view that is;
-the URL callback then leaves the controls alone on its first call, so the map, links and
-ranking callbacks are not run again for a view the page already shows. Without a Referer
+for parameters that fell back to defaults. ``assets/url_state.js`` finds the address bar on
+the query the layout was built for and leaves the controls alone, so no callback runs again
+for a view the page already shows. Without a Referer
 (a privacy setting, a proxy) the layout holds the default view and the callbacks apply
 the URL as before: slower, never wrong.
 
 The index page preloads what the first figure fetches (its shapes, Plotly's base map), so
 those downloads overlap the scripts' start-up instead of following the first render. It
 also loads dcc's chunks for the Dropdown, Slider and Graph as plain scripts. dcc imports
-them lazily on first render (``React.lazy``), and each one arriving on its own restarts
-React's Suspense retry, which React throttles to 500 ms after the first fallback: with the
-chunks already registered (webpack skips a chunk it holds), the components render at once.
+them lazily on first render (``React.lazy``); ``assets/lazy_warmup.js`` resolves those
+imports from the loaded chunks before Dash renders, so no component waits behind React's
+Suspense fallback (which React holds for up to 500 ms).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from dash import Dash
 from flask import has_request_context, request
@@ -31,8 +31,6 @@ from flask import has_request_context, request
 from dashboard.data import DashboardData
 from dashboard.figures import MapView
 
-LAYOUT_QUERY_ID = "layout-query"
-"""Store: the query of the view the layout was built for (``view_query``)."""
 TOPOJSON_URL = "/assets/topojson/"
 """Where Plotly fetches its base maps (the map config's ``topojsonURL``)."""
 LAZY_CHUNKS = ("dcc/async-dropdown.js", "dcc/async-slider.js", "dcc/async-graph.js")
@@ -44,10 +42,13 @@ class FirstView:
     """What the layout shows before any callback has run."""
 
     view: MapView
+    search: str
+    """The page URL's query as the layout was built for it (``?…``, or empty): ``assets/url_state.js`` compares it with the address bar."""
     query: str
-    """``view_query(view)``: compared with the page URL's view on the URL callback's first call."""
+    """``view_query(view)``, for the CSV link, the embed snippet and the ranking."""
     figure: dict
     config: dict
+    png_name: str
     csv_href: str
     shapes_url: str
     notice: list
@@ -62,12 +63,6 @@ def page_query() -> str:
         same_site = referrer.netloc == request.host and referrer.path in ("", "/")
         return referrer.query if same_site else ""
     return request.query_string.decode("utf-8", "replace")
-
-
-def canonical(query: str) -> str:
-    """One spelling per query (last value of each parameter, sorted), so the layout cache holds each view once."""
-    pairs = parse_qs(query, keep_blank_values=True)
-    return "&".join(f"{k}={v[-1]}" for k, v in sorted(pairs.items()))
 
 
 def topojson_url(figure: dict) -> str:
@@ -91,17 +86,17 @@ def register(app: Dash, first_view_of: Callable[[str], FirstView], page_of: Call
     """Serve the layout for the page's URL and add the preloads to the index page.
 
     ``first_view_of(query)`` parses a query into the first view; ``page_of(first)`` builds the page.
-    Both are cached by query: a layout is built once per distinct view, not per visit.
+    Both are cached by query: a layout is built once per query, not per visit.
     """
     first_for = lru_cache(maxsize=256)(first_view_of)
     page_for = lru_cache(maxsize=256)(lambda query: page_of(first_for(query)))
-    app.layout = lambda: page_for(canonical(page_query()))
+    app.layout = lambda: page_for(page_query())
 
     chunk_prefix = f"{app.config.requests_pathname_prefix}_dash-component-suites/dash/"
     interpolate = app.interpolate_index
 
     def interpolate_index(**parts: str) -> str:
-        first = first_for(canonical(page_query()))
+        first = first_for(page_query())
         parts["metas"] = parts.get("metas", "") + "\n      " + preload_tags(first)
         parts["scripts"] = parts.get("scripts", "") + "\n" + chunk_scripts(chunk_prefix)
         return interpolate(**parts)

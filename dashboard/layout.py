@@ -7,7 +7,7 @@ from dash import dcc, html
 from dashboard.data import LEVEL_LABELS
 from dashboard.classes import SCHEME_LABELS
 from dashboard.figures import ATTRIBUTION, PALETTES, STAR_DIMENSIONS, MapView
-from dashboard.first_view import LAYOUT_QUERY_ID, FirstView
+from dashboard.first_view import FirstView
 from dashboard.sector_tree import sector_picker
 from dashboard.view import K_RANGE
 from layers.indicators import INDICATORS, Indicator
@@ -30,11 +30,12 @@ SEARCH_ID = "region-search"
 NOTES_ID = "data-notes"
 MAP_VALUES_ID = "map-values"
 NOTICE_ID = "view-notice"
-URL_ID = "url"
+URL_SEARCH_ID = "url-search"
+"""Store ``{"search": "?…"}``: the address bar's query the controls follow (the page's own, then back and forward; ``assets/url_state.js``)."""
+URL_VIEW_ID = "url-view"
+"""Store: the canonical query of a URL just applied that was spelled otherwise (``assets/url_state.js`` replaces it)."""
 PNG_NAME_ID = "png-name"
-"""Store: the PNG file name last applied to the map's download button."""
-URL_READ_ID = "url-read"
-"""Store: True once the page URL's view has been applied to the controls."""
+"""Store: the PNG file name of the map's download button (``assets/map.js`` puts it on the plot)."""
 FOCUS_ID = "focus-region"
 """Store: the NUTS id of the region in focus (map click, search, ranking row); opens its portfolio."""
 HIGHLIGHT_ID = "highlight-region"
@@ -55,7 +56,7 @@ MAP_CONFIG = {
     "responsive": True,
     "toImageButtonOptions": {"format": "png", "filename": "cluster_map", "width": 1400, "height": 1000, "scale": 1},
 }
-"""The map's Plotly config; the PNG file name is set per view by a callback."""
+"""The map's Plotly config; the PNG file name is set per view (``callbacks.map_config``, then ``assets/map.js``)."""
 
 
 def store(store_id: str, data: object = None) -> dcc.Store:
@@ -215,10 +216,9 @@ def page(
     sidebar = [controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators), *(overlays or []), view_tools(first)]
     return html.Div(
         [
-            dcc.Location(id=URL_ID, refresh=False),
-            dcc.Store(id=URL_READ_ID, data=False),
-            dcc.Store(id=LAYOUT_QUERY_ID, data=first.query),
-            dcc.Store(id=PNG_NAME_ID),
+            dcc.Store(id=URL_SEARCH_ID, data={"search": first.search}),
+            dcc.Store(id=URL_VIEW_ID),
+            dcc.Store(id=PNG_NAME_ID, data=first.png_name),
             html.Header([html.H1("Cluster Observatory Map"), html.P("Where industries concentrate across Europe", className="tagline")]),
             html.Div(first.notice, id=NOTICE_ID, className="notice", role="status", hidden=not first.notice),
             html.Main(

@@ -29,6 +29,8 @@ from layers.eurostat import flag_words
 from layers.portfolio import UnknownRegionError, UnknownYearError, region_comparison, region_portfolio
 
 PANEL_ID = "portfolio-panel"
+YEAR_SHOWN_ID = "portfolio-year"
+"""Store: the year, passed on only while a region is in focus (so a year change without one sends nothing)."""
 CLOSE_ID = {"role": "portfolio-close", "panel": "portfolio"}
 """Pattern id: the button exists only while a region is in focus, so its callback matches it by pattern."""
 MORE_ID = {"role": "portfolio-more", "panel": "portfolio"}
@@ -503,9 +505,9 @@ function (children, focus) {
 """
 
 
-def layout() -> html.Section:
-    """The panel: empty (hidden by CSS) until a region is in focus."""
-    return html.Section(id=PANEL_ID, className="portfolio", **{"aria-labelledby": f"{PANEL_ID}-title"})
+def layout() -> list:
+    """The panel, empty (hidden by CSS) until a region is in focus, and its year store."""
+    return [html.Section(id=PANEL_ID, className="portfolio", **{"aria-labelledby": f"{PANEL_ID}-title"}), dcc.Store(id=YEAR_SHOWN_ID)]
 
 
 def close_focus(clicks: list | None):
@@ -516,8 +518,18 @@ def close_focus(clicks: list | None):
 def register(app, data: DashboardData) -> None:
     """Attach this panel's callbacks to ``app``."""
 
-    @app.callback(Output(PANEL_ID, "children"), Input(FOCUS_ID, "data"), Input(YEAR_ID, "value"), prevent_initial_call=True)
-    def show_portfolio(geo: str | None, year: int | None):
+    # the year reaches the panel only while a region is in focus: without one, a year change
+    # costs no round trip (and no panel re-render competing with the map's)
+    app.clientside_callback(
+        "(year, geo) => geo ? year : window.dash_clientside.no_update",
+        Output(YEAR_SHOWN_ID, "data"),
+        Input(YEAR_ID, "value"),
+        State(FOCUS_ID, "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(Output(PANEL_ID, "children"), Input(FOCUS_ID, "data"), Input(YEAR_SHOWN_ID, "data"), State(YEAR_ID, "value"), prevent_initial_call=True)
+    def show_portfolio(geo: str | None, _shown: int | None, year: int | None):
         return portfolio_children(data, geo, year)
 
     app.clientside_callback(SCROLL_JS, Output(PANEL_ID, "className"), Input(PANEL_ID, "children"), State(FOCUS_ID, "data"), prevent_initial_call=True)

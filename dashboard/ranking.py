@@ -297,17 +297,17 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(BARS_ID, "figure"),
         Output(CAPTION_ID, "children"),
         Output(TABLE_TITLE_ID, "children"),
-        Output(SELECTED_ID, "data"),
         Input(VIEW_QUERY_ID, "data"),
-        State(SELECTED_ID, "data"),
     )
-    def update_ranking(query: str | None, selected: str | None):
+    def update_ranking(query: str | None):
+        # A chosen region the new rows lack (another level or country) is let go in the browser
+        # (assets/ranking.js, renderRows): as an output here, the selection would chain this
+        # callback to the map's figure, and Dash would hold every map change until it returned.
         view = view_from_query(data, query)
         rows = ranking_rows(data, view)
-        keep = no_update if not selected or selected in set(rows["nuts_id"]) else None  # a region of another level or country
         where = scope(data, view)
         text = caption(view, rows, where)
-        return table_data(rows, view), ranking_figure(rows, view, where), text, text, keep
+        return table_data(rows, view), ranking_figure(rows, view, where), text, text
 
     def clientside(name: str) -> ClientsideFunction:
         return ClientsideFunction(namespace="ranking", function_name=name)

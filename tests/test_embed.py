@@ -166,6 +166,17 @@ def test_modebar_png_download_is_named_after_the_view(page, live_app, tmp_path: 
     width, height, colours = png_size_and_colours(path.read_bytes())
     assert (width, height) == (1400, 1000)
     assert colours > 20  # a drawn map, not a blank canvas
+    # after a change, the download is named after the new view; the map was updated, not drawn anew
+    page.focus("#year [role=slider]")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('2013')", timeout=15_000)
+    page.wait_for_function("window.location.search.includes('year=2013')", timeout=5_000)
+    page.locator("#map").hover()
+    with page.expect_download(timeout=30_000) as download_info:
+        page.locator("#map .modebar-btn[data-title='Download plot as a PNG']").click()
+    assert download_info.value.suggested_filename == "persons_employed_C10_NUTS2_2013.png"
+    # Plotly's own context keeps the Graph's config (a changed one would make Plotly redraw everything)
+    assert page.evaluate("document.querySelector('#map .js-plotly-plot')._context.toImageButtonOptions.filename") == "persons_employed_C10_NUTS2_2014"
     assert [u for u in page.requests if not u.startswith(live_app) and not u.startswith("data:") and not u.startswith("blob:")] == []
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.data import MIXED
 from dashboard.figures import MapView
-from dashboard.first_view import LAYOUT_QUERY_ID, canonical, topojson_url
+from dashboard.first_view import topojson_url
 from dashboard.view import view_query
 from tests.test_browser import map_title, open_app
 
@@ -47,7 +47,7 @@ def test_layout_holds_the_view_of_the_page_url(client):
     title = props["map"]["figure"]["layout"]["title"]["text"]
     assert "C29" in title and "2011" in title and "NUTS 1" in title
     expected = view_query(MapView(level=1, nace_r2="C29", year=2011, indicator="wages"))
-    assert props[LAYOUT_QUERY_ID]["data"] == props["view-query"]["data"] == expected
+    assert props["view-query"]["data"] == expected and props["png-name"]["data"].startswith("wages")
     assert props["csv-link"]["href"] == f"/export.csv?{expected}"
     assert props["map"]["config"]["toImageButtonOptions"]["filename"].startswith("wages")
     assert props["map-shapes"]["data"].startswith("/geometry/1.geojson?v=")
@@ -67,8 +67,10 @@ def test_bad_parameters_of_the_page_url_come_with_their_notice(client):
     assert props["level"]["value"] == 0 and props["indicator"]["value"] == "employment"
 
 
-def test_one_layout_per_view_whatever_the_spelling_of_its_query():
-    assert canonical("year=2011&level=1&year=2012") == canonical("level=1&year=2012") == "level=1&year=2012"
+def test_the_layout_records_the_query_it_was_built_for(client):
+    """assets/url_state.js compares it with the address bar: only another query makes the controls follow the URL."""
+    assert layout_props(client, "http://localhost/?sector=C29&level=1")["url-search"]["data"] == {"search": "?sector=C29&level=1"}
+    assert layout_props(client, "http://localhost/")["url-search"]["data"] == {"search": ""}
     assert topojson_url({"layout": {"geo": {"scope": "europe", "resolution": 50}}}) == "/assets/topojson/europe_50m.json"
 
 
@@ -115,5 +117,34 @@ def test_first_view_is_drawn_without_a_map_callback_and_changes_still_work(page,
     page.go_back()
     page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('2011')", timeout=15_000)
     assert "year=2011" in page.url
+    # forward again, then a new change: one new history entry each, and the address bar follows
+    page.go_forward()
+    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('2012')", timeout=15_000)
     assert [u for u in page.requests if not u.startswith(live_app)] == []
+    assert page.console_errors == []
+
+
+@pytest.mark.browser
+def test_without_a_referrer_the_page_still_opens_on_its_url(page, live_app):
+    """A layout built for the default view (the browser sent no Referer): the URL's view is applied after load."""
+    url = f"{live_app}/?level=1&sector=C29&year=2011&bogus=1"
+
+    def no_referrer(route):  # the page tells the browser to send no Referer with its requests
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "referrer-policy": "no-referrer"})
+
+    page.route(url, no_referrer)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.post_data or "") if r.method == "POST" else None)
+    page.goto(url)
+    page.wait_for_function("(document.querySelector('#map .gtitle') || {}).textContent?.includes('C29')", timeout=30_000)
+    title = map_title(page)
+    assert "2011" in title and "NUTS 1" in title
+    assert page.get_attribute("#sector-tree [data-code='C29']", "aria-selected") == "true"
+    assert "bogus=1" in (page.text_content("#view-notice") or "")
+    # the address bar gets the view's canonical spelling in place: back leaves the app's page
+    page.wait_for_function("window.location.search.includes('indicator=employment')", timeout=10_000)
+    assert "bogus" not in page.url and page.evaluate("history.length") == 2  # about:blank, then this page
+    # it took the slow way: the layout held the default view, and the URL callback set the controls
+    assert any(json.loads(body)["output"].startswith("..level.value...sector.data") for body in posts if body)
     assert page.console_errors == []
