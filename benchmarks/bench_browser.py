@@ -153,7 +153,7 @@ def serve(variant: str, data_dir: Path) -> None:
     if variant == "naive":
         import flask_compress
 
-        from dashboard.app import PRECOMPRESSED
+        from dashboard.static_files import PRECOMPRESSED
 
         app.server.config[PRECOMPRESSED] = False
 

@@ -73,7 +73,8 @@ def topojson_url(figure: dict) -> str:
 
 def preload_tags(first: FirstView) -> str:
     """``<link rel=preload>`` for the first figure's fetches (Plotly uses XHR: ``as=fetch`` with ``crossorigin``)."""
-    fetches = [first.shapes_url, topojson_url(first.figure)]
+    by_url = [t["geojson"] for t in first.figure.get("data", []) if isinstance(t.get("geojson"), str)]  # shapes sent inline need no fetch
+    fetches = [*by_url, topojson_url(first.figure)]
     return "\n      ".join(f'<link rel="preload" href="{escape(url)}" as="fetch" crossorigin="anonymous">' for url in fetches)
 
 
@@ -91,6 +92,10 @@ def register(app: Dash, first_view_of: Callable[[str], FirstView], page_of: Call
     first_for = lru_cache(maxsize=256)(first_view_of)
     page_for = lru_cache(maxsize=256)(lambda query: page_of(first_for(query)))
     app.layout = lambda: page_for(page_query())
+    # For a layout function Dash keeps one call's result as the "validation layout" and ships it in
+    # every index page (45 kB here). Every call holds the same ids, so the browser can check the
+    # callbacks against the layout it gets; Dash still validates the layout on the server.
+    app.validation_layout = None
 
     chunk_prefix = f"{app.config.requests_pathname_prefix}_dash-component-suites/dash/"
     interpolate = app.interpolate_index

@@ -82,6 +82,7 @@ def test_index_preloads_what_the_first_map_fetches(client, dashboard_data):
     for chunk in ("async-dropdown.js", "async-slider.js", "async-graph.js"):
         assert f'<script src="/_dash-component-suites/dash/dcc/{chunk}"></script>' in html
     assert html.index("async-graph.js") < html.index('id="_dash-renderer"')  # before Dash starts rendering
+    assert "validation_layout" not in html and len(html) < 12_000  # no copy of the layout in the index page
 
 
 MAP_GRAPH_WATCH = """

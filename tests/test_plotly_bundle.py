@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.app import PLOTLY_JS, PLOTLY_ROUTE, plotly_bundle
+from dashboard.static_files import PLOTLY_JS, PLOTLY_ROUTE, plotly_bundle
 
 REPO = Path(__file__).resolve().parents[1]
 TOOL = REPO / "tools" / "plotly-bundle"
@@ -122,6 +122,17 @@ def test_topojson_base_maps_are_served_compressed(live_app):
     assert fetch(f"{live_app}/assets/topojson/missing.json", "gzip")[0] == 404
     # the rest of assets/ is still Dash's
     assert fetch(f"{live_app}/assets/topojson/README.md", None)[0] == 200
+
+
+def test_page_scripts_and_styles_are_served_compressed(live_app):
+    files = sorted(p for p in (REPO / "assets").iterdir() if p.suffix in (".js", ".css"))
+    assert {"map.js", "url_state.js", "style.css"} <= {p.name for p in files}
+    for path in files:
+        status, headers, body = fetch(f"{live_app}/assets/{path.name}?m=1", "gzip")
+        assert status == 200 and headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == path.read_bytes(), path.name
+        assert headers["Content-Type"].startswith("text/css" if path.suffix == ".css" else "text/javascript")
+        assert fetch(f"{live_app}/assets/{path.name}", "gzip", etag=headers["ETag"])[0] == 304
+    assert fetch(f"{live_app}/assets/missing.js", "gzip")[0] == 404
 
 
 def plotly_requests(page) -> list[str]:

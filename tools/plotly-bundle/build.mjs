@@ -4,7 +4,7 @@
 //                               and plotly.js's LICENSE beside them
 //   npm run check               rebuild in memory and fail if it differs from the committed files
 //
-// dashboard/app.py serves the copy the browser accepts (brotli, else gzip, else the plain file), so the server
+// dashboard/static_files.py serves the copy the browser accepts (brotli, else gzip, else the plain file), so the server
 // never compresses 1.2 MB per request and the browser gets brotli quality 11.
 //
 // Mirrors plotly.js's own dist build (its esbuild-config.js and tasks/partial_bundle.mjs):
