@@ -68,7 +68,9 @@ REQUIRED_SECTORS = ("TOTAL", "C", "C29", "C10", "J62", "G47")
 """Sectors the worst case must cover (from the issue); the default sequence has them all."""
 LEVELS = (0, 1, 2)
 INPUT_IDS = ("level", "sector", "indicator", "year")
-"""The controls (``value``) this script sets; any other input of the map callback keeps its layout value."""
+"""The controls this script sets (``dashboard.callbacks.CONTROLS`` names their props); any other input keeps its layout value."""
+SHAPES_STATE = ("map-shapes", "data")
+"""The map callback's one State: the shapes the browser has drawn (a sector change keeps them, so only values come back)."""
 MAP_OUTPUT = "map.figure"
 YEAR = 2014
 TARGET_PATCH_BYTES = 10_000
@@ -104,6 +106,9 @@ def callback_spec(client) -> dict:
     get the value the page's layout gives them (``GET /_dash-layout``), as the
     renderer would send for a user who only touches the sector.
     """
+    from dashboard.callbacks import CONTROLS
+
+    control = {name: (cid, prop) for name, cid, prop in CONTROLS}
     deps = client.get("/_dash-dependencies").get_json()
     layout: dict[tuple[str, str], object] = {}
     _layout_values(client.get("/_dash-layout").get_json(), layout)
@@ -112,39 +117,45 @@ def callback_spec(client) -> dict:
         if cb.get("clientside_function") is not None or f"{MAP_OUTPUT}." not in f"{output}.":
             continue
         inputs = [(i["id"], i["property"]) for i in cb["inputs"]]
-        missing = [i for i in INPUT_IDS if (i, "value") not in inputs]
+        missing = [control[name] for name in INPUT_IDS if control[name] not in inputs]
         if missing:
-            raise SystemExit(f"the map callback has no input {missing}.value; inputs: {inputs}")
-        if cb.get("state"):
-            raise SystemExit(f"the map callback now has State {cb['state']}; teach request_body to fill it")
+            raise SystemExit(f"the map callback has no input {missing}; inputs: {inputs}")
+        state = [(i["id"], i["property"]) for i in cb.get("state") or []]
+        if state not in ([], [SHAPES_STATE]):
+            raise SystemExit(f"the map callback now has State {state}; teach request_body to fill it")
         if output.startswith(".."):  # dash-renderer: isMultiOutputProp / parseMultipleOutputs / splitIdAndProp
             parts = output[2:-2].split("...")
             outputs = [{"id": p[: p.rindex(".")], "property": p[p.rindex(".") + 1 :]} for p in parts]
         else:
             outputs = {"id": output[: output.rindex(".")], "property": output[output.rindex(".") + 1 :]}
-        fixed = {i: layout[i] for i in inputs if (i[0] not in INPUT_IDS or i[1] != "value") and i in layout}
-        return {"output": output, "outputs": outputs, "inputs": inputs, "fixed": fixed}
+        varied = {control[name] for name in INPUT_IDS}
+        fixed = {i: layout[i] for i in inputs if i not in varied and i in layout}
+        return {"output": output, "outputs": outputs, "inputs": inputs, "fixed": fixed, "control": control, "state": state}
     raise SystemExit(f"no server callback with output {MAP_OUTPUT} in /_dash-dependencies")
 
 
-def request_body(spec: dict, level: int, sector: str, indicator: str, year: int, changed: str) -> dict:
-    """The JSON dash-renderer posts for the map callback when ``changed`` changed."""
-    value = {("level", "value"): level, ("sector", "value"): sector, ("indicator", "value"): indicator, ("year", "value"): year}
+def request_body(spec: dict, level: int, sector: str, indicator: str, year: int, changed: str, drawn: str | None = None) -> dict:
+    """The JSON dash-renderer posts for the map callback when ``changed`` changed; ``drawn``: the shapes already on the page."""
+    control = spec["control"]
+    value = {control["level"]: level, control["sector"]: sector, control["indicator"]: indicator, control["year"]: year}
     value.update(spec["fixed"])
-    prop = f"{changed}.value"
+    prop = ".".join(control[changed])
     inputs = []
     for cid, cprop in spec["inputs"]:
         item = {"id": cid, "property": cprop}
         if (cid, cprop) in value:  # a prop the layout does not set is undefined in JS, so left out of the JSON
             item["value"] = value[(cid, cprop)]
         inputs.append(item)
-    return {
+    body = {
         "output": spec["output"],
         "outputs": spec["outputs"],
         "inputs": inputs,
         "changedPropIds": [prop],
         "parsedChangedPropsIds": [prop],
     }
+    if spec["state"]:
+        body["state"] = [{"id": SHAPES_STATE[0], "property": SHAPES_STATE[1], **({"value": drawn} if drawn else {})}]
+    return body
 
 
 def gz(data: bytes) -> int:
@@ -286,6 +297,7 @@ def run(
     largest: dict[int, bytes] = {}
     for level in levels:
         regions = len(data.geometry[level].ids)
+        drawn = data.shapes(MapView(level=level)).url  # the page has drawn this level's shapes
         post(client, request_body(spec, level, sectors[0], indicators[0], year, "level"))  # warm-up: the page's full load at this level
         for indicator in indicators:
             for previous, sector in zip(sectors, sectors[1:]):
@@ -293,7 +305,7 @@ def run(
                 patch_ms, full_ms = [], []
                 patch_bytes = full_bytes = b""
                 for _ in range(repeat):  # interleaved, so drift hits both alike
-                    body, ms = post(client, request_body(spec, level, sector, indicator, year, "sector"))
+                    body, ms = post(client, request_body(spec, level, sector, indicator, year, "sector", drawn))
                     patch_ms.append(ms)
                     patch_bytes = patch_bytes or body
                     if body != patch_bytes:

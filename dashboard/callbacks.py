@@ -53,7 +53,8 @@ def payload_for(data: DashboardData, view: MapView) -> dict:
     values = data.values(view, pd.Series(data.shapes(view).ids))
     payload = map_payload(values, view)
     shown = view.points and data.organisations is not None
-    payload["points"] = points_payload(data.organisations, view, data.bounds.get(view.zoom) if view.zoom else None) if shown else None
+    if shown:
+        payload["points"] = points_payload(data.organisations, view, data.bounds.get(view.zoom) if view.zoom else None)
     return payload
 
 
@@ -184,16 +185,13 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(MAP_VALUES_ID, "data"),
         Output(SHAPES_ID, "data"),
         Output(PNG_NAME_ID, "data"),
-        Output(CSV_LINK_ID, "href"),
         Output(VIEW_QUERY_ID, "data"),
-        Output(f"{STAR_ID}-panel", "hidden"),
-        Output(f"{BREAKS_ID}-panel", "hidden"),
         *control_inputs,
         State(SHAPES_ID, "data"),
         prevent_initial_call=True,  # the layout holds the first figure and its links
     )
     def update_map(*values_and_shapes):
-        """The map (values only, unless the shapes or the frame change) and the view's links, in one round trip."""
+        """The map (values only, unless the shapes or the frame change), the PNG name and the view's query, in one round trip."""
         *values, drawn = values_and_shapes
         view = view_from_controls(data, values)
         shapes = data.shapes(view).url
@@ -202,10 +200,25 @@ def register(app: Dash, data: DashboardData) -> None:
         return (
             *map_update(data, view, full=full, geometry_url=True),
             shapes if shapes != drawn else no_update,
-            *view_links(view),
-            view.indicator != "stars",
-            values[4] != "user",
+            view_slug(view),
+            view_query(view),
         )
+
+    # what follows from the controls alone, in the browser: the star and breaks panels, the CSV link
+    app.clientside_callback(
+        "(indicator, scheme) => [indicator !== 'stars', scheme !== 'user']",
+        Output(f"{STAR_ID}-panel", "hidden"),
+        Output(f"{BREAKS_ID}-panel", "hidden"),
+        Input(INDICATOR_ID, "value"),
+        Input(SCHEME_ID, "value"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        "(query) => '/export.csv?' + (query || '')",
+        Output(CSV_LINK_ID, "href"),
+        Input(VIEW_QUERY_ID, "data"),
+        prevent_initial_call=True,
+    )
 
     # the sector tree marks the chosen sector (a click, a link, back or forward) and names it above the tree
     app.clientside_callback(

@@ -231,8 +231,7 @@ def map_payload(values: pd.DataFrame, view: MapView) -> dict:
     categories = STAR_CATEGORIES.get(view.column, ())
     classes = classify(values["value"].to_numpy(), values["status"].to_numpy(), scheme=view.scheme, k=view.k, breaks=view.breaks, categories=categories)
     decimals = indicator_of(view.indicator).decimals
-    return {
-        "level": view.level,
+    return {  # no level: the browser checks the values against the shapes it has drawn (one per location)
         "values": encode_values(values["value"].to_numpy(dtype=float), decimals),
         "confidential": [int(i) for i in np.flatnonzero(values["status"].to_numpy() == STATUS_CONFIDENTIAL)],
         "notes": encode_notes(values["flag_text"].tolist()),
@@ -242,7 +241,7 @@ def map_payload(values: pd.DataFrame, view: MapView) -> dict:
         "title": map_title(view),
         "unit": view_unit(view),
         "decimals": decimals,
-        "country": view.zoom[:2] if view.zoom else None,
+        **({"country": view.zoom[:2]} if view.zoom else {}),  # zoomed: tooltips rank within the country too
     }
 
 
