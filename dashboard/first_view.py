@@ -33,6 +33,8 @@ from dashboard.figures import MapView
 
 TOPOJSON_URL = "/assets/topojson/"
 """Where Plotly fetches its base maps (the map config's ``topojsonURL``)."""
+CACHED_VIEWS = 64
+"""Layouts kept per process (by query): about 0.3 MB each (measured with tracemalloc), so about 20 MB in all."""
 LAZY_CHUNKS = ("dcc/async-dropdown.js", "dcc/async-slider.js", "dcc/async-graph.js")
 """dcc's chunks the page's components import on first render (Dropdown, Slider, Graph), under ``dash/``."""
 
@@ -54,14 +56,18 @@ class FirstView:
     notice: list
 
 
-def page_query() -> str:
-    """The query string of the page being served: the request's own for the index, the Referer's for the layout."""
+def page_query(page_path: str = "/") -> str:
+    """The query string of the page being served: the request's own for the index, the Referer's for the layout.
+
+    ``page_path``: where the app's page is (Dash's ``requests_pathname_prefix``). A Referer from another
+    host or page (a proxy that rewrites the Host, a page elsewhere) gives the default view.
+    """
     if not has_request_context():
         return ""
     if request.path.endswith("/_dash-layout"):
         referrer = urlsplit(request.referrer or "")
-        same_site = referrer.netloc == request.host and referrer.path in ("", "/")
-        return referrer.query if same_site else ""
+        same_page = referrer.netloc == request.host and (referrer.path or "/") == page_path
+        return referrer.query if same_page else ""
     return request.query_string.decode("utf-8", "replace")
 
 
@@ -87,11 +93,12 @@ def register(app: Dash, first_view_of: Callable[[str], FirstView], page_of: Call
     """Serve the layout for the page's URL and add the preloads to the index page.
 
     ``first_view_of(query)`` parses a query into the first view; ``page_of(first)`` builds the page.
-    Both are cached by query: a layout is built once per query, not per visit.
+    Both are cached by query (the ``CACHED_VIEWS`` most recent): a layout is built once per query, not per visit.
     """
-    first_for = lru_cache(maxsize=256)(first_view_of)
-    page_for = lru_cache(maxsize=256)(lambda query: page_of(first_for(query)))
-    app.layout = lambda: page_for(page_query())
+    first_for = lru_cache(maxsize=CACHED_VIEWS)(first_view_of)
+    page_for = lru_cache(maxsize=CACHED_VIEWS)(lambda query: page_of(first_for(query)))
+    page_path = app.config.requests_pathname_prefix or "/"
+    app.layout = lambda: page_for(page_query(page_path))
     # For a layout function Dash keeps one call's result as the "validation layout" and ships it in
     # every index page (45 kB here). Every call holds the same ids, so the browser can check the
     # callbacks against the layout it gets; Dash still validates the layout on the server.
@@ -101,7 +108,7 @@ def register(app: Dash, first_view_of: Callable[[str], FirstView], page_of: Call
     interpolate = app.interpolate_index
 
     def interpolate_index(**parts: str) -> str:
-        first = first_for(page_query())
+        first = first_for(page_query(page_path))
         parts["metas"] = parts.get("metas", "") + "\n      " + preload_tags(first)
         parts["scripts"] = parts.get("scripts", "") + "\n" + chunk_scripts(chunk_prefix)
         return interpolate(**parts)
