@@ -125,12 +125,20 @@ def _colours(k: int, palette: str = PALETTE) -> list[str]:
     return [NO_DATA_COLOUR, CONFIDENTIAL_COLOUR, *value_colours]
 
 
-def _legend_labels(classes: Classes, indicator: str) -> list[str]:
+def legend_labels(classes: Classes, indicator: str) -> list[str]:
+    """The legend's entries: the two status classes, then each value class's range.
+
+    A first class that holds a single value (many regions with no organisations: 0) reads
+    as that value, not as "0 – 0".
+    """
     labels = ["no data", "confidential"]
     lower = classes.lower
     for i, upper in enumerate(classes.bins):
-        lo = format_value(lower, indicator)
-        labels.append(f"{lo} – {format_value(upper, indicator)}" if i == 0 else f"> {format_value(lower, indicator)} – {format_value(upper, indicator)}")
+        lo, hi = format_value(lower, indicator), format_value(upper, indicator)
+        if i == 0:
+            labels.append(lo if lo == hi else f"{lo} – {hi}")
+        else:
+            labels.append(f"> {lo} – {hi}")
         lower = upper
     return labels
 
@@ -236,7 +244,7 @@ def map_payload(values: pd.DataFrame, view: MapView) -> dict:
         "confidential": [int(i) for i in np.flatnonzero(values["status"].to_numpy() == STATUS_CONFIDENTIAL)],
         "notes": encode_notes(values["flag_text"].tolist()),
         "bins": [float(f"{b:.6g}") for b in classes.bins],
-        "legend": ["no data", "confidential", *STAR_LABELS[view.column]] if categories else _legend_labels(classes, view.indicator),
+        "legend": ["no data", "confidential", *STAR_LABELS[view.column]] if categories else legend_labels(classes, view.indicator),
         "colours": _colours(classes.k, view.palette),
         "title": map_title(view),
         "unit": view_unit(view),

@@ -12,7 +12,7 @@ from dash import no_update
 
 from dashboard.callbacks import map_update
 from dashboard.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, classify
-from dashboard.figures import ATTRIBUTION, MapView, apply_payload, decode_notes, decode_values, encode_notes, encode_values
+from dashboard.figures import ATTRIBUTION, MapView, apply_payload, decode_notes, decode_values, encode_notes, encode_values, legend_labels
 from layers.indicators import INDICATORS
 from layers.query import region_values
 
@@ -30,6 +30,17 @@ def test_classify_merges_tied_quantiles():
     classes = classify(values, np.array(["value"] * 5), scheme="quantiles", k=5)
     assert classes.bins == (5.0, 9.0)
     assert classes.class_index.tolist() == [2, 2, 2, 2, 3]
+
+
+def test_a_class_of_one_value_reads_as_that_value():
+    """Counts with many zeros (regions without organisations): the first quantile class is 0 alone, shown as "0"."""
+    values = np.array([0, 0, 0, 0, 0, 0, 0, 1, 2, 5, 9, 20], dtype=float)
+    classes = classify(values, np.array(["value"] * values.size), scheme="quantiles", k=5)
+    labels = legend_labels(classes, "org_count")
+    assert labels[:3] == ["no data", "confidential", "0"]
+    assert all(" – " in label and label.startswith("> ") for label in labels[3:]) and len(labels) == 2 + classes.k
+    ranged = legend_labels(classify(np.array([3.0, 8, 13, 40]), np.array(["value"] * 4), k=2), "employment")
+    assert ranged[2].startswith("3 – ") and ranged[3].startswith("> ")  # a class of several values keeps its range
 
 
 def test_region_values_marks_confidential_and_ranks(dashboard_data):
