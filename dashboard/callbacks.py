@@ -8,6 +8,7 @@ view needs no callback at all: the layout holds it (``dashboard.first_view``).
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs
 
 import pandas as pd
@@ -44,6 +45,7 @@ from dashboard.layout import (
 from dashboard.first_view import FirstView
 from dashboard.layout import SHAPES_ID, notice_items
 from dashboard.points_layer import POINTS_ID, points_payload
+from layers.points.measures import POINT_INDICATORS
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
 from dashboard.view import parse_view, view_options, view_query, view_slug
 
@@ -204,11 +206,13 @@ def register(app: Dash, data: DashboardData) -> None:
             view_query(view),
         )
 
-    # what follows from the controls alone, in the browser: the star and breaks panels, the CSV link
+    # what follows from the controls alone, in the browser: the star and breaks panels, the year
+    # (organisation indicators count the records of all years), the CSV link
     app.clientside_callback(
-        "(indicator, scheme) => [indicator !== 'stars', scheme !== 'user']",
+        f"(indicator, scheme) => [indicator !== 'stars', scheme !== 'user', {json.dumps(sorted(POINT_INDICATORS))}.includes(indicator)]",
         Output(f"{STAR_ID}-panel", "hidden"),
         Output(f"{BREAKS_ID}-panel", "hidden"),
+        Output(YEAR_ID, "disabled"),
         Input(INDICATOR_ID, "value"),
         Input(SCHEME_ID, "value"),
         prevent_initial_call=True,

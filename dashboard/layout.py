@@ -122,6 +122,7 @@ def controls(
                     value=view.year,
                     marks={y: str(y) for y in years},
                     included=False,
+                    disabled=view.indicator in {i.name for i in point_indicators},  # organisation counts: records of all years
                 ),
             ),
             html.Div(

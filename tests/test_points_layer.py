@@ -322,6 +322,9 @@ def test_organisation_indicator_map_in_the_browser(points_page, points_app, poin
     page.wait_for_function(f"{paths} === {len(points_data.point_geometry[2].ids)}", timeout=20_000)
     expect(page).to_have_url(re.compile(r"indicator=org_count"))
     expect(page.locator("#map .gtitle")).to_contain_text("Organisations in the records")
+    # the records are counted over all years: the year slider is off
+    expect(page.locator("#year .dash-slider-root")).to_have_attribute("aria-disabled", "true")
+    expect(page.locator("#year input[type=number]")).to_be_disabled()
     page.get_by_label("NUTS 3 regions (organisation indicators)").check()
     page.wait_for_function(f"{paths} === {len(points_data.point_geometry[3].ids)}", timeout=30_000)
     expect(page).to_have_url(re.compile(r"level=3"))
