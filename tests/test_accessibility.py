@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import map_title, open_app
+from tests.test_browser import map_title, open_app, wait_url
 
 pytestmark = pytest.mark.browser
 
@@ -307,6 +307,7 @@ def test_sector_tree_works_with_the_keyboard_alone(page, live_app, way):
     except PlaywrightTimeout:  # the assertions below say what the page shows instead
         pass
     state = page.evaluate(TREE_STATE_JS)
+    wait_url(page, f"sector={code}")
     assert f"sector={code}" in page.url, f"{way}: the URL is {page.url}; steps: {steps}"
     assert state["selected"] == [code], f"{way}: the tree marks {state['selected']} as chosen; steps: {steps}"
     after = sector_text(page)
@@ -324,11 +325,13 @@ def test_year_slider_moves_with_arrow_keys(page, live_app):
     page.keyboard.press("ArrowLeft")
     page.wait_for_function("y => document.querySelector('#map .gtitle').textContent.endsWith(String(y))", arg=start - 1, timeout=10_000)
     assert page.evaluate("document.activeElement.getAttribute('aria-valuenow')") == str(start - 1)
+    wait_url(page, f"year={start - 1}")
     assert f"year={start - 1}" in page.url, page.url
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("y => document.querySelector('#map .gtitle').textContent.endsWith(String(y))", arg=start + 1, timeout=10_000)
     assert page.evaluate("document.activeElement.getAttribute('aria-valuenow')") == str(start + 1)
+    wait_url(page, f"year={start + 1}")
     assert f"year={start + 1}" in page.url, page.url
     assert page.evaluate(FOCUSED_JS)["control"] == "year"  # focus stayed on the thumb while the map redrew
 
@@ -339,6 +342,7 @@ def test_level_radios_and_embed_button_work_with_the_keyboard(page, live_app):
     assert page.evaluate("document.activeElement.value") == "2"
     page.keyboard.press("ArrowUp")
     page.wait_for_function("() => document.querySelector('#map .gtitle').textContent.includes('NUTS 1 regions')", timeout=10_000)
+    wait_url(page, "level=1")
     assert "level=1" in page.url, page.url
     # the Embed button opens its snippet with Enter and says so
     page.focus("#embed-button")

@@ -19,6 +19,11 @@ def map_title(page) -> str:
     return page.text_content("#map .gtitle") or ""
 
 
+def wait_url(page, *parts: str, timeout: int = 5_000) -> None:
+    """Wait until the address bar holds every part: after a change it follows once the map callback has answered (assets/url_state.js)."""
+    page.wait_for_function("parts => parts.every(p => window.location.href.includes(p))", arg=list(parts), timeout=timeout)
+
+
 def open_app(page, url: str, query: str = "?level=2") -> None:
     """Open the app on a view (NUTS 2 unless told otherwise) and wait for the map."""
     page.goto(url + ("/" if not url.endswith("/") else "") + query)

@@ -10,7 +10,7 @@ from dashboard.data import MIXED
 from dashboard.figures import MapView
 from dashboard.first_view import topojson_url
 from dashboard.view import view_query
-from tests.test_browser import map_title, open_app
+from tests.test_browser import map_title, open_app, wait_url
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +117,7 @@ def test_first_view_is_drawn_without_a_map_callback_and_changes_still_work(page,
     # back to the page's first URL: the view the layout was built for is applied again
     page.go_back()
     page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('2011')", timeout=15_000)
+    wait_url(page, "year=2011")
     assert "year=2011" in page.url
     # forward again, then a new change: one new history entry each, and the address bar follows
     page.go_forward()

@@ -15,7 +15,7 @@ from dashboard.figures import MapView, decode_values
 from dashboard.view import view_options
 from layers.query import region_values
 from tests.conftest import save_artifact
-from tests.test_browser import choose_option, choose_sector, open_app
+from tests.test_browser import choose_option, choose_sector, open_app, wait_url
 
 C29 = MapView(level=2, nace_r2="C29", indicator="employment", year=2014)
 
@@ -255,6 +255,7 @@ def test_zoom_to_a_country_filters_the_ranking(page, live_app):
     index = index_of(page, "DE")
     page.locator("#map .choroplethlayer path").nth(index).click(force=True)
     page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('in Deutschland (DE)')", timeout=20_000)
+    wait_url(page, "zoom=DE")
     assert "zoom=DE" in page.url
     page.wait_for_function("document.querySelectorAll('#ranking-body tr').length === 38", timeout=10_000)
     rows = table_rows(page)

@@ -14,7 +14,7 @@ import json
 from dashboard.sector_tree import NO_TOTAL_NOTE, TREE_ID, SectorNode, sector_picker, tree_data, tree_nodes
 from layers import nace
 from tests.conftest import ARTIFACTS, save_artifact
-from tests.test_browser import map_fills, map_title, open_app
+from tests.test_browser import map_fills, map_title, open_app, wait_url
 
 C29_TEXT = "C29 Manufacture of motor vehicles, trailers and semi-trailers"
 
@@ -152,6 +152,7 @@ def test_expand_a_section_and_choose_a_group_by_mouse(page, live_app):
     assert item(page, "C").get_attribute("aria-selected") == "true"
     row(page, "G451").click()
     wait_sector(page, "G451")
+    wait_url(page, "sector=G451")
     assert "sector=G451" in page.url
     assert page.text_content("#sector-current") == "G451 Sale of motor vehicles"
     assert item(page, "G451").get_attribute("aria-selected") == "true" and item(page, "C").get_attribute("aria-selected") == "false"
@@ -160,10 +161,12 @@ def test_expand_a_section_and_choose_a_group_by_mouse(page, live_app):
     assert "G451" not in shown(page) and "G45" not in shown(page)
     # a heading is no choice: a click on S opens it, the map stays on G451
     row(page, "S").click()
+    wait_url(page, "sector=G451")
     assert "S95" in shown(page) and "sector=G451" in page.url
     # on a leaf, the whole row chooses, its left edge (where a section's twisty is) too
     page.locator("#sector-node-TOTAL").click(position={"x": 6, "y": 6})
     page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('All sectors')", timeout=15_000)
+    wait_url(page, "sector=TOTAL")
     assert "sector=TOTAL" in page.url and page.text_content("#sector-current").startswith("All sectors")
     assert page.console_errors == []
 
@@ -183,6 +186,7 @@ def test_search_motor_finds_c29_choose_it_and_back_restores(page, live_app):
     assert f"{len(matched)} sectors match" == page.text_content("#sector-search-status")
     row(page, "C29").click()
     wait_sector(page, "C29")
+    wait_url(page, "sector=C29")
     assert re.search(r"[?&]sector=C29(&|$)", page.url), page.url
     assert "Manufacture of motor vehicles" in map_title(page) and map_fills(page) != before
     assert page.text_content("#sector-current") == C29_TEXT
@@ -277,11 +281,13 @@ def test_keyboard_only_selection(page, live_app):
     assert focused_code(page) == "C29" and item(page, "C").get_attribute("aria-expanded") == "true"
     page.keyboard.press("Enter")
     wait_sector(page, "C29")
+    wait_url(page, "sector=C29")
     assert "sector=C29" in page.url and focused_code(page) == "C29"
     # Space chooses too
     page.keyboard.press("ArrowUp")
     page.keyboard.press(" ")
     wait_sector(page, "C28")
+    wait_url(page, "sector=C28")
     assert item(page, "C28").get_attribute("aria-selected") == "true" and "sector=C28" in page.url
     # one tab stop: Tab leaves the tree for the next control, Shift+Tab comes back to the same item
     page.keyboard.press("Tab")
@@ -302,6 +308,7 @@ def test_keyboard_only_selection(page, live_app):
     page.keyboard.type("G451")
     page.keyboard.press("Enter")
     wait_sector(page, "G451")
+    wait_url(page, "sector=G451")
     assert "sector=G451" in page.url and page.evaluate("document.activeElement.id") == "sector-search"
     save_panel(page, "sector_tree_keyboard_G451")
     assert page.console_errors == []

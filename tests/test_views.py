@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.conftest import save_artifact
-from tests.test_browser import choose_option
+from tests.test_browser import choose_option, wait_url
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,7 @@ def test_classes_scheme_count_and_own_breaks(page, live_app):
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.querySelector('#map .js-plotly-plot').data[0].colorbar.ticktext.length === 9", timeout=10_000)
+    wait_url(page, "k=7")
     assert "k=7" in page.url
     # own breaks: the legend shows exactly those bounds
     choose_option(page, "scheme", "My own breaks")
@@ -40,6 +41,7 @@ def test_classes_scheme_count_and_own_breaks(page, live_app):
     labels = legend(page)
     assert labels[:2] == ["no data", "confidential"]
     assert labels[2].endswith("– 1,000") and labels[3] == "> 1,000 – 10,000" and labels[4] == "> 10,000 – 50,000"
+    wait_url(page, "scheme=user", "breaks=1000%2C10000%2C50000")
     assert "scheme=user" in page.url and "breaks=1000%2C10000%2C50000" in page.url
     choose_option(page, "palette", "Viridis")
     page.wait_for_url(re.compile(r"palette=Viridis"), timeout=10_000)
@@ -55,6 +57,7 @@ def test_star_view_is_categorical_by_dimension(page, live_app):
     page.get_by_role("radio", name="Specialisation").check()
     wait_title(page, "Specialisation star")
     assert legend(page) == ["no data", "confidential", "no star", "star"]
+    wait_url(page, "star=specialisation")
     assert "star=specialisation" in page.url
     index = page.evaluate("document.querySelector('#map .js-plotly-plot').data[0].locations.indexOf('DE11')")
     z = page.evaluate(f"document.querySelector('#map .js-plotly-plot').data[0].z[{index}]")
@@ -70,6 +73,7 @@ def test_back_and_forward_step_through_views(page, live_app):
     wait_title(page, "2013")
     page.get_by_label("Countries (NUTS 0)").check()
     page.wait_for_function("document.querySelectorAll('#map .choroplethlayer path').length === 35", timeout=20_000)
+    wait_url(page, "level=0", "year=2013")
     assert "level=0" in page.url and "year=2013" in page.url
     page.go_back()
     page.wait_for_function("document.querySelectorAll('#map .choroplethlayer path').length === 314", timeout=20_000)
@@ -120,6 +124,7 @@ def test_find_a_region_zooms_to_it(page, live_app):
     wait_title(page, "NUTS 2 regions")
     lat = page.evaluate("document.querySelector('#map .js-plotly-plot').layout.geo.lataxis.range")
     assert 47 < lat[0] < 48.5 and 49 < lat[1] < 50.5
+    wait_url(page, "level=2")
     assert "level=2" in page.url
     assert [u for u in page.requests if not u.startswith(live_app)] == []
 
