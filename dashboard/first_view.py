@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 from dash import Dash
 from flask import has_request_context, request
 
-from dashboard.data import DashboardData
 from dashboard.figures import MapView
 
 TOPOJSON_URL = "/assets/topojson/"

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 import pandas as pd
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
 from dashboard.data import MIXED, DashboardData
 from dashboard.figures import STAR_DIMENSIONS, MapView, format_value, indicator_of, map_title, view_unit, view_when
