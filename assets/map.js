@@ -110,7 +110,7 @@
     return [snippet, !open, open ? "true" : "false"];
   }
 
-  // The PNG file name of the current view (the store "png-name", set by the links callback). It is
+  // The PNG file name of the current view (the store "png-name", set by the map callback). It is
   // put on the plot only while its download button is clicked: a name changed in the Graph's
   // config, or left in Plotly's context, makes Plotly's next update draw the whole map again.
   let pngName = null;

@@ -113,7 +113,7 @@
 
   /* One treeitem, named by its own row (aria-labelledby), so its name leaves out its children.
      Built closed and not chosen: renderChoice marks the choice and opens its ancestors. */
-  function buildItem(entry, headingNote) {
+  function buildItem(entry, headingNote, totalCode) {
     const [code, label, canChoose, children] = entry;
     const item = document.createElement("li");
     item.setAttribute("role", "treeitem");
@@ -127,7 +127,7 @@
     const twisty = span("sector-twisty");
     twisty.setAttribute("aria-hidden", "true");
     row.append(twisty);
-    if (code !== "TOTAL") row.append(span("sector-code", code), " ");
+    if (code !== totalCode) row.append(span("sector-code", code), " ");  // "All sectors" shows no code
     row.append(span("sector-text", label));
     if (!canChoose) row.append(" ", span("sector-note", headingNote));
     item.append(row);
@@ -136,7 +136,7 @@
       const group = document.createElement("ul");
       group.setAttribute("role", "group");
       group.hidden = true;
-      children.forEach((child) => group.append(buildItem(child, headingNote)));
+      children.forEach((child) => group.append(buildItem(child, headingNote, totalCode)));
       item.append(group);
     }
     return item;
@@ -145,9 +145,9 @@
   /* Fills the tree from its data-nodes once (React renders the <ul> without children and leaves them alone). */
   function ensureBuilt(root) {
     if (root.querySelector("[role=treeitem]") || !root.dataset.nodes) return;
-    const note = root.dataset.headingNote || "";
+    const note = root.dataset.headingNote || "", total = root.dataset.totalCode;
     const items = document.createDocumentFragment();
-    JSON.parse(root.dataset.nodes).forEach((entry) => items.append(buildItem(entry, note)));
+    JSON.parse(root.dataset.nodes).forEach((entry) => items.append(buildItem(entry, note, total)));
     root.append(items);
     setTabStop(null);
   }

@@ -6,7 +6,7 @@
    built for the page's own query (dashboard/first_view.py), so at load there is nothing to do
    unless the layout was built for another one (no Referer). Back and forward write the store.
 
-   Controls → address bar: after each change the links callback returns the view's canonical
+   Controls → address bar: after each change the map callback returns the view's canonical
    query ("view-query"), and pushQuery adds it as one history entry. Nothing here triggers
    apply_url, so a change costs one round trip, not two: Dash holds back a callback while another
    that could change its inputs is on its way, and a callback writing both the URL and the

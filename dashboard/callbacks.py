@@ -25,7 +25,6 @@ from dashboard.layout import (
     INDICATOR_ID,
     K_ID,
     LEVEL_ID,
-    MAP_CONFIG,
     MAP_ID,
     MAP_VALUES_ID,
     NOTICE_ID,
@@ -45,9 +44,9 @@ from dashboard.layout import (
 from dashboard.first_view import FirstView
 from dashboard.layout import SHAPES_ID, notice_items
 from dashboard.points_layer import POINTS_ID, points_payload
-from layers.points.measures import POINT_INDICATORS
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
 from dashboard.view import parse_view, view_options, view_query, view_slug
+from layers.points.measures import POINT_INDICATORS
 
 
 def payload_for(data: DashboardData, view: MapView) -> dict:
@@ -72,17 +71,6 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
         attribution = view_attribution(view, data.organisations)
         return choropleth_figure(data.shapes(view), payload, view, geometry_url=geometry_url, bounds=bounds, attribution=attribution), no_update
     return no_update, payload
-
-
-def view_links(view: MapView) -> tuple[str, str, str]:
-    """(PNG name, CSV link, query) of a view: the PNG is named after it, the CSV and embed use its query."""
-    query = view_query(view)
-    return view_slug(view), f"/export.csv?{query}", query
-
-
-def map_config(png_name: str) -> dict:
-    """The map's Plotly config, its PNG download named ``png_name``."""
-    return {**MAP_CONFIG, "toImageButtonOptions": {**MAP_CONFIG["toImageButtonOptions"], "filename": png_name}}
 
 
 CONTROLS = (
@@ -112,8 +100,7 @@ def first_view(data: DashboardData, query: str) -> FirstView:
     """The view a page opens on, with everything its callbacks would otherwise send first (``dashboard.first_view``)."""
     view, notice = view_from_search(data, query)
     figure, _ = map_update(data, view, full=True, geometry_url=True)
-    png_name, csv_href, view_q = view_links(view)
-    return FirstView(view=view, search=f"?{query}" if query else "", query=view_q, figure=figure, config=map_config(png_name), png_name=png_name, csv_href=csv_href, shapes_url=data.shapes(view).url, notice=notice)
+    return FirstView(view=view, search=f"?{query}" if query else "", query=view_query(view), figure=figure, png_name=view_slug(view), shapes_url=data.shapes(view).url, notice=notice)
 
 
 def view_from_controls(data: DashboardData, values: tuple) -> MapView:
@@ -207,7 +194,7 @@ def register(app: Dash, data: DashboardData) -> None:
         )
 
     # what follows from the controls alone, in the browser: the star and breaks panels, the year
-    # (organisation indicators count the records of all years), the CSV link
+    # (organisation indicators count the records of all years), the CSV link (FirstView.csv_href's twin)
     app.clientside_callback(
         f"(indicator, scheme) => [indicator !== 'stars', scheme !== 'user', {json.dumps(sorted(POINT_INDICATORS))}.includes(indicator)]",
         Output(f"{STAR_ID}-panel", "hidden"),

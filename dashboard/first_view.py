@@ -48,11 +48,14 @@ class FirstView:
     query: str
     """``view_query(view)``, for the CSV link, the embed snippet and the ranking."""
     figure: dict
-    config: dict
     png_name: str
-    csv_href: str
     shapes_url: str
     notice: list
+
+    @property
+    def csv_href(self) -> str:
+        """The view's CSV download (in the browser, a clientside callback builds it the same way from the query)."""
+        return f"/export.csv?{self.query}"
 
 
 def page_query(page_path: str = "/") -> str:

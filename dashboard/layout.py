@@ -56,7 +56,12 @@ MAP_CONFIG = {
     "responsive": True,
     "toImageButtonOptions": {"format": "png", "filename": "cluster_map", "width": 1400, "height": 1000, "scale": 1},
 }
-"""The map's Plotly config; the PNG file name is set per view (``callbacks.map_config``, then ``assets/map.js``)."""
+"""The map's Plotly config; the PNG file name is set per view (``map_config``, then ``assets/map.js``)."""
+
+
+def map_config(png_name: str) -> dict:
+    """The map's Plotly config, its PNG download named ``png_name``."""
+    return {**MAP_CONFIG, "toImageButtonOptions": {**MAP_CONFIG["toImageButtonOptions"], "filename": png_name}}
 
 
 def store(store_id: str, data: object = None) -> dcc.Store:
@@ -231,7 +236,7 @@ def page(
                             dcc.Graph(
                                 id=MAP_ID,
                                 figure=first.figure,
-                                config=first.config,
+                                config=map_config(first.png_name),
                                 className="map",
                                 style={"height": "calc(100vh - 150px)", "minHeight": "480px"},
                             ),

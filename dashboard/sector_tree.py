@@ -119,7 +119,7 @@ def sector_picker(store_id: str, codes: Iterable[str], selected: str) -> html.Di
                 id=TREE_ID,
                 role="tree",
                 className="sector-tree",
-                **{"aria-labelledby": LABEL_ID, "data-nodes": json.dumps(tree_data(nodes), separators=(",", ":")), "data-heading-note": NO_TOTAL_NOTE},
+                **{"aria-labelledby": LABEL_ID, "data-nodes": json.dumps(tree_data(nodes), separators=(",", ":")), "data-heading-note": NO_TOTAL_NOTE, "data-total-code": nace.TOTAL},
             ),
             dcc.Store(id=store_id, data=selected),
         ],
