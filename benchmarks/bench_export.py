@@ -9,7 +9,7 @@ For each NUTS level (0, 1, 2) and one view (``--sector``, ``--indicator``,
 x ``--scale`` (default 1200 x 800 x 1), in one process:
 
 cold
-    ``dashboard.export_png.RENDERER`` is closed first, so the request starts
+    ``dashboard.export.RENDERER`` is closed first, so the request starts
     Debian's Chromium (kaleido 1.x) and then renders: what the first export of a
     server process costs.
 warm
@@ -29,7 +29,7 @@ naive
     the default "plotly" template that ``choropleth_figure`` leaves out (the
     text then comes out #2a3f5f instead of the page's colours).
 
-The route is the one the app registers (``export_png.register``) on a bare
+The route is the one the app registers (``dashboard.export.register``) on a bare
 Flask app, so the benchmark does not depend on the rest of the page. Then a
 batch (``export_views``) of 3 levels x 3 sectors, and 8 NUTS 2 exports one
 after the other vs from 2 threads (the route's concurrency cap).
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         import plotly.io as pio
         from flask import Flask
 
-        from dashboard import export_png
+        from dashboard import export
         from dashboard.data import load_dashboard_data
         from dashboard.figures import MapView
         from dashboard.view import view_options, view_query
@@ -183,11 +183,11 @@ def main(argv: list[str] | None = None) -> int:
         data, load_s = timed(load_dashboard_data, data_dir=data_dir, mirror=mirror)
         print(f"data loaded in {load_s:.1f} s", file=sys.stderr)
         server = Flask("bench_export")
-        export_png.register(server, data)
+        export.register(server, data)
         client = server.test_client()
         size = f"width={args.width}&height={args.height}&scale={args.scale:g}"
-        expected = export_png.check_size(args.width, args.height, args.scale).pixels
-        export_png.configure_plotly_io()
+        expected = export.check_size(args.width, args.height, args.scale).pixels
+        export.configure_plotly_io()
 
         def get(view) -> bytes:
             r = client.get(f"/export.png?{view_query(view)}&{size}")
@@ -198,18 +198,18 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for level in LEVELS:
             view = MapView(level=level, nace_r2=args.sector, indicator=args.indicator, year=args.year)
-            export_png.RENDERER.close()
-            starts = export_png.RENDERER.starts
+            export.RENDERER.close()
+            starts = export.RENDERER.starts
             png, cold = timed(get, view)
             warm = [timed(get, view)[1] for _ in range(args.repeat)]
-            assert export_png.RENDERER.starts == starts + 1, "the browser was restarted during the warm runs"
+            assert export.RENDERER.starts == starts + 1, "the browser was restarted during the warm runs"
             figure_s, render_s = [], []
             for _ in range(args.repeat):
-                figure, t = timed(export_png.export_figure, data, view)
+                figure, t = timed(export.export_figure, data, view)
                 figure_s.append(t)
                 _, t = timed(
-                    export_png.RENDERER.render,
-                    export_png.fit_figure(figure, args.width),
+                    export.RENDERER.render,
+                    export.fit_figure(figure, args.width),
                     {"format": "png", "width": args.width, "height": args.height, "scale": args.scale},
                 )
                 render_s.append(t)
@@ -241,19 +241,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"NUTS {level}: cold {cold:.2f} s, warm {statistics.median(warm):.2f} s, naive {rows[-1]['naive']:.2f} s", file=sys.stderr)
 
         # batch: 3 levels x 3 sectors
-        grid = export_png.view_grid(view_options(data), levels=LEVELS, sectors=["C", args.sector, "G47"], years=[args.year])
+        grid = export.view_grid(view_options(data), levels=LEVELS, sectors=["C", args.sector, "G47"], years=[args.year])
         paths, batch_s = timed(
-            export_png.export_views, data, grid, out_dir, width=args.width, height=args.height, scale=args.scale, progress=False
+            export.export_views, data, grid, out_dir, width=args.width, height=args.height, scale=args.scale, progress=False
         )
         assert len(paths) == len(grid)
 
         # 8 NUTS 2 exports: one after the other, then from 2 threads
         views = [MapView(level=2, nace_r2=s, indicator=args.indicator, year=args.year) for s in ("C", args.sector, "G47", "F", "C10", "J62", "M72", "TOTAL")]
         _, serial_s = timed(lambda: [get(v) for v in views])
-        with concurrent.futures.ThreadPoolExecutor(max_workers=export_png.MAX_CONCURRENT) as pool:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=export.MAX_CONCURRENT) as pool:
             _, parallel_s = timed(lambda: list(pool.map(get, views)))
-        pss = browser_pss_mib(export_png.RENDERER)
-        export_png.RENDERER.close()
+        pss = browser_pss_mib(export.RENDERER)
+        export.RENDERER.close()
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
         if own_dir:
@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Batch `export_views`, {len(grid)} maps (3 levels x 3 sectors): {batch_s:.1f} s, {batch_s / len(grid):.2f} s per map.")
     print(
         f"8 NUTS 2 exports through the route: one after the other {serial_s:.1f} s ({serial_s / 8:.2f} s each); "
-        f"from {export_png.MAX_CONCURRENT} threads {parallel_s:.1f} s ({parallel_s / 8:.2f} s each)."
+        f"from {export.MAX_CONCURRENT} threads {parallel_s:.1f} s ({parallel_s / 8:.2f} s each)."
     )
     print(f"Browser memory after all of that: {pss:.0f} MiB PSS (summed over its processes; pages shared between them counted once).")
     return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard import api, callbacks, embed, export_png, first_view, geometry, points_layer, portfolio_panel, ranking, static_files
+from dashboard import api, callbacks, embed, export, first_view, geometry, points_layer, portfolio_panel, ranking, static_files
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.layout import page
 from layers.points.measures import POINT_INDICATORS
@@ -82,7 +82,7 @@ def create_app(
     portfolio_panel.register(app, data)
     points_layer.register(app, data)
     api.register(app.server, data)
-    export_png.register(app.server, data)
+    export.register(app.server, data)
     static_files.register_plotly_bundle(app.server, bundle)
     static_files.register_assets(app.server)
     embed.register(app.server, data, allowed_ancestors=frame_ancestors, plotly_src=bundle.url)

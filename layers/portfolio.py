@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from layers import nace
-from layers._errors import ClusterMapError
+from layers._errors import UnknownRegionError, UnknownYearError
 from layers.query import ClustersIndex
 
 PORTFOLIO_COLUMNS = (
@@ -50,14 +50,6 @@ EU28 = frozenset("AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL
 
 NUTS_ID_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
 """What a NUTS code looks like: country letters, then up to three letters or digits."""
-
-
-class UnknownRegionError(ClusterMapError, LookupError):
-    """The region code has no rows in the table (not a NUTS 2013 code with statistics)."""
-
-
-class UnknownYearError(ClusterMapError, ValueError):
-    """The year has no rows in the table."""
 
 
 def _table(table_or_index: pd.DataFrame | ClustersIndex) -> pd.DataFrame:

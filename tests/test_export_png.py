@@ -15,14 +15,14 @@ from collections import Counter
 
 import pytest
 
-from dashboard import export_png
+from dashboard import export
 from dashboard.callbacks import payload_for
-from dashboard.export_png import ExportParameterError, RenderTimeout, Renderer, export_figure, export_views, view_grid
+from dashboard.export import ExportParameterError, RenderTimeout, Renderer, export_figure, export_views, view_grid
 from dashboard.figures import ATTRIBUTION, MapView, map_title
 from dashboard.view import view_options, view_query, view_slug
 from tests.conftest import CHROMIUM
 
-pytestmark = pytest.mark.skipif(not export_png.CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install -y chromium")
+pytestmark = pytest.mark.skipif(not export.CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install -y chromium")
 
 VIEW = MapView(level=1, nace_r2="C29", indicator="employment", year=2014)
 """Not the default view, so the page has to take it from the URL."""
@@ -135,7 +135,7 @@ def get(url: str):
 
 
 def test_export_png_is_the_view_at_the_requested_size(live_app, dashboard_data):
-    starts = export_png.RENDERER.starts
+    starts = export.RENDERER.starts
     status, headers, body = get(f"{live_app}/export.png?{view_query(VIEW)}&width=600&height=400&scale=1.5")
     assert status == 200, body[:300]
     assert headers["Content-Type"] == "image/png"
@@ -161,7 +161,7 @@ def test_export_png_is_the_view_at_the_requested_size(live_app, dashboard_data):
     # a second export reuses the warm browser
     status, _, body = get(f"{live_app}/export.png?level=0&sector=C&width=400&height=300")
     assert status == 200 and (read_png(body)["width"], read_png(body)["height"]) == (400, 300)
-    assert export_png.RENDERER.starts - starts <= 1
+    assert export.RENDERER.starts - starts <= 1
 
 
 @pytest.mark.parametrize(
@@ -195,13 +195,13 @@ def test_bad_parameter_is_a_400_naming_it(live_app, query, parameter):
 
 
 def test_every_slot_taken_is_a_429_with_retry_after(live_app):
-    taken = [export_png.SLOTS.acquire(timeout=30) for _ in range(export_png.MAX_CONCURRENT)]
+    taken = [export.SLOTS.acquire(timeout=30) for _ in range(export.MAX_CONCURRENT)]
     try:
         assert all(taken)
         status, headers, body = get(f"{live_app}/export.png?level=0")
     finally:
         for _ in taken:
-            export_png.SLOTS.release()
+            export.SLOTS.release()
     assert status == 429
     assert int(headers["Retry-After"]) > 0
     assert "error" in json.loads(body)

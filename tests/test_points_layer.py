@@ -369,7 +369,7 @@ def test_organisations_page_has_no_serious_wcag21_violations(points_page, points
 
 
 def test_a_damaged_or_old_organisations_file_names_itself_and_the_fix(tmp_path, orgs):
-    from layers.points._errors import RecordsError
+    from layers._errors import RecordsError
     from layers.points.catalogue import load_organisations
     from layers.points.measures import load_point_measures
 

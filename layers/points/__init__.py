@@ -1,6 +1,7 @@
 """Point records of cluster organisations, joined to NUTS 2024 regions and aggregated.
 
-``records`` reads and validates CSV/Parquet files, ``join`` assigns each point its
+``records`` reads and validates CSV/Parquet files (``schema``, ``readers``,
+``validation``), ``join`` assigns each point its
 NUTS 0-3 regions (fast STRtree path), ``aggregate`` sums organisations per region and
 NACE code, ``synthetic`` makes clearly-labelled fake records for tests and benchmarks,
 and ``distributed`` runs the same join on dask-geopandas (not re-exported: dask is an
@@ -10,7 +11,7 @@ optional dependency). The synthetic names are loaded on first use so that
 
 from typing import Any
 
-from layers.points._errors import RecordsError
+from layers._errors import RecordsError
 from layers.points.aggregate import aggregate_points, write_points_aggregate
 from layers.points.join import (
     NUTS_COLUMNS,

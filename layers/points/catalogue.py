@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from layers.points._errors import RecordsError
+from layers._errors import RecordsError
 from layers.points.build import ORGANISATIONS_FILE, SOURCE_KEY
 from layers.points.records import NACE_SEPARATOR
 

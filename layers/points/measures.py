@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from layers.indicators import Indicator
-from layers.points._errors import RecordsError
+from layers._errors import RecordsError
 from layers.points.aggregate import AGGREGATE_COLUMNS
 from layers.query import STATUS_MISSING, STATUS_VALUE
 

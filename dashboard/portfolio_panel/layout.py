@@ -1,0 +1,25 @@
+"""The panel's place on the page and the ids its callbacks and builders share.
+
+The panel is an empty ``section`` (hidden by CSS) until a region is in focus
+(the focus store, ``dashboard.layout.FOCUS_ID``); its children come from
+:mod:`dashboard.portfolio_panel.content`.
+"""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+PANEL_ID = "portfolio-panel"
+YEAR_SHOWN_ID = "portfolio-year"
+"""Store: the year, passed on only while a region is in focus (so a year change without one sends nothing)."""
+CLOSE_ID = {"role": "portfolio-close", "panel": "portfolio"}
+"""Pattern id: the button exists only while a region is in focus, so its callback matches it by pattern."""
+MORE_ID = {"role": "portfolio-more", "panel": "portfolio"}
+REST_ID = {"role": "portfolio-rest", "panel": "portfolio"}
+"""The "all sectors" toggle and its table: filled on demand, so a focus change sends only the top rows."""
+CHART_ID = "portfolio-chart"
+
+
+def layout() -> list:
+    """The panel, empty (hidden by CSS) until a region is in focus, and its year store."""
+    return [html.Section(id=PANEL_ID, className="portfolio", **{"aria-labelledby": f"{PANEL_ID}-title"}), dcc.Store(id=YEAR_SHOWN_ID)]
