@@ -44,7 +44,7 @@ def create_app(
     type, 1.4 MB compressed), e.g. to try a trace the custom bundle lacks; ``/embed`` keeps the bundle.
     """
     data = data or load_dashboard_data(data_dir=data_dir)
-    bundle = static_files.plotly_bundle()
+    bundle = static_files.plotly_bundle(cache_dir=data.data_dir / static_files.BUNDLE_CACHE if data.data_dir else None)
     app = Dash(
         __name__,
         assets_folder=str(static_files.ASSETS),

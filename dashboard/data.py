@@ -71,6 +71,8 @@ class DashboardData:
     """Organisations, members, employees per NUTS 2024 region x sector (``data/points.parquet``)."""
     point_geometry: dict[int, LevelGeometry] = field(default_factory=dict)
     """NUTS 2024 shapes of levels 0-3, where the organisation indicators are drawn."""
+    data_dir: Path | None = None
+    """The data folder the caches were read from (where built files such as the bundle's compressed copies go)."""
 
     def shapes(self, view) -> LevelGeometry:
         """The shapes a view is drawn on: NUTS 2024 (to level 3) for an organisation indicator, else the statistics' NUTS version."""
@@ -180,7 +182,7 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
         bounds = {**_bounds(current), **bounds}
     return DashboardData(
         index=index, geometry=geometry, report=report, nuts_year=nuts_year, bounds=bounds,
-        organisations=organisations, point_measures=point_measures, point_geometry=point_geometry,
+        organisations=organisations, point_measures=point_measures, point_geometry=point_geometry, data_dir=data_root,
     )
 
 

@@ -3,7 +3,8 @@
 Dash streams ``/assets/<path:filename>`` from disk, and a streamed response passes through
 flask-compress uncompressed (``COMPRESS_STREAMS`` is off: flask-compress would read the
 stream without closing it). The routes here are more specific than Dash's, so they take
-precedence: the Plotly bundle goes out as its committed brotli or gzip copy, and the
+precedence: the Plotly bundle goes out as a brotli or gzip copy compressed once (see
+``plotly_bundle``), and the
 topojson base maps and the top-level CSS and JavaScript files are read whole, so
 flask-compress compresses them (``europe_50m.json`` 198 → 57 kB, the CSS and JS 53 → 18 kB).
 """
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +23,9 @@ from pathlib import Path
 from flask import Flask, Response, abort, request
 
 from dashboard.geometry import CACHE_CONTROL
-from layers.settings import PROJECT_ROOT
+from layers.settings import PROJECT_ROOT, data_dir
+
+log = logging.getLogger(__name__)
 
 try:  # the brotli module flask-compress uses
     import brotlicffi as brotli
@@ -30,7 +36,9 @@ ASSETS = PROJECT_ROOT / "assets"
 PLOTLY_JS = ASSETS / "vendor" / "plotly-custom.min.js"
 PLOTLY_ROUTE = "/vendor/plotly-custom.min.js"
 PLOTLY_ENCODINGS = {"br": (".br", brotli.decompress), "gzip": (".gz", gzip.decompress)}
-"""Content-Encoding → (suffix of the precompressed copy beside ``PLOTLY_JS``, its decoder), best first."""
+"""Content-Encoding → (suffix of the compressed copy, its decoder), best first."""
+BUNDLE_CACHE = "vendor"
+"""Folder of the data folder that holds the bundle's compressed copies (built files, never committed)."""
 PRECOMPRESSED = "CLUSTERMAP_PLOTLY_PRECOMPRESSED"
 """Server config key: False serves the plain bundle (the browser benchmark's uncompressed variant)."""
 TEXT_TYPES = {".js": "text/javascript", ".css": "text/css"}
@@ -50,16 +58,60 @@ class PlotlyBundle:
         return f"{PLOTLY_ROUTE}?v={self.version}"
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file and a rename, readable by every user (0644)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _compress(plain: bytes, encoding: str) -> bytes:
+    """The highest levels: done once per bundle version, so the browser gets brotli 11 (363 kB, 2.7 s to make)."""
+    if encoding == "br":
+        return brotli.compress(plain, quality=11)
+    return gzip.compress(plain, compresslevel=9, mtime=0)
+
+
+def compressed_copy(plain: bytes, encoding: str, version: str, cache_dir: Path) -> bytes:
+    """The bundle compressed for ``encoding``: read from ``cache_dir`` if a copy of this version decodes to it, else made and saved there.
+
+    The copies are named by the bundle's version hash, so a new bundle never meets an old copy. A
+    folder that cannot be written (a read-only deployment) only costs the compression at each start.
+    """
+    suffix, decode = PLOTLY_ENCODINGS[encoding]
+    path = cache_dir / f"plotly-custom-{version}.min.js{suffix}"
+    try:
+        data = path.read_bytes()
+        if decode(data) == plain:
+            return data
+    except (OSError, ValueError, gzip.BadGzipFile, brotli.error):
+        pass  # missing or damaged: made again below
+    data = _compress(plain, encoding)
+    try:
+        write_atomic(path, data)
+    except OSError as e:
+        log.warning("could not save the compressed plotly.js bundle to %r (%s); it is compressed again at each start", str(path), e)
+    return data
+
+
 @lru_cache(maxsize=4)
-def plotly_bundle(path: Path = PLOTLY_JS) -> PlotlyBundle:
-    """Read the bundle once per process. A copy that does not decode to the bundle is left out (served plain instead)."""
+def plotly_bundle(path: Path = PLOTLY_JS, cache_dir: Path | None = None) -> PlotlyBundle:
+    """Read the bundle once per process, with its compressed copies (made on first start into ``<data>/vendor/``).
+
+    ``clustermap serve`` calls this before its workers start, so workers only read the copies.
+    """
     plain = path.read_bytes()
-    encoded = {}
-    for encoding, (suffix, decode) in PLOTLY_ENCODINGS.items():
-        copy = path.with_name(path.name + suffix)
-        if copy.is_file() and decode(data := copy.read_bytes()) == plain:
-            encoded[encoding] = data
-    return PlotlyBundle(plain, encoded, hashlib.sha256(plain).hexdigest()[:16])
+    version = hashlib.sha256(plain).hexdigest()[:16]
+    folder = cache_dir if cache_dir is not None else data_dir() / BUNDLE_CACHE
+    encoded = {encoding: compressed_copy(plain, encoding, version, folder) for encoding in PLOTLY_ENCODINGS}
+    return PlotlyBundle(plain, encoded, version)
 
 
 def register_plotly_bundle(server: Flask, bundle: PlotlyBundle) -> None:

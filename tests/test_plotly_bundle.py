@@ -1,14 +1,16 @@
 """The custom plotly.js bundle: current, complete for the app's traces, served compressed, and the only Plotly the pages load.
 
 ``assets/vendor/plotly-custom.min.js`` is built by ``tools/plotly-bundle`` (see its README) and
-committed with its brotli and gzip copies; ``dashboard.app`` serves it and puts it before Dash's
+committed (its brotli and gzip copies are made by the server, once); ``dashboard.app`` serves it and puts it before Dash's
 scripts, so dcc.Graph finds ``window.Plotly`` and never fetches plotly.py's full ``plotly.min.js``.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
+import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -71,15 +73,30 @@ def test_bundle_holds_every_trace_the_app_draws():
     assert not missing, f"add {sorted(missing)} to tools/plotly-bundle/entry.js and rebuild"
 
 
-def test_compressed_copies_are_the_bundle():
+def test_compressed_copies_are_made_once_into_the_data_folder(tmp_path):
     import brotli
 
     plain = PLOTLY_JS.read_bytes()
-    assert brotli.decompress(PLOTLY_JS.with_name(PLOTLY_JS.name + ".br").read_bytes()) == plain
-    assert gzip.decompress(PLOTLY_JS.with_name(PLOTLY_JS.name + ".gz").read_bytes()) == plain
-    bundle = plotly_bundle()
-    assert set(bundle.encoded) == {"br", "gzip"}  # a stale copy would be dropped here and served plain
-    assert len(bundle.encoded["br"]) < 0.35 * len(plain)
+    version = hashlib.sha256(plain).hexdigest()[:16]
+    bundle = plotly_bundle.__wrapped__(PLOTLY_JS, tmp_path)
+    copies = {p.name: p for p in tmp_path.iterdir()}
+    assert set(copies) == {f"plotly-custom-{version}.min.js.br", f"plotly-custom-{version}.min.js.gz"}
+    assert brotli.decompress(copies[f"plotly-custom-{version}.min.js.br"].read_bytes()) == plain
+    assert gzip.decompress(copies[f"plotly-custom-{version}.min.js.gz"].read_bytes()) == plain
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in copies.values())  # a server running as another user reads them
+    assert set(bundle.encoded) == {"br", "gzip"} and len(bundle.encoded["br"]) < 0.35 * len(plain)
+    # a later start reads the copies instead of compressing again; a damaged copy is made again
+    stamps = {name: p.stat().st_mtime_ns for name, p in copies.items()}
+    copies[f"plotly-custom-{version}.min.js.gz"].write_bytes(b"damaged")
+    again = plotly_bundle.__wrapped__(PLOTLY_JS, tmp_path)
+    assert again.encoded == bundle.encoded
+    assert copies[f"plotly-custom-{version}.min.js.br"].stat().st_mtime_ns == stamps[f"plotly-custom-{version}.min.js.br"]
+    assert gzip.decompress(copies[f"plotly-custom-{version}.min.js.gz"].read_bytes()) == plain
+
+
+def test_no_compressed_copy_is_committed():
+    tracked = subprocess.run(["git", "ls-files", "assets/vendor"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    assert tracked and not [name for name in tracked if name.endswith((".br", ".gz"))], tracked
 
 
 def fetch(url: str, encoding: str | None, etag: str | None = None):

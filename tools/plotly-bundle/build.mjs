@@ -1,11 +1,10 @@
 // Builds ../../assets/vendor/plotly-custom.min.js from the pinned npm plotly.js (see README.md).
 //
-//   npm ci && npm run build     write the bundle, plus .br and .gz copies compressed once, at the highest levels,
-//                               and plotly.js's LICENSE beside them
-//   npm run check               rebuild in memory and fail if it differs from the committed files
+//   npm ci && npm run build     write the bundle and plotly.js's LICENSE beside it
+//   npm run check               rebuild in memory and fail if it differs from the committed files (.ci/run does this)
 //
-// dashboard/static_files.py serves the copy the browser accepts (brotli, else gzip, else the plain file), so the server
-// never compresses 1.2 MB per request and the browser gets brotli quality 11.
+// dashboard/static_files.py compresses the bundle once per version (brotli 11, gzip 9) into the data folder and
+// serves the copy the browser accepts, so no compressed copy is committed and none is made per request.
 //
 // Mirrors plotly.js's own dist build (its esbuild-config.js and tasks/partial_bundle.mjs):
 // an IIFE exposing the global `Plotly`, ES2016, the attribute descriptions stripped, the MIT header on top.
@@ -15,7 +14,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { brotliCompressSync, brotliDecompressSync, constants as zc, gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zc, gzipSync } from 'node:zlib';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -97,32 +96,27 @@ if (inputs.some((p) => p.includes('maplibre-gl/dist/maplibre-gl.js') || p.includ
 const sha = createHash('sha256').update(code).digest('hex');
 const kb = (n) => (n / 1000).toFixed(1) + ' kB';
 
-// Compressed once here, at the highest levels; the server only picks one. Deterministic for given bytes.
+// Compressed here only to report the sizes: the server makes its own copies once (dashboard/static_files.py),
+// so no compressed file is committed.
 const compressed = {
     br: brotliCompressSync(code, { params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_SIZE_HINT]: code.length } }),
     gz: gzipSync(code, { level: 9 }),
 };
-const decompress = { br: brotliDecompressSync, gz: gunzipSync };
 
 if (process.argv.includes('--check')) {
     const stale = [];
     if (!readFileSync(OUT).equals(Buffer.from(code))) stale.push(OUT);
     if (readFileSync(LICENSE_OUT, 'utf8') !== licence) stale.push(LICENSE_OUT);
-    for (const ext of Object.keys(compressed)) {
-        // the compressed copies must decompress to the fresh build (their bytes may vary with the zlib version)
-        if (!decompress[ext](readFileSync(`${OUT}.${ext}`)).equals(Buffer.from(code))) stale.push(`${OUT}.${ext}`);
-    }
     if (stale.length) {
         console.error(`stale: ${stale.join(', ')} (fresh sha256 ${sha}); run npm run build`);
         process.exit(1);
     }
-    console.log(`${OUT} (+ .br, .gz) match a fresh build (sha256 ${sha})`);
+    console.log(`${OUT} matches a fresh build (sha256 ${sha})`);
 } else {
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, code);
-    for (const [ext, bytes] of Object.entries(compressed)) writeFileSync(`${OUT}.${ext}`, bytes);
     writeFileSync(LICENSE_OUT, licence);
-    console.log(`wrote ${OUT}, its .br and .gz copies and ${LICENSE_OUT}`);
+    console.log(`wrote ${OUT} and ${LICENSE_OUT}`);
 }
 console.log(
     `plotly.js ${version}, traces ${TRACES.join(', ')}: ${kb(code.length)} minified, ` +
