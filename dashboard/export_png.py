@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from layers import files
 from layers._errors import ClusterMapError
 from dashboard.chromium import CHROMIUM as DEBIAN_CHROMIUM
 from layers.settings import PROJECT_ROOT
@@ -650,10 +651,7 @@ def view_grid(
 
 def _write_whole(path: Path, png: bytes) -> Path:
     """Write ``png`` under a temporary name, then rename it: a crash never leaves half an image."""
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(png)
-    os.replace(tmp, path)
-    return path
+    return files.atomic_write_bytes(path, png)
 
 
 def export_views(
