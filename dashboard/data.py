@@ -160,9 +160,9 @@ def _level_geojson(regions: gpd.GeoDataFrame, level: int, finest: dict[str, int]
 def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = None) -> DashboardData:
     """Build the caches if needed, then read them into memory."""
     report = build(data_dir=data_dir, mirror=mirror)
-    table = read_clusters_table(Path(report.clusters_path))
+    table = read_clusters_table(report.clusters_file)  # the report's paths are relative to its own folder
     nuts_year = STATISTICS_NUTS_YEAR[DEFAULT_STATISTICS]
-    data_root = Path(data_dir) if data_dir else Path(report.clusters_path).parent
+    data_root = Path(report.data_dir)
     geometries = {
         year: load_nuts(data_root / "gisco" / f"NUTS_RG_20M_{year}_4326.geojson", year=year, cache_dir=data_root / "nuts").regions
         for year in NUTS_YEARS

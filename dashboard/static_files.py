@@ -14,8 +14,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 from flask import Flask, Response, abort, request
 
 from dashboard.geometry import CACHE_CONTROL
+from layers import files
 from layers.settings import PROJECT_ROOT, data_dir
 
 log = logging.getLogger(__name__)
@@ -58,20 +57,6 @@ class PlotlyBundle:
         return f"{PLOTLY_ROUTE}?v={self.version}"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file and a rename, readable by every user (0644)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def _compress(plain: bytes, encoding: str) -> bytes:
     """The highest levels: done once per bundle version, so the browser gets brotli 11 (363 kB, 2.7 s to make)."""
     if encoding == "br":
@@ -95,7 +80,7 @@ def compressed_copy(plain: bytes, encoding: str, version: str, cache_dir: Path) 
         pass  # missing or damaged: made again below
     data = _compress(plain, encoding)
     try:
-        write_atomic(path, data)
+        files.atomic_write_bytes(path, data)
     except OSError as e:
         log.warning("could not save the compressed plotly.js bundle to %r (%s); it is compressed again at each start", str(path), e)
     return data

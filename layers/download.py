@@ -9,10 +9,11 @@ from layers._http import fetch
 from layers.sources import SOURCES, Source
 
 
-def fetch_source(name: str, *, data_dir: Path | None = None, mirror: Path | None = None, progress: bool = False) -> Path:
-    """Local path of the registered file ``name``, fetched from mirror or web if needed.
+def fetch_source(name: str, *, data_dir: Path | None = None, mirror: Path | None = None, progress: bool = False, refresh: bool = False) -> Path:
+    """Local path of the registered file ``name``, copied from the mirror when it differs, or downloaded when missing.
 
-    ``mirror`` defaults to ``CLUSTERMAP_MIRROR`` and ``data_dir`` to ``CLUSTERMAP_DATA_DIR``.
+    ``mirror`` defaults to ``CLUSTERMAP_MIRROR`` and ``data_dir`` to ``CLUSTERMAP_DATA_DIR``;
+    ``refresh`` downloads a web file again even when a copy exists.
     """
     source: Source = SOURCES[name]
     return fetch(
@@ -20,9 +21,10 @@ def fetch_source(name: str, *, data_dir: Path | None = None, mirror: Path | None
         cache=data_dir or settings.data_dir(),
         mirror=mirror if mirror is not None else settings.mirror_dir(),
         progress=progress,
+        refresh=refresh,
     )
 
 
 def pull_all(*, data_dir: Path | None = None, mirror: Path | None = None, progress: bool = False) -> dict[str, Path]:
-    """Fetch every registered file; returns name → local path."""
-    return {name: fetch_source(name, data_dir=data_dir, mirror=mirror, progress=progress) for name in SOURCES}
+    """Fetch every registered file again (``clustermap pull``); returns name → local path."""
+    return {name: fetch_source(name, data_dir=data_dir, mirror=mirror, progress=progress, refresh=True) for name in SOURCES}

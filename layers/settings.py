@@ -2,6 +2,8 @@
 
 CLUSTERMAP_DATA_DIR
     Folder for downloaded files and built caches. Default: ``data/`` in the checkout.
+    Everything in it refers to its files by paths relative to it, so it can be
+    moved or copied whole (see ``data/README.md``).
 CLUSTERMAP_MIRROR
     Folder holding offline copies of the upstream files, laid out like
     ``../shared/data`` (``gisco/…``, ``eurostat/…``). When set, files are copied
@@ -13,14 +15,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from layers.files import make_dirs
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def data_dir() -> Path:
     """Folder for downloads and caches (created on demand)."""
-    path = Path(os.environ.get("CLUSTERMAP_DATA_DIR") or PROJECT_ROOT / "data")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return make_dirs(Path(os.environ.get("CLUSTERMAP_DATA_DIR") or PROJECT_ROOT / "data"))
 
 
 def mirror_dir() -> Path | None:

@@ -26,7 +26,9 @@ class Source:
 
     ``sha256`` is pinned only where the mirror holds the unmodified official
     bytes; ``None`` means the file is accepted as served (Eurostat regenerates
-    bulk files, and the NUTS 2013 mirror copy is a rebuilt one).
+    bulk files, and the NUTS 2013 mirror copy is a rebuilt one). Pinned or not,
+    every copy in the data folder is compared with the mirror's by sha256 and the
+    build's fingerprint is its sha256 (``layers._http``, ``layers.build``).
     """
 
     name: str

@@ -13,6 +13,7 @@ from dashboard import cli
 from layers import cache
 from layers.build import build
 from layers.clusters import REQUIRED_COLUMNS, read_clusters_table
+from tests.conftest import cut_mirror
 
 
 @pytest.fixture(scope="module")
@@ -89,13 +90,11 @@ def test_cli_build_prints_summary(tmp_path: Path, mirror: Path, monkeypatch, cap
     assert "extra-regio" in out
 
 
-def _copy_with_edited_statistics(built, tmp_path: Path, edit) -> Path:
-    """A copy of the built data folder whose SBS file has ``edit`` applied to its lines."""
+def _edited_mirror(mirror: Path, tmp_path: Path, edit) -> Path:
+    """A copy of the mirror whose SBS file has ``edit`` applied to its lines (the build copies it again: its bytes changed)."""
     import gzip
 
-    data_dir, _ = built
-    copy = tmp_path / "data"
-    shutil.copytree(data_dir, copy)
+    copy = cut_mirror(mirror, tmp_path / "mirror")
     sbs = copy / "eurostat" / "sbs_r_nuts06_r2.tsv.gz"
     with gzip.open(sbs, "rt") as fh:
         lines = fh.readlines()
@@ -111,13 +110,15 @@ def test_rejected_rows_are_counted_reported_and_written(built, tmp_path: Path, m
         lines.append("B-E,V16110,AT11\t" + "\t".join(["1 "] * 8) + "\n")  # an aggregate the tree cannot hold
         return lines
 
-    copy = _copy_with_edited_statistics(built, tmp_path, edit)
-    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(mirror))
+    data_dir, _ = built
+    copy = shutil.copytree(data_dir, tmp_path / "data")
+    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(_edited_mirror(mirror, tmp_path, edit)))
     monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(copy))
     assert cli.main(["build"]) == 0
     out = capsys.readouterr().out
     assert "2 rejected" in out
     report_csv = copy / "reports" / "sbs_r_nuts06_r2.rejected.csv"
+    assert f"(see {report_csv})" in out
     rejected = pd.read_csv(report_csv)
     assert sorted(rejected["line"]) == [0, 11]  # line 0: a code, counted over every line that has it
     assert "not a number in year 2015: '12x'" in rejected.loc[rejected["line"] == 11, "reason"].iat[0]
@@ -125,14 +126,12 @@ def test_rejected_rows_are_counted_reported_and_written(built, tmp_path: Path, m
     assert "V91290" in out  # indicators read but not mapped are named, not hidden
 
 
-def test_truncated_statistics_give_one_line_and_no_traceback(built, tmp_path: Path, mirror: Path, monkeypatch, capsys):
-    data_dir, _ = built
-    copy = tmp_path / "data"
-    shutil.copytree(data_dir, copy)
-    sbs = copy / "eurostat" / "sbs_r_nuts06_r2.tsv.gz"
+def test_truncated_statistics_give_one_line_and_no_traceback(tmp_path: Path, mirror: Path, monkeypatch, capsys):
+    damaged = cut_mirror(mirror, tmp_path / "mirror")
+    sbs = damaged / "eurostat" / "sbs_r_nuts06_r2.tsv.gz"
     sbs.write_bytes(sbs.read_bytes()[:50_000])
-    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(mirror))
-    monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(copy))
+    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(damaged))
+    monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(tmp_path / "data"))
     assert cli.main(["build"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err

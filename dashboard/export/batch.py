@@ -8,12 +8,12 @@ renamed), and the browser is closed at the end.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from dashboard.export.errors import ExportParameterError
+from layers import files
 from dashboard.export.png import export_view_png, png_filename, render_png
 from dashboard.export.renderer import RENDERER
 from dashboard.export.size import DEFAULT_HEIGHT, DEFAULT_SCALE, DEFAULT_WIDTH, SIZE_PARAMETERS, check_size
@@ -67,10 +67,7 @@ def view_grid(
 
 def _write_whole(path: Path, png: bytes) -> Path:
     """Write ``png`` under a temporary name, then rename it: a crash never leaves half an image."""
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(png)
-    os.replace(tmp, path)
-    return path
+    return files.atomic_write_bytes(path, png)
 
 
 def export_views(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -31,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from layers import files
 from layers.points.join import LEVELS, NUTS_COLUMNS
 from layers.points.records import NACE_SEPARATOR
 
@@ -202,23 +202,14 @@ class AggregateAccumulator:
 
 
 def write_points_aggregate(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write the aggregate as Parquet atomically: a temp file in the same folder, then ``os.replace``.
+    """Write the aggregate as Parquet atomically (``layers.files``: a temp file in the same folder, then a rename; mode 0644).
 
     Readers (the dashboard) thus never see a half-written file.
     """
     missing = [c for c in AGGREGATE_COLUMNS if c not in df.columns]
     if missing:
         raise KeyError(f"not a points aggregate: missing columns {missing}; build it with aggregate_points().")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    path = files.atomic_write(Path(path), lambda tmp: df.to_parquet(tmp, index=False))
     logger.info("wrote %d aggregate rows to %s", len(df), path)
     return path
 

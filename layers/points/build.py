@@ -17,9 +17,10 @@ each chunk is validated, joined and added to the running aggregate, and its rows
 appended to the organisations file and the reports, so memory depends on the chunk,
 not on the file (10 million records fit in well under 8 GiB; see
 ``benchmarks/points.md``). Ids are checked across the whole file first. Every output
-is written to a temporary file and moved into place only when the whole file has gone
-through, so a failed build leaves the previous outputs as they were; a report with
-nothing to list is removed rather than left stale.
+is written to a temporary file (``layers.files``: locked while written, mode 0644) and
+moved into place only when the whole file has gone through, so a failed build leaves
+the previous outputs as they were; a report with nothing to list is removed rather
+than left stale.
 
 Nothing is dropped silently: the report counts every row read, rejected, inside,
 snapped and outside, and those counts add up.
@@ -28,8 +29,6 @@ snapped and outside, and those counts add up.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from layers import settings
+from layers import files, settings
 from layers.download import fetch_source
 from layers.points.aggregate import AggregateAccumulator, write_points_aggregate
 from layers.points.join import GRID_MIN_POINTS, JOIN_COLUMNS, NUTS_COLUMNS, RegionIndex, join_xy, read_nuts_regions
@@ -121,6 +120,7 @@ def build_points(
     """
     path = Path(path)
     data_dir = data_dir or settings.data_dir()
+    files.remove_interrupted_writes(data_dir)
     reports = data_dir / "reports"
     scan = scan_ids(path, chunk_size=chunk_size)  # an unusable file fails here, before any download
     nuts = fetch_source(f"nuts{POINTS_NUTS_YEAR}", data_dir=data_dir, mirror=mirror, progress=progress)
@@ -192,10 +192,8 @@ class _AtomicFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        self.tmp = Path(name)
+        self.pending = files.PendingFile(path)  # locked while open, so a clean-up never takes it for a killed write
+        self.tmp = self.pending.tmp
 
     def __enter__(self) -> _AtomicFile:
         return self
@@ -206,13 +204,13 @@ class _AtomicFile:
             if kind is None:
                 self.commit()
         finally:
-            self.tmp.unlink(missing_ok=True)
+            self.pending.discard()
 
     def close(self) -> None:
         """Flush and close the temporary file."""
 
     def commit(self) -> None:
-        os.replace(self.tmp, self.path)
+        self.pending.commit()
         log.info("wrote %d rows to %s", self.rows, self.path)
 
 
@@ -249,7 +247,7 @@ class OrganisationsWriter(_AtomicFile):
         try:
             self.writer = pq.ParquetWriter(self.tmp, self.schema)
         except BaseException:
-            self.tmp.unlink(missing_ok=True)
+            self.pending.discard()
             raise
 
     def write(self, located: pd.DataFrame) -> None:

@@ -50,13 +50,13 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from layers import files
 from layers._errors import RecordsError
 
 __all__ = [
@@ -130,16 +130,7 @@ def write_rejected(rejected: pd.DataFrame | RecordsResult, path: str | os.PathLi
     An empty report (header only) is still written, so "no problems" is visible too.
     """
     table = rejected.rejected if isinstance(rejected, RecordsResult) else rejected
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            table.loc[:, list(REJECTED_COLUMNS)].to_csv(handle, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    path = files.atomic_write(Path(path), lambda tmp: table.loc[:, list(REJECTED_COLUMNS)].to_csv(tmp, index=False, encoding="utf-8"))
     logger.info("wrote %d rejected-row problems to %s", len(table), path)
     return path
 
