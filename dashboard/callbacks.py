@@ -14,40 +14,55 @@ import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from dashboard import callback_guard
-from dashboard.callback_guard import Malformed, clear_notice, guarded, record, text, whole
+from dashboard.callback_guard import (
+    Malformed,
+    clear_notice,
+    guarded,
+    record,
+    text,
+    whole,
+)
 from dashboard.data import DashboardData
 from dashboard.figures import choropleth_figure, map_payload, view_attribution
+from dashboard.first_view import FirstView
 from dashboard.layout import (
+    BREAKS_ID,
     CSV_LINK_ID,
     EMBED_BUTTON_ID,
     EMBED_SNIPPET_ID,
     FOCUS_ID,
-    BREAKS_ID,
     INDICATOR_ID,
-    K_ID,
     LEVEL_ID,
     MAP_ID,
     MAP_VALUES_ID,
     NOTICE_ID,
     PNG_NAME_ID,
-    PALETTE_ID,
     SCHEME_ID,
+    SEARCH_ID,
     SECTOR_ID,
+    SHAPES_ID,
     STAR_ID,
     URL_SEARCH_ID,
     URL_VIEW_ID,
     VIEW_QUERY_ID,
     YEAR_ID,
-    SEARCH_ID,
     ZOOM_ID,
     ZOOM_OUT_ID,
+    notice_items,
 )
-from dashboard.first_view import FirstView
-from dashboard.layout import SHAPES_ID, notice_items
-from dashboard.points_layer import POINTS_ID, points_payload
+from dashboard.points_layer import points_payload
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
-from dashboard.view import CONTROL_PARAMETERS, MapView, ViewOptions, read_view, view_from_controls_values, view_options, view_query, view_slug
-from dashboard.view import control_values as control_values
+from dashboard.view import (
+    CONTROL_PARAMETERS,
+    MapView,
+    ViewOptions,
+    control_values,  # re-exported: the controls' values of a view
+    read_view,
+    view_from_controls_values,
+    view_options,
+    view_query,
+    view_slug,
+)
 from layers.points.measures import POINT_INDICATORS
 
 
@@ -261,9 +276,8 @@ def register(app: Dash, data: DashboardData) -> None:
         prevent_initial_call=True,
     )
     @guarded
-    def zoom_out(clicks: int):
+    def zoom_out(clicks: int) -> None:
         whole(clicks, "n_clicks")
-        return None
 
     @app.callback(Output(ZOOM_OUT_ID, "hidden"), Input(ZOOM_ID, "data"), prevent_initial_call=True)
     @guarded

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard.data import DashboardData
 from dashboard.callback_guard import guarded, text
+from dashboard.data import DashboardData
 from dashboard.figures import zoom_frame
 from dashboard.layout import FOCUS_ID, LEVEL_ID, ZOOM_ID, _labelled, control_id
 from dashboard.view import MapView

@@ -13,15 +13,29 @@ stores, and applies the highlight to the map figure already there
 from __future__ import annotations
 
 import html as html_text
+
 import numpy as np
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
+from dashboard import callback_guard
+from dashboard.callback_guard import Malformed, guarded
 from dashboard.data import MIXED, DashboardData
-from dashboard.callback_guard import Malformed, guarded, text
-from dashboard.figures import format_value, indicator_of, map_title, view_unit, view_when
+from dashboard.figures import (
+    format_value,
+    indicator_of,
+    map_title,
+    view_unit,
+    view_when,
+)
 from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, VIEW_QUERY_ID
-from dashboard.view import STAR_DIMENSIONS, MapView, ViewOptions, read_view, view_options
+from dashboard.view import (
+    STAR_DIMENSIONS,
+    MapView,
+    ViewOptions,
+    read_view,
+    view_options,
+)
 from layers import nace
 from layers.query import STATUS_VALUE
 
@@ -61,7 +75,7 @@ BARS_CONFIG = {
 
 def view_from_query(data: DashboardData, query: str | None, options: ViewOptions | None = None) -> MapView:
     """The view named by the ``VIEW_QUERY_ID`` store (``dashboard.view.read_view``; :class:`Malformed` if it names none)."""
-    request = read_view(text(query, "view query", max_length=2000) or "", options or view_options(data))
+    request = read_view(callback_guard.text(query, "view query", max_length=2000) or "", options or view_options(data))
     if request.problems:
         raise Malformed(request.problems)
     return request.view

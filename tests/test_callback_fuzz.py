@@ -115,20 +115,19 @@ def test_no_callback_request_gets_a_500_or_a_traceback(live_app, server_callback
     ]
     answers: dict[int, int] = {}
     failures = []
-    with caplog.at_level(logging.INFO):
-        with requests.Session() as session:
-            for what, body in plan:
-                r = session.post(f"{live_app}{UPDATE}", json=body, timeout=60)
-                answers[r.status_code] = answers.get(r.status_code, 0) + 1
-                if r.status_code >= 500:
-                    failures.append((what, r.status_code, r.text[:200]))
-            for what, data in raw:
-                r = session.post(f"{live_app}{UPDATE}", data=data, headers={"Content-Type": "application/json"}, timeout=60)
-                answers[r.status_code] = answers.get(r.status_code, 0) + 1
-                if r.status_code >= 500:
-                    failures.append((what, r.status_code, r.text[:200]))
-                elif r.status_code == 400:
-                    assert r.json()["error"], what
+    with caplog.at_level(logging.INFO), requests.Session() as session:
+        for what, body in plan:
+            r = session.post(f"{live_app}{UPDATE}", json=body, timeout=60)
+            answers[r.status_code] = answers.get(r.status_code, 0) + 1
+            if r.status_code >= 500:
+                failures.append((what, r.status_code, r.text[:200]))
+        for what, data in raw:
+            r = session.post(f"{live_app}{UPDATE}", data=data, headers={"Content-Type": "application/json"}, timeout=60)
+            answers[r.status_code] = answers.get(r.status_code, 0) + 1
+            if r.status_code >= 500:
+                failures.append((what, r.status_code, r.text[:200]))
+            elif r.status_code == 400:
+                assert r.json()["error"], what
     assert len(plan) >= 300, len(plan)
     assert not failures, f"{len(failures)} of {len(plan) + len(raw)} answered 5xx, e.g. {failures[:5]}"
     assert set(answers) <= {200, 204, 400, 413}, answers

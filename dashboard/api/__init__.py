@@ -23,9 +23,21 @@ The payloads are built in ``payloads``.
 
 from __future__ import annotations
 
-from dashboard.api.errors import ApiError, error_handlers, error_response, json_response, view_error
+from dashboard.api.errors import (
+    ApiError,
+    error_handlers,
+    error_response,
+    json_response,
+    view_error,
+)
 from dashboard.api.openapi import API_PREFIX, EXPORT_PATH, openapi_spec
-from dashboard.api.payloads import ATTRIBUTIONS, CSV_COLUMNS, DEFAULT_LIMIT, LIMIT_RANGE, ApiState
+from dashboard.api.payloads import (
+    ATTRIBUTIONS,
+    CSV_COLUMNS,
+    DEFAULT_LIMIT,
+    LIMIT_RANGE,
+    ApiState,
+)
 from dashboard.api.routes import register
 
 _error_handlers = error_handlers  # the name tests and older callers use

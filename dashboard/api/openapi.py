@@ -9,7 +9,13 @@ organisation indicators when records are loaded).
 from __future__ import annotations
 
 from dashboard.api.errors import ERROR_SCHEMA
-from dashboard.api.payloads import ATTRIBUTIONS, CSV_COLUMNS, DEFAULT_LIMIT, LIMIT_RANGE, ApiState
+from dashboard.api.payloads import (
+    ATTRIBUTIONS,
+    CSV_COLUMNS,
+    DEFAULT_LIMIT,
+    LIMIT_RANGE,
+    ApiState,
+)
 from dashboard.view import PARAMETER, ViewOptions, parameters_for
 from layers.portfolio import NUTS_ID_RE
 from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING, STATUS_VALUE

@@ -19,11 +19,26 @@ import pandas as pd
 from dashboard.api.errors import ApiError, plain, view_error
 from dashboard.data import LEVEL_LABELS, DashboardData
 from dashboard.figures import ATTRIBUTION, indicator_of, map_title, view_attribution
-from dashboard.view import PARAMETER, MapView, ViewProblem, read_query, read_view, view_options, view_params, view_query
+from dashboard.view import (
+    PARAMETER,
+    MapView,
+    ViewProblem,
+    read_query,
+    read_view,
+    view_options,
+    view_params,
+    view_query,
+)
 from layers import nace
 from layers.indicators import INDICATORS
 from layers.points.measures import POINT_INDICATORS
-from layers.portfolio import NUTS_ID_RE, UnknownRegionError, UnknownYearError, region_comparison, region_portfolio
+from layers.portfolio import (
+    NUTS_ID_RE,
+    UnknownRegionError,
+    UnknownYearError,
+    region_comparison,
+    region_portfolio,
+)
 from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING, STATUS_VALUE
 from layers.sources import DEFAULT_STATISTICS
 
