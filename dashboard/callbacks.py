@@ -9,6 +9,7 @@ view needs no callback at all: the layout holds it (``dashboard.first_view``).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
@@ -56,9 +57,9 @@ from dashboard.view import (
     CONTROL_PARAMETERS,
     MapView,
     ViewOptions,
-    control_values,  # re-exported: the controls' values of a view
+    ViewProblem,
+    parse_view,
     read_view,
-    view_from_controls_values,
     view_options,
     view_query,
     view_slug,
@@ -92,6 +93,41 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
 
 CONTROLS = tuple((p.name, p.control.id, p.control.prop) for p in CONTROL_PARAMETERS if p.control is not None)
 """Each view parameter a control holds and the component property that holds it: from the vocabulary's table."""
+SCALARS = (str, int, float)
+"""What a control's value can be (a list, an object, true/false never is)."""
+
+
+def control_values(view: MapView) -> tuple:
+    """The controls' values for a view, in ``CONTROLS`` order (each row's ``control_value``)."""
+    out = []
+    for p in CONTROL_PARAMETERS:
+        value = getattr(view, p.field)
+        out.append(p.control_value(value) if p.control_value is not None else p.to_query(value))
+    return tuple(out)
+
+
+def controls_query(values: Iterable[object]) -> tuple[dict[str, str], list[ViewProblem]]:
+    """The query the controls' values (in ``CONTROLS`` order) name; empty ones are not given (``dashboard.view``'s rule).
+
+    A value no control can hold is a problem, not a guess.
+    """
+    query: dict[str, str] = {}
+    problems: list[ViewProblem] = []
+    for p, value in zip(CONTROL_PARAMETERS, values):
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, SCALARS):
+            problems.append(ViewProblem(p.name, type(value).__name__, f"{p.name} must be a single value"))
+            continue
+        query[p.name] = p.from_control(value)
+    return query, problems
+
+
+def view_from_controls_values(values: Iterable[object], options: ViewOptions) -> tuple[MapView, list[ViewProblem]]:
+    """The view the controls show, through the same parser as a URL (so both agree on every rule), and its problems."""
+    query, problems = controls_query(values)
+    view, view_problems = parse_view(query, options)
+    return view, problems + view_problems
 
 
 def view_from_search(data: DashboardData, search: str | None, options: ViewOptions | None = None) -> tuple[MapView, list]:

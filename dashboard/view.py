@@ -7,9 +7,10 @@ command line. Every parameter is defined once, as a row of :data:`PARAMETERS`
 default, where it is used, help, the page control that holds it). Everything
 that reads or writes a view is generated from that table: the parser
 (:func:`parse_view`, :func:`read_view`), the writer (:func:`view_params`,
-:func:`view_query`), the controls' wiring (:data:`CONTROL_PARAMETERS`,
-:func:`control_values`, :func:`controls_query`), the API's 400s and OpenAPI enums
-(``dashboard.api``) and the CLI's choices (``dashboard.cli``).
+:func:`view_query`), the controls' wiring (:data:`CONTROL_PARAMETERS`, and
+``dashboard.callbacks.control_values``), the API's 400s and OpenAPI enums
+(``dashboard.api``) and the CLI's choices (``dashboard.cli``). The module is a little
+over 400 lines because the table and the functions generated from it are read together.
 
 One rule turns a raw query string into a view (:func:`read_query`), everywhere:
 
@@ -27,8 +28,9 @@ says so; the API answers 400 naming the parameter. Never a 500.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, fields, replace
+from dataclasses import field as default_factory_field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
@@ -148,7 +150,7 @@ class Parameter:
     """The fixed vocabulary (empty when only the data knows, or when any text of the right form goes)."""
     find: Callable[[ViewOptions], tuple] | None = None
     """The values the loaded data allows (narrows ``allowed``, or stands for it)."""
-    labels: Mapping[Any, str] = field(default_factory=dict)
+    labels: Mapping[Any, str] = default_factory_field(default_factory=dict)
     """Words for the values, for the page's controls."""
     default: Any = None
     """Query-form default, or a function of the data; None: the :class:`MapView` field's default."""
@@ -184,7 +186,7 @@ class Parameter:
         return self.to_query(_FIELD_DEFAULTS[self.field])
 
     def refusal(self, values: tuple | None) -> str:
-        if callable(self.message):
+        if not isinstance(self.message, str):
             return self.message(values or ())
         return self.message or f"{self.name} must be one of {', '.join(map(str, values or ()))}"
 
@@ -432,42 +434,3 @@ def view_options(data) -> ViewOptions:
     """The sectors, years, regions and organisation indicators the loaded data (``DashboardData``) holds."""
     points = frozenset(POINT_INDICATORS) if data.point_measures is not None else frozenset()
     return ViewOptions(sectors=frozenset(data.index.sectors), years=tuple(data.years), regions=frozenset(data.bounds), point_indicators=points)
-
-
-# -- the page's controls -------------------------------------------------------------------
-
-
-def control_values(view: MapView) -> tuple:
-    """The controls' values for a view, in :data:`CONTROL_PARAMETERS` order."""
-    out = []
-    for p in CONTROL_PARAMETERS:
-        value = getattr(view, p.field)
-        out.append(p.control_value(value) if p.control_value is not None else p.to_query(value))
-    return tuple(out)
-
-
-SCALARS = (str, int, float)
-
-
-def controls_query(values: Iterable[object]) -> tuple[dict[str, str], list[ViewProblem]]:
-    """The query the controls' values (in :data:`CONTROL_PARAMETERS` order) name; empty ones are not given.
-
-    A value no control can hold (a list, an object, true/false) is a problem, not a guess.
-    """
-    query: dict[str, str] = {}
-    problems: list[ViewProblem] = []
-    for p, value in zip(CONTROL_PARAMETERS, values):
-        if value is None or value == "":
-            continue
-        if isinstance(value, bool) or not isinstance(value, SCALARS):
-            problems.append(ViewProblem(p.name, _given(type(value).__name__), f"{p.name} must be a single value"))
-            continue
-        query[p.name] = p.from_control(value)
-    return query, problems
-
-
-def view_from_controls_values(values: Iterable[object], options: ViewOptions) -> tuple[MapView, list[ViewProblem]]:
-    """The view the controls show, through the same parser as a URL (so both agree on every rule)."""
-    query, problems = controls_query(values)
-    view, view_problems = parse_view(query, options)
-    return view, problems + view_problems

@@ -149,7 +149,8 @@ def test_a_malformed_value_is_no_update_plus_a_notice(live_app, server_callbacks
 def test_real_callbacks_still_answer(live_app, server_callbacks):
     """The gate lets a real request through: the map callback for a valid view, the region search for a real code."""
     update_map = next(c for c in server_callbacks if c["output"].startswith("..map.figure."))
-    from dashboard.view import CONTROL_PARAMETERS, MapView, control_values
+    from dashboard.callbacks import control_values
+    from dashboard.view import CONTROL_PARAMETERS, MapView
 
     values = [*control_values(MapView(level=1, nace_r2="C29", year=2012)), "/geometry/1.geojson"]
     assert len(values) == len(CONTROL_PARAMETERS) + 1 == len(update_map["inputs"]) + len(update_map["state"])

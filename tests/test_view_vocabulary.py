@@ -15,7 +15,12 @@ import pytest
 from plotly.colors import sample_colorscale
 
 from dashboard import cli
-from dashboard.callbacks import CONTROLS, view_from_search
+from dashboard.callbacks import (
+    CONTROLS,
+    control_values,
+    view_from_controls_values,
+    view_from_search,
+)
 from dashboard.classes import SCHEMES
 from dashboard.data import MIXED
 from dashboard.view import (
@@ -23,12 +28,10 @@ from dashboard.view import (
     PARAMETER,
     PARAMETERS,
     MapView,
-    control_values,
     parameters_for,
     parse_view,
     read_query,
     read_view,
-    view_from_controls_values,
     view_options,
     view_params,
     view_query,
