@@ -55,6 +55,8 @@ STAR_DIMENSIONS = {"all": "All (0-3 stars)", "size": "Size", "specialisation": "
 SCHEME_LABELS = {"quantiles": "Quantiles", "fisher_jenks": "Fisher-Jenks (natural breaks)", "equal_interval": "Equal interval", "user": "My own breaks"}
 """The classification schemes; ``dashboard.classes.SCHEMES`` says how each one classifies."""
 MAX_BREAKS = 8
+LEVELS = (0, 1, 2, 3, "mixed")
+"""Map levels in query form: NUTS 0-2 for the statistics, 3 for the organisation indicators, mixed (each country's finest)."""
 
 
 @dataclass(frozen=True)
@@ -250,8 +252,8 @@ def _scheme_check(view: MapView, options: ViewOptions) -> str | None:
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         "level", "level", "NUTS level of the map: 0 countries, 1, 2, or mixed (each country at its finest level with data); 3 with the organisation indicators",
-        type=("integer", "string"), allowed=(0, 1, 2, 3, "mixed"),
-        find=lambda o: tuple(v for v in (0, 1, 2, 3, "mixed") if v != 3 or o.point_indicators),
+        type=("integer", "string"), allowed=LEVELS,
+        find=lambda o: tuple(v for v in LEVELS if v != 3 or o.point_indicators),
         default="mixed", control=Control("level", "value"), message=_level_message, check=_level_check,
         to_field=lambda v: MIXED if v == "mixed" else v, to_query=lambda v: "mixed" if v == MIXED else v,
         control_value=lambda v: v, from_control=lambda v: "mixed" if v == MIXED else str(v),
@@ -399,8 +401,9 @@ class ViewRequest:
 def read_view(raw: str | bytes | Mapping | None, options: ViewOptions, *, extra: Collection[str] = ()) -> ViewRequest:
     """The one way from a raw query to a view: :func:`read_query`'s rule, then :func:`parse_view`.
 
-    Used by the page (URL and first view), the embed, the ranking, the API, the CSV and the PNG
-    export. Names in ``extra`` are the caller's own (not view parameters, not unknown).
+    Used by the page (URL and first view), the embed, the ranking, the API and the CSV; the PNG
+    route's own parameters (width, height, scale) go in ``extra``: names there are the caller's
+    (not view parameters, not unknown), read by the same rule.
     """
     query, problems = read_query(raw)
     own = {k: v for k, v in query.items() if k in extra}
