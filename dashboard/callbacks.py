@@ -9,43 +9,61 @@ view needs no callback at all: the layout holds it (``dashboard.first_view``).
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs
+from collections.abc import Iterable
 
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
-from dashboard.data import MIXED, DashboardData
-from dashboard.figures import MapView, choropleth_figure, map_payload, view_attribution
+from dashboard import callback_guard
+from dashboard.callback_guard import (
+    Malformed,
+    clear_notice,
+    guarded,
+    record,
+    text,
+    whole,
+)
+from dashboard.data import DashboardData
+from dashboard.figures import choropleth_figure, map_payload, view_attribution
+from dashboard.first_view import FirstView
 from dashboard.layout import (
+    BREAKS_ID,
     CSV_LINK_ID,
     EMBED_BUTTON_ID,
     EMBED_SNIPPET_ID,
     FOCUS_ID,
-    BREAKS_ID,
     INDICATOR_ID,
-    K_ID,
     LEVEL_ID,
     MAP_ID,
     MAP_VALUES_ID,
     NOTICE_ID,
     PNG_NAME_ID,
-    PALETTE_ID,
     SCHEME_ID,
+    SEARCH_ID,
     SECTOR_ID,
+    SHAPES_ID,
     STAR_ID,
     URL_SEARCH_ID,
     URL_VIEW_ID,
     VIEW_QUERY_ID,
     YEAR_ID,
-    SEARCH_ID,
     ZOOM_ID,
     ZOOM_OUT_ID,
+    notice_items,
 )
-from dashboard.first_view import FirstView
-from dashboard.layout import SHAPES_ID, notice_items
-from dashboard.points_layer import POINTS_ID, points_payload
+from dashboard.points_layer import points_payload
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
-from dashboard.view import parse_view, view_options, view_query, view_slug
+from dashboard.view import (
+    CONTROL_PARAMETERS,
+    MapView,
+    ViewOptions,
+    ViewProblem,
+    parse_view,
+    read_view,
+    view_options,
+    view_query,
+    view_slug,
+)
 from layers.points.measures import POINT_INDICATORS
 
 
@@ -73,27 +91,49 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
     return no_update, payload
 
 
-CONTROLS = (
-    ("level", LEVEL_ID, "value"),
-    ("sector", SECTOR_ID, "data"),
-    ("indicator", INDICATOR_ID, "value"),
-    ("year", YEAR_ID, "value"),
-    ("scheme", SCHEME_ID, "value"),
-    ("k", K_ID, "value"),
-    ("breaks", BREAKS_ID, "value"),
-    ("palette", PALETTE_ID, "value"),
-    ("star", STAR_ID, "value"),
-    ("zoom", ZOOM_ID, "data"),
-    ("points", POINTS_ID, "value"),
-)
-"""Each view parameter and the component property that holds it."""
+CONTROLS = tuple((p.name, p.control.id, p.control.prop) for p in CONTROL_PARAMETERS if p.control is not None)
+"""Each view parameter a control holds and the component property that holds it: from the vocabulary's table."""
+SCALARS = (str, int, float)
+"""What a control's value can be (a list, an object, true/false never is)."""
 
 
-def view_from_search(data: DashboardData, search: str | None) -> tuple[MapView, list]:
-    """The view a page URL's query names, and the notice for what fell back to defaults."""
-    query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=True).items()}
-    view, problems = parse_view(query, view_options(data))
-    return view, notice_items([(p.parameter, p.given, p.message) for p in problems])
+def control_values(view: MapView) -> tuple:
+    """The controls' values for a view, in ``CONTROLS`` order (each row's ``control_value``)."""
+    out = []
+    for p in CONTROL_PARAMETERS:
+        value = getattr(view, p.field)
+        out.append(p.control_value(value) if p.control_value is not None else p.to_query(value))
+    return tuple(out)
+
+
+def controls_query(values: Iterable[object]) -> tuple[dict[str, str], list[ViewProblem]]:
+    """The query the controls' values (in ``CONTROLS`` order) name; empty ones are not given (``dashboard.view``'s rule).
+
+    A value no control can hold is a problem, not a guess.
+    """
+    query: dict[str, str] = {}
+    problems: list[ViewProblem] = []
+    for p, value in zip(CONTROL_PARAMETERS, values):
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, SCALARS):
+            problems.append(ViewProblem(p.name, type(value).__name__, f"{p.name} must be a single value"))
+            continue
+        query[p.name] = p.from_control(value)
+    return query, problems
+
+
+def view_from_controls_values(values: Iterable[object], options: ViewOptions) -> tuple[MapView, list[ViewProblem]]:
+    """The view the controls show, through the same parser as a URL (so both agree on every rule), and its problems."""
+    query, problems = controls_query(values)
+    view, view_problems = parse_view(query, options)
+    return view, problems + view_problems
+
+
+def view_from_search(data: DashboardData, search: str | None, options: ViewOptions | None = None) -> tuple[MapView, list]:
+    """The view a page URL's query names (``dashboard.view.read_view``), and the notice for what fell back to defaults."""
+    request = read_view(search or "", options or view_options(data))
+    return request.view, notice_items([(p.parameter, p.given, p.message) for p in request.problems])
 
 
 def first_view(data: DashboardData, query: str) -> FirstView:
@@ -104,31 +144,32 @@ def first_view(data: DashboardData, query: str) -> FirstView:
 
 
 def view_from_controls(data: DashboardData, values: tuple) -> MapView:
-    """The view the controls show, through the same parser as a URL (so both agree on every rule)."""
-    query = {name: "mixed" if (name == "level" and value == MIXED) else str(value) for (name, _, _), value in zip(CONTROLS, values) if value not in (None, "")}
-    return parse_view(query, view_options(data))[0]
+    """The view the controls show, through the same parser as a URL (defaults for what cannot be used)."""
+    return view_from_controls_values(values, view_options(data))[0]
 
 
-def control_values(view: MapView) -> tuple:
-    """The controls' values for a view, in ``CONTROLS`` order."""
-    breaks = ",".join(f"{b:g}" for b in view.breaks)
-    points = "on" if view.points else "off"
-    return (view.level, view.nace_r2, view.indicator, view.year, view.scheme, view.k, breaks, view.palette, view.star, view.zoom, points)
+def click_action(click: dict | None, level: int | None, regions: frozenset[str] = frozenset()) -> tuple:
+    """(focus, level, zoom) after a map click: zoom into a clicked country, or focus a clicked region.
 
-
-def click_action(click: dict | None, level: int) -> tuple:
-    """(focus, level, zoom) after a map click: zoom into a clicked country, or focus a clicked region."""
+    ``regions``: the codes with a shape; a click naming another is :class:`Malformed` (when given).
+    """
     points = (click or {}).get("points") or []
-    code = points[0].get("location") if points else None
+    if not isinstance(points, list) or (points and not isinstance(points[0], dict)):
+        raise callback_guard.malformed("clickData", points, "a map click holds a list of points")
+    code = text(points[0].get("location"), "clickData") if points else None
     if not code:
         return no_update, no_update, no_update
+    if regions and code not in regions:
+        raise callback_guard.malformed("clickData", code, "a map click names a region on the map")
     if level == 0:
         return no_update, 2, code
     return code, no_update, no_update
 
 
 def register(app: Dash, data: DashboardData) -> None:
-    """Attach the callbacks to ``app``."""
+    """Attach the callbacks to ``app``, and the check of every callback request (``dashboard.callback_guard``)."""
+    callback_guard.register(app)
+    options = view_options(data)
     control_inputs = [Input(cid, prop) for _, cid, prop in CONTROLS]
 
     @app.callback(
@@ -140,6 +181,7 @@ def register(app: Dash, data: DashboardData) -> None:
         *[State(cid, prop) for _, cid, prop in CONTROLS],
         prevent_initial_call=True,  # the layout holds the page URL's view
     )
+    @guarded
     def apply_url(url: dict | None, *values):
         """A URL (the page's own when the layout could not be built for it, back, forward) sets the controls to its view.
 
@@ -148,11 +190,11 @@ def register(app: Dash, data: DashboardData) -> None:
         can change its inputs is on its way: a server callback that wrote the controls and the
         URL both would put its round trip in front of every map change.
         """
-        search = (url or {}).get("search") or ""
-        view, notice = view_from_search(data, search)
+        search = text((record(url, "url") or {}).get("search"), "search", max_length=2000) or ""
+        view, notice = view_from_search(data, search, options)
         query = view_query(view)
         respelled = query if f"?{query}" != search else None  # the address bar gets the canonical spelling
-        if query == view_query(view_from_controls(data, values)):
+        if query == view_query(view_from_controls_values(values, options)[0]):
             return ((no_update,) * len(CONTROLS)) + (notice, not notice, respelled)
         return (*control_values(view), notice, not notice, respelled)
 
@@ -179,10 +221,18 @@ def register(app: Dash, data: DashboardData) -> None:
         State(SHAPES_ID, "data"),
         prevent_initial_call=True,  # the layout holds the first figure and its links
     )
+    @guarded
     def update_map(*values_and_shapes):
-        """The map (values only, unless the shapes or the frame change), the PNG name and the view's query, in one round trip."""
+        """The map (values only, unless the shapes or the frame change), the PNG name and the view's query, in one round trip.
+
+        Controls that name no view (bad breaks typed, a value no control offers) leave the map as it is, with a notice.
+        """
         *values, drawn = values_and_shapes
-        view = view_from_controls(data, values)
+        view, problems = view_from_controls_values(values, options)
+        if problems:
+            raise Malformed(problems)
+        drawn = text(drawn, "shapes", max_length=500)
+        clear_notice()
         shapes = data.shapes(view).url
         # the whole figure whenever the shapes (level, NUTS version) or the frame change
         full = shapes != drawn or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
@@ -251,26 +301,31 @@ def register(app: Dash, data: DashboardData) -> None:
         State(LEVEL_ID, "value"),
         prevent_initial_call=True,
     )
+    @guarded
     def clicked(click: dict | None, level: int):
         """A click on a country of the country map zooms to it and shows its regions; on a region, opens its portfolio."""
-        return click_action(click, level)
+        return click_action(record(click, "clickData"), whole(level, "level"), options.regions)
 
     @app.callback(
         Output(ZOOM_ID, "data", allow_duplicate=True),
         Input(ZOOM_OUT_ID, "n_clicks"),
         prevent_initial_call=True,
     )
-    def zoom_out(_clicks: int):
-        return None
+    @guarded
+    def zoom_out(clicks: int) -> None:
+        whole(clicks, "n_clicks")
 
     @app.callback(Output(ZOOM_OUT_ID, "hidden"), Input(ZOOM_ID, "data"), prevent_initial_call=True)
+    @guarded
     def zoom_out_visible(zoom: str | None):
-        return not zoom
+        return not text(zoom, "zoom")
 
     @app.callback(Output(SEARCH_ID, "options"), Input(SEARCH_ID, "search_value"), State(SEARCH_ID, "value"), prevent_initial_call=True)
-    def suggest_regions(text: str | None, current: str | None):
+    @guarded
+    def suggest_regions(typed: str | None, current: str | None):
         """The regions matching what the user typed, from the server: the page does not carry them all."""
-        return data.find_regions(text, current=current) if text else no_update
+        typed, current = text(typed, "search_value"), text(current, "value")
+        return data.find_regions(typed, current=current) if typed else no_update
 
     @app.callback(
         Output(FOCUS_ID, "data", allow_duplicate=True),
@@ -279,8 +334,12 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(SEARCH_ID, "value"),
         prevent_initial_call=True,
     )
+    @guarded
     def found(code: str | None):
         """A region found by name or code: the map shows its level, zooms to it, and its portfolio opens."""
+        code = text(code, "region")
         if not code:
             return no_update, no_update, no_update
+        if code not in options.regions:
+            raise callback_guard.malformed("region", code, "not a region on the map; choose one of the suggestions")
         return code, len(code) - 2, code

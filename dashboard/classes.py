@@ -7,8 +7,6 @@ both their own class keeps them visible and distinct instead of blank.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
 import warnings
 
 import mapclassify
@@ -16,14 +14,15 @@ import numpy as np
 
 from layers.query import STATUS_CONFIDENTIAL, STATUS_VALUE
 
-Scheme = Literal["quantiles", "fisher_jenks", "equal_interval", "user"]
+Scheme = str
+"""A classification scheme's name: the allowed ones are ``dashboard.view.SCHEME_LABELS`` (the view vocabulary)."""
 SCHEMES: dict[str, type] = {
     "quantiles": mapclassify.Quantiles,
     "fisher_jenks": mapclassify.FisherJenks,
     "equal_interval": mapclassify.EqualInterval,
     "user": mapclassify.UserDefined,
 }
-SCHEME_LABELS = {"quantiles": "Quantiles", "fisher_jenks": "Fisher-Jenks (natural breaks)", "equal_interval": "Equal interval", "user": "My own breaks"}
+"""How each scheme classifies (a test checks these are exactly the vocabulary's schemes)."""
 NO_DATA, CONFIDENTIAL, FIRST_VALUE_CLASS = 0, 1, 2
 
 

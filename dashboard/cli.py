@@ -50,7 +50,9 @@ def _export(args: argparse.Namespace) -> None:
             print(path)
         return
 
-    params = {name: getattr(args, name) for name in ("scheme", "k", "palette", "star") if getattr(args, name) is not None}
+    from dashboard.view import parameters_for
+
+    params = {p.name: getattr(args, p.name) for p in parameters_for("cli") if p.name not in GRID_AXES and getattr(args, p.name) is not None}
     paths = export_command(
         Path(args.out),
         levels=args.level,
@@ -65,6 +67,37 @@ def _export(args: argparse.Namespace) -> None:
     )
     for path in paths:
         print(path)
+
+
+GRID_AXES = ("level", "sector", "indicator", "year")
+"""The view parameters ``clustermap export`` takes several values of (every combination is exported)."""
+
+
+def _view_arguments(e: argparse.ArgumentParser) -> None:
+    """``--<parameter>`` for each view parameter the CLI uses, from the view vocabulary (``dashboard.view.PARAMETERS``).
+
+    Choices are the fixed vocabulary where there is one; what only the data knows (sectors,
+    years, regions) is checked against the loaded data, with the same message as in a URL.
+    """
+    from dashboard.view import parameters_for
+
+    for p in parameters_for("cli"):
+        choices = [str(v) for v in p.allowed] if p.allowed and p.type != ("integer",) else list(p.allowed) or None
+        default = "" if callable(p.default) else p.default_value(None)  # type: ignore[arg-type]
+        help_text = p.help + (f" (default: {default})" if default not in ("", None) else "")
+        if p.name in GRID_AXES:
+            help_text += "; several values export every combination"
+        long = bool(choices) and len(",".join(map(str, choices or ()))) > 60
+        if long:
+            help_text += f"; one of: {', '.join(map(str, choices or ()))}"
+        e.add_argument(
+            f"--{p.name}",
+            nargs="+" if p.name in GRID_AXES else None,
+            type=int if p.type == ("integer",) else str,
+            choices=choices,
+            metavar=p.name.upper() if not choices or long else None,
+            help=help_text.replace("%", "%%"),
+        )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -90,14 +123,7 @@ def parser() -> argparse.ArgumentParser:
         "and `--sector C10 C29` one year across sectors. File names come from the view.",
     )
     e.add_argument("--out", required=True, help="folder to write the PNGs into (created if missing)")
-    e.add_argument("--level", nargs="+", help="NUTS levels: 0 1 2 or mixed")
-    e.add_argument("--sector", nargs="+", help="NACE codes, e.g. C C29 G471, or TOTAL")
-    e.add_argument("--indicator", nargs="+", help="indicators, e.g. employment lq stars")
-    e.add_argument("--year", nargs="+", type=int, help="years, e.g. 2010 2014")
-    e.add_argument("--scheme", help="classes: quantiles, fisher_jenks or equal_interval")
-    e.add_argument("--k", type=int, help="number of classes, 3-9")
-    e.add_argument("--palette", help="YlGnBu, Viridis, Cividis, Purples or Oranges")
-    e.add_argument("--star", help="with --indicator stars: all, size, specialisation or productivity")
+    _view_arguments(e)
     e.add_argument("--portfolios", action="store_true", help="instead of maps: each region's portfolio chart (every region of --level, default 2)")
     e.add_argument("--region", nargs="+", help="with --portfolios: only these NUTS codes")
     e.add_argument("--width", type=int, default=1200)

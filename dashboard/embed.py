@@ -22,7 +22,7 @@ from flask import Flask, Response, request
 from dashboard.callbacks import map_update
 from dashboard.data import DashboardData
 from dashboard.figures import map_title
-from dashboard.view import parse_view, view_options, view_query
+from dashboard.view import ViewOptions, read_view, view_options, view_query
 from layers._errors import ClusterMapError
 
 FRAME_ANCESTORS_ENV = "CLUSTERMAP_FRAME_ANCESTORS"
@@ -59,9 +59,10 @@ def compact(figure: dict) -> dict:
     return figure
 
 
-def embed_page(data: DashboardData, query: dict[str, str], *, plotly_src: str = PLOTLY_BUNDLE) -> str:
-    """The HTML of an embed page for the view ``query`` names (bad parts fall back, with a notice)."""
-    view, problems = parse_view(query, view_options(data))
+def embed_page(data: DashboardData, query: str | bytes | dict[str, str], *, plotly_src: str = PLOTLY_BUNDLE, options: ViewOptions | None = None) -> str:
+    """The HTML of an embed page for the view a raw ``query`` names (``dashboard.view.read_view``; bad parts fall back, with a notice)."""
+    request = read_view(query, options or view_options(data))
+    view, problems = request.view, request.problems
     figure, _ = map_update(data, view, full=True)
     figure = compact(figure)
     notice = ""
@@ -94,10 +95,11 @@ Plotly.newPlot("map", {_script_json(figure["data"])}, {_script_json(figure["layo
 def register(server: Flask, data: DashboardData, *, allowed_ancestors: str | None = None, plotly_src: str = PLOTLY_BUNDLE) -> None:
     """Add ``/embed`` and the frame policy headers to ``server``; embed pages load plotly.js from ``plotly_src``."""
     ancestors = frame_ancestors(allowed_ancestors)
+    options = view_options(data)
 
     @server.get("/embed")
     def embed() -> Response:
-        return Response(embed_page(data, request.args.to_dict(), plotly_src=plotly_src), mimetype="text/html")
+        return Response(embed_page(data, request.query_string, plotly_src=plotly_src, options=options), mimetype="text/html")
 
     @server.after_request
     def frame_policy(response: Response) -> Response:

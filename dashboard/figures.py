@@ -13,15 +13,15 @@ import base64
 import math
 import html
 import json
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from dashboard.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, Classes, Scheme, classify
+from dashboard.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, Classes, classify
 from dashboard.data import LEVEL_LABELS, LevelGeometry
+from dashboard.view import PALETTES, STAR_DIMENSIONS, MapView  # noqa: F401  (MapView re-exported: it lives in dashboard.view)
 from layers import nace
 from layers.indicators import INDICATORS, Indicator
 from layers.points.measures import POINT_INDICATORS
@@ -32,38 +32,9 @@ NO_DATA_COLOUR = "#f2f2f2"
 CONFIDENTIAL_COLOUR = "#9e9e9e"
 PALETTE = "YlGnBu"
 """ColorBrewer YlGnBu: sequential and colour-blind safe (the default)."""
-PALETTES = {"YlGnBu": "Yellow-green-blue", "Viridis": "Viridis", "Cividis": "Cividis", "Purples": "Purples", "Oranges": "Oranges"}
-"""Sequential palettes safe for the common colour-vision deficiencies (ColorBrewer, matplotlib)."""
-STAR_DIMENSIONS = {"all": "All (0-3 stars)", "size": "Size", "specialisation": "Specialisation", "productivity": "Productivity"}
 EUROPE_LON = (-11.0, 34.0)
 EUROPE_LAT = (34.5, 71.2)
 """The mainland frame: overseas regions stay off-screen instead of shrinking Europe."""
-
-
-@dataclass(frozen=True)
-class MapView:
-    """What one map shows."""
-
-    level: int = 2
-    nace_r2: str = "C"
-    indicator: str = "employment"
-    year: int = 2014
-    scheme: Scheme = "quantiles"
-    k: int = 5
-    breaks: tuple[float, ...] = ()
-    """Upper class bounds when ``scheme == "user"``."""
-    palette: str = "YlGnBu"
-    star: str = "all"
-    """With ``indicator == "stars"``: which star dimension the map shows (all = the 0-3 count)."""
-    zoom: str | None = None
-    """NUTS code the map is zoomed to (a country or a region); None shows all of Europe."""
-    points: bool = False
-    """Whether the organisations layer (``dashboard.points_layer``) is drawn over the map."""
-
-    @property
-    def column(self) -> str:
-        """The cache column the map shows: the indicator, or one star dimension."""
-        return self.indicator if self.indicator != "stars" or self.star == "all" else f"star_{self.star}"
 
 
 STAR_COUNT_UNIT = "of 3 stars"

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from dash import Dash
 from flask import has_request_context, request
 
-from dashboard.figures import MapView
+from dashboard.view import MapView
 
 TOPOJSON_URL = "/assets/topojson/"
 """Where Plotly fetches its base maps (the map config's ``topojsonURL``)."""

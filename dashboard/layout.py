@@ -5,31 +5,40 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard.data import LEVEL_LABELS
-from dashboard.classes import SCHEME_LABELS
-from dashboard.figures import ATTRIBUTION, PALETTES, STAR_DIMENSIONS, MapView
+from dashboard.figures import ATTRIBUTION
 from dashboard.first_view import FirstView
 from dashboard.sector_tree import sector_picker
-from dashboard.view import K_RANGE
+from dashboard.view import PARAMETER, MapView
 from layers.indicators import INDICATORS, Indicator
 
+
+def control_id(parameter: str) -> str:
+    """The id of the component that holds a view parameter (the vocabulary's ``control`` column)."""
+    control = PARAMETER[parameter].control
+    assert control is not None, parameter
+    return control.id
+
+
 MAP_ID = "map"
-LEVEL_ID = "level"
-SECTOR_ID = "sector"
+LEVEL_ID = control_id("level")
+SECTOR_ID = control_id("sector")
 """Store: the NACE code chosen in the sector tree (``dashboard/sector_tree.py``)."""
-INDICATOR_ID = "indicator"
-YEAR_ID = "year"
-STAR_ID = "star"
-SCHEME_ID = "scheme"
-K_ID = "classes"
-BREAKS_ID = "breaks"
-PALETTE_ID = "palette"
-ZOOM_ID = "zoom"
+INDICATOR_ID = control_id("indicator")
+YEAR_ID = control_id("year")
+STAR_ID = control_id("star")
+SCHEME_ID = control_id("scheme")
+K_ID = control_id("k")
+BREAKS_ID = control_id("breaks")
+PALETTE_ID = control_id("palette")
+ZOOM_ID = control_id("zoom")
 """Store: the NUTS code the map is zoomed to (None: all of Europe)."""
 ZOOM_OUT_ID = "zoom-out"
 SEARCH_ID = "region-search"
 NOTES_ID = "data-notes"
 MAP_VALUES_ID = "map-values"
 NOTICE_ID = "view-notice"
+INPUT_NOTICE_ID = "input-notice"
+"""What a callback could not use (a malformed control value or request): ``dashboard.callback_guard`` writes it."""
 URL_SEARCH_ID = "url-search"
 """Store ``{"search": "?…"}``: the address bar's query the controls follow (the page's own, then back and forward; ``assets/url_state.js``)."""
 URL_VIEW_ID = "url-view"
@@ -88,6 +97,7 @@ def controls(
     ``point_indicators``: the organisation indicators, offered (with NUTS 3) when point records are loaded.
     """
     levels = {**LEVEL_LABELS, **({3: POINT_LEVEL_LABEL} if point_indicators else {})}
+    ks = PARAMETER["k"].allowed
     return html.Div(
         [
             _labelled(
@@ -134,7 +144,7 @@ def controls(
                 _labelled(
                     "Star dimension",
                     STAR_ID,
-                    dcc.RadioItems(id=STAR_ID, options=[{"label": label, "value": key} for key, label in STAR_DIMENSIONS.items()], value=view.star, className="radio"),
+                    dcc.RadioItems(id=STAR_ID, options=_options("star"), value=view.star, className="radio"),
                 ),
                 id=f"{STAR_ID}-panel",
                 hidden=view.indicator != "stars",
@@ -145,9 +155,9 @@ def controls(
                     _labelled(
                         "Scheme",
                         SCHEME_ID,
-                        dcc.Dropdown(id=SCHEME_ID, options=[{"label": label, "value": key} for key, label in SCHEME_LABELS.items()], value=view.scheme, clearable=False),
+                        dcc.Dropdown(id=SCHEME_ID, options=_options("scheme"), value=view.scheme, clearable=False),
                     ),
-                    _labelled("Number of classes", K_ID, dcc.Slider(id=K_ID, min=K_RANGE[0], max=K_RANGE[1], step=1, value=view.k, marks={k: str(k) for k in range(K_RANGE[0], K_RANGE[1] + 1)}, included=False)),
+                    _labelled("Number of classes", K_ID, dcc.Slider(id=K_ID, min=min(ks), max=max(ks), step=1, value=view.k, marks={k: str(k) for k in ks}, included=False)),
                     html.Div(
                         _labelled(
                             "Upper bounds, comma-separated",
@@ -160,7 +170,7 @@ def controls(
                     _labelled(
                         "Palette (colour-blind safe)",
                         PALETTE_ID,
-                        dcc.Dropdown(id=PALETTE_ID, options=[{"label": label, "value": key} for key, label in PALETTES.items()], value=view.palette, clearable=False),
+                        dcc.Dropdown(id=PALETTE_ID, options=_options("palette"), value=view.palette, clearable=False),
                     ),
                 ],
                 className="classes",
@@ -170,10 +180,18 @@ def controls(
     )
 
 
-def notice_items(problems: list[tuple[str, str, str]]) -> list:
-    """The notice's content for URL parameters that fell back to defaults (parameter, given, why)."""
+def _options(parameter: str) -> list[dict]:
+    """A control's options: the vocabulary's values with their words."""
+    return [{"label": label, "value": value} for value, label in PARAMETER[parameter].labels.items()]
+
+
+LINK_NOTICE = "Some of the link's settings could not be used; showing defaults instead:"
+
+
+def notice_items(problems: list[tuple[str, str, str]], lead: str = LINK_NOTICE) -> list:
+    """The notice's content for parameters that could not be used (parameter, given, why)."""
     items = [html.Li(f"{name}={given}: {why}") for name, given, why in problems]
-    return ["Some of the link's settings could not be used; showing defaults instead:", html.Ul(items)] if items else []
+    return [lead, html.Ul(items)] if items else []
 
 
 def view_tools(first: FirstView) -> html.Div:
@@ -227,6 +245,7 @@ def page(
             dcc.Store(id=PNG_NAME_ID, data=first.png_name),
             html.Header([html.H1("Cluster Observatory Map"), html.P("Where industries concentrate across Europe", className="tagline")]),
             html.Div(first.notice, id=NOTICE_ID, className="notice", role="status", hidden=not first.notice),
+            html.Div([], id=INPUT_NOTICE_ID, className="notice", role="status", hidden=True),
             html.Main(
                 [
                     html.Div(sidebar, className="sidebar"),

@@ -19,14 +19,16 @@ import numpy as np
 import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from dashboard.callback_guard import guarded, text
 from dashboard.data import DashboardData
-from dashboard.figures import MapView, zoom_frame
-from dashboard.layout import FOCUS_ID, LEVEL_ID, ZOOM_ID, _labelled
+from dashboard.figures import zoom_frame
+from dashboard.layout import FOCUS_ID, LEVEL_ID, ZOOM_ID, _labelled, control_id
+from dashboard.view import MapView
 from layers import nace
 from layers.points.catalogue import Organisations
 from layers.points.records import NACE_SEPARATOR
 
-POINTS_ID = "points"
+POINTS_ID = control_id("points")
 """RadioItems: "on" shows the organisations layer (URL ``points=on``)."""
 ORG_SEARCH_ID = "organisation-search"
 INDIVIDUAL_LIMIT = 400
@@ -184,10 +186,12 @@ def register(app: Dash, data: DashboardData) -> None:
     """The organisation search: options as the user types, and the jump to a chosen one."""
 
     @app.callback(Output(ORG_SEARCH_ID, "options"), Input(ORG_SEARCH_ID, "search_value"), State(ORG_SEARCH_ID, "value"), prevent_initial_call=True)
-    def suggest(text: str | None, current: str | None):
-        if not text:
+    @guarded
+    def suggest(typed: str | None, current: str | None):
+        typed, current = text(typed, "search_value"), text(current, "value")
+        if not typed:
             return no_update
-        return search_options(data.organisations, text, current)
+        return search_options(data.organisations, typed, current)
 
     @app.callback(
         Output(FOCUS_ID, "data", allow_duplicate=True),
@@ -197,5 +201,6 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(ORG_SEARCH_ID, "value"),
         prevent_initial_call=True,
     )
+    @guarded
     def found(organisation_id: str | None):
-        return found_organisation(data, organisation_id)
+        return found_organisation(data, text(organisation_id, "organisation"))

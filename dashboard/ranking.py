@@ -13,16 +13,29 @@ stores, and applies the highlight to the map figure already there
 from __future__ import annotations
 
 import html as html_text
-from urllib.parse import parse_qsl
 
 import numpy as np
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
+from dashboard import callback_guard
+from dashboard.callback_guard import Malformed, guarded
 from dashboard.data import MIXED, DashboardData
-from dashboard.figures import STAR_DIMENSIONS, MapView, format_value, indicator_of, map_title, view_unit, view_when
+from dashboard.figures import (
+    format_value,
+    indicator_of,
+    map_title,
+    view_unit,
+    view_when,
+)
 from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, VIEW_QUERY_ID
-from dashboard.view import parse_view, view_options
+from dashboard.view import (
+    STAR_DIMENSIONS,
+    MapView,
+    ViewOptions,
+    read_view,
+    view_options,
+)
 from layers import nace
 from layers.query import STATUS_VALUE
 
@@ -60,10 +73,12 @@ BARS_CONFIG = {
 }
 
 
-def view_from_query(data: DashboardData, query: str | None) -> MapView:
-    """The view named by the ``VIEW_QUERY_ID`` store (defaults where it is empty or off)."""
-    view, _ = parse_view(dict(parse_qsl((query or "").lstrip("?"))), view_options(data))
-    return view
+def view_from_query(data: DashboardData, query: str | None, options: ViewOptions | None = None) -> MapView:
+    """The view named by the ``VIEW_QUERY_ID`` store (``dashboard.view.read_view``; :class:`Malformed` if it names none)."""
+    request = read_view(callback_guard.text(query, "view query", max_length=2000) or "", options or view_options(data))
+    if request.problems:
+        raise Malformed(request.problems)
+    return request.view
 
 
 def zoom_country(view: MapView) -> str | None:
@@ -291,6 +306,7 @@ def layout() -> html.Section:
 
 def register(app: Dash, data: DashboardData) -> None:
     """Attach this panel's callbacks to ``app``: one server callback per view change, the rest in the browser."""
+    options = view_options(data)
 
     @app.callback(
         Output(DATA_ID, "data"),
@@ -299,11 +315,12 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(TABLE_TITLE_ID, "children"),
         Input(VIEW_QUERY_ID, "data"),
     )
+    @guarded
     def update_ranking(query: str | None):
         # A chosen region the new rows lack (another level or country) is let go in the browser
         # (assets/ranking.js, renderRows): as an output here, the selection would chain this
         # callback to the map's figure, and Dash would hold every map change until it returned.
-        view = view_from_query(data, query)
+        view = view_from_query(data, query, options)
         rows = ranking_rows(data, view)
         where = scope(data, view)
         text = caption(view, rows, where)

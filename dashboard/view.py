@@ -1,51 +1,110 @@
-"""One view, one description: the query string that names a map everywhere.
+"""One view, one vocabulary: the query string that names a map everywhere.
 
 The same ``?level=2&sector=C29&indicator=employment&year=2014`` describes the
-view on screen, in a PNG export, in an iframe and in the API. It is parsed in
-this one place. Unknown or malformed parameters fall back to defaults and are
-reported as notices (for a page) or as errors (for the API): never a 500.
+view on screen, in a PNG export, in an iframe, in the CSV, in the API and on the
+command line. Every parameter is defined once, as a row of :data:`PARAMETERS`
+(name, type, allowed values or the function of the loaded data that finds them,
+default, where it is used, help, the page control that holds it). Everything
+that reads or writes a view is generated from that table: the parser
+(:func:`parse_view`, :func:`read_view`), the writer (:func:`view_params`,
+:func:`view_query`), the controls' wiring (:data:`CONTROL_PARAMETERS`, and
+``dashboard.callbacks.control_values``), the API's 400s and OpenAPI enums
+(``dashboard.api``) and the CLI's choices (``dashboard.cli``). The module is a little
+over 400 lines because the table and the functions generated from it are read together.
+
+One rule turns a raw query string into a view (:func:`read_query`), everywhere:
+
+- an **empty value means "not given"**: ``?zoom=`` is the same as no ``zoom``
+  (empty values are dropped before anything else, so ``a=&a=1`` is ``a=1``);
+- a **repeated key is a problem**: the parameter keeps its default, and the
+  problem is a notice on a page (page, embed) and a 400 for a machine
+  (API, CSV, PNG), like every other problem;
+- an **unknown name is a problem**, so a typo is visible rather than ignored.
+
+Problems never raise: a page shows the default for what it could not use and
+says so; the API answers 400 naming the parameter. Never a 500.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
-from urllib.parse import urlencode
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, fields, replace
+from dataclasses import field as default_factory_field
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode
 
-from dashboard.classes import SCHEMES
 from dashboard.data import MIXED
-from dashboard.figures import PALETTES, STAR_DIMENSIONS, MapView, indicator_of
+from layers import nace
 from layers.indicators import INDICATORS
 from layers.points.measures import POINT_INDICATORS
 
-if TYPE_CHECKING:
-    from dashboard.data import DashboardData
-
-PARAMETERS = ("level", "sector", "indicator", "year", "scheme", "k", "breaks", "palette", "star", "zoom", "points")
-"""The query parameters of a view, in the order they are written."""
-LEVELS = (0, 1, 2)
-POINT_LEVELS = (0, 1, 2, 3)
-"""The organisation indicators are located on NUTS 2024 regions down to NUTS 3."""
-K_RANGE = (3, 9)
-MAX_BREAKS = 8
-POINTS_VALUES = ("on", "off")
+Use = Literal["page", "embed", "png", "csv", "api", "cli"]
+EVERY_USE: frozenset[str] = frozenset({"page", "embed", "png", "csv", "api", "cli"})
+MAX_QUERY_FIELDS = 64
+"""A query with more ``name=value`` pairs than this is refused as a whole (no view has a tenth as many)."""
+MAX_GIVEN = 100
+"""A problem quotes at most this many characters of what was given."""
 _INT_RE = re.compile(r"^-?\d{1,6}$")
+
+PALETTE_LABELS = {"YlGnBu": "Yellow-green-blue", "Viridis": "Viridis", "Cividis": "Cividis", "Purples": "Purples", "Oranges": "Oranges"}
+"""Sequential palettes safe for the common colour-vision deficiencies (ColorBrewer, matplotlib): Plotly's names."""
+PALETTES = PALETTE_LABELS
+STAR_DIMENSIONS = {"all": "All (0-3 stars)", "size": "Size", "specialisation": "Specialisation", "productivity": "Productivity"}
+"""With ``indicator=stars``: the star count, or one star dimension."""
+SCHEME_LABELS = {"quantiles": "Quantiles", "fisher_jenks": "Fisher-Jenks (natural breaks)", "equal_interval": "Equal interval", "user": "My own breaks"}
+"""The classification schemes; ``dashboard.classes.SCHEMES`` says how each one classifies."""
+MAX_BREAKS = 8
+LEVELS = (0, 1, 2, 3, "mixed")
+"""Map levels in query form: NUTS 0-2 for the statistics, 3 for the organisation indicators, mixed (each country's finest)."""
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What one map shows: one field per row of :data:`PARAMETERS` (its ``field``).
+
+    The defaults here are the code's (a NUTS 2 map); the default *view* of a bare URL
+    is :meth:`ViewOptions.default`, from the table's defaults and the data.
+    """
+
+    level: int = 2
+    nace_r2: str = "C"
+    indicator: str = "employment"
+    year: int = 2014
+    scheme: str = "quantiles"
+    k: int = 5
+    breaks: tuple[float, ...] = ()
+    """Upper class bounds when ``scheme == "user"``."""
+    palette: str = "YlGnBu"
+    star: str = "all"
+    """With ``indicator == "stars"``: which star dimension the map shows (all = the 0-3 count)."""
+    zoom: str | None = None
+    """NUTS code the map is zoomed to (a country or a region); None shows all of Europe."""
+    points: bool = False
+    """Whether the organisations layer (``dashboard.points_layer``) is drawn over the map."""
+
+    @property
+    def column(self) -> str:
+        """The cache column the map shows: the indicator, or one star dimension."""
+        return self.indicator if self.indicator != "stars" or self.star == "all" else f"star_{self.star}"
 
 
 @dataclass(frozen=True)
 class ViewProblem:
-    """One parameter that could not be used, and what was used instead."""
+    """One parameter that could not be used, and why (its default was used instead)."""
 
     parameter: str
     given: str
     message: str
 
+    def as_dict(self) -> dict[str, str]:
+        """The problem in the API's JSON error bodies (``dashboard.api.errors``)."""
+        return {"parameter": self.parameter, "given": self.given, "error": self.message}
+
 
 @dataclass(frozen=True)
 class ViewOptions:
-    """What a view may hold: the data's sectors and years (the rest is fixed by the code)."""
+    """What a view may hold that depends on the loaded data (the rest is fixed in :data:`PARAMETERS`)."""
 
     sectors: frozenset[str]
     years: tuple[int, ...]
@@ -55,110 +114,309 @@ class ViewOptions:
     """The organisation indicators (``layers.points.measures``), when point records are loaded."""
 
     def default(self) -> MapView:
-        """The view a bare URL opens: manufacturing, each country at its finest level, the best-covered year."""
-        year = 2014 if 2014 in self.years else self.years[-1]
-        return MapView(level=MIXED, nace_r2="C", indicator="employment", year=year)
+        """The view a bare URL opens: each row's default (manufacturing, the mixed map, the best-covered year)."""
+        return MapView(**{p.field: p.to_field(p.default_value(self)) for p in PARAMETERS})
 
 
-def parse_view(query: Mapping[str, str], options: ViewOptions) -> tuple[MapView, list[ViewProblem]]:
-    """The view a query names, plus a problem for each parameter that fell back to its default.
+class BadValue(ValueError):
+    """A parameter's value that cannot be used; the message says what would be."""
 
-    Unknown parameter names are problems too, so a typo is visible rather than silently ignored.
+
+@dataclass(frozen=True)
+class Control:
+    """The page component property that holds a parameter (``dashboard.layout``)."""
+
+    id: str
+    prop: str
+
+
+def _always(view: MapView) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One view parameter: everything the parser, writer, controls, API and CLI need to know of it.
+
+    Values are in *query form*: what the query string, the API's JSON and OpenAPI hold
+    (``level`` is 0, 1, 2 or ``"mixed"``; ``points`` is ``"on"``/``"off"``). ``to_field``
+    and ``to_query`` convert to and from the :class:`MapView` field.
+    """
+
+    name: str
+    field: str
+    help: str
+    type: tuple[str, ...] = ("string",)
+    """JSON types of a value: ``("integer",)``, ``("string",)`` or both (the OpenAPI schema's ``type``)."""
+    allowed: tuple = ()
+    """The fixed vocabulary (empty when only the data knows, or when any text of the right form goes)."""
+    find: Callable[[ViewOptions], tuple] | None = None
+    """The values the loaded data allows (narrows ``allowed``, or stands for it)."""
+    labels: Mapping[Any, str] = default_factory_field(default_factory=dict)
+    """Words for the values, for the page's controls."""
+    default: Any = None
+    """Query-form default, or a function of the data; None: the :class:`MapView` field's default."""
+    uses: frozenset[str] = EVERY_USE
+    control: Control | None = None
+    message: str | Callable[[tuple], str] = ""
+    """Why a value is refused (a function gets the allowed values); empty: "must be one of …"."""
+    read: Callable[[str], Any] | None = None
+    """Query text → query-form value for free-form parameters (raise :class:`BadValue`); else matched against the allowed values."""
+    to_field: Callable[[Any], Any] = lambda value: value
+    to_query: Callable[[Any], Any] = lambda value: value
+    written: Callable[[MapView], bool] = _always
+    """Whether :func:`view_params` writes it for a view (off when it is moot or at its default)."""
+    check: Callable[[MapView, ViewOptions], str | None] | None = None
+    """A rule across parameters: the problem's message when the view breaks it (the parameter then keeps its default)."""
+    control_value: Callable[[Any], Any] | None = None
+    """Field value → the control's value; None: the query-form value."""
+    from_control: Callable[[Any], str] = str
+    """The control's value → query text."""
+
+    def values(self, options: ViewOptions) -> tuple | None:
+        """The values allowed with this data, in query form; None when any text of the right form goes."""
+        if self.find is not None:
+            return self.find(options)
+        return self.allowed or None
+
+    def default_value(self, options: ViewOptions) -> Any:
+        """The query-form default for this data."""
+        if callable(self.default):
+            return self.default(options)
+        if self.default is not None:
+            return self.default
+        return self.to_query(_FIELD_DEFAULTS[self.field])
+
+    def refusal(self, values: tuple | None) -> str:
+        if not isinstance(self.message, str):
+            return self.message(values or ())
+        return self.message or f"{self.name} must be one of {', '.join(map(str, values or ()))}"
+
+    def parse(self, text: str, options: ViewOptions) -> Any:
+        """The field value of a query text; :class:`BadValue` says why it cannot be used."""
+        if self.read is not None:
+            return self.to_field(self.read(text))
+        values = self.values(options) or ()
+        value: Any = text
+        if "integer" in self.type and _INT_RE.match(text):
+            value = int(text)
+        elif self.type == ("integer",):
+            raise BadValue(f"{self.name} must be a whole number")
+        if value not in values:
+            raise BadValue(self.refusal(values))
+        return self.to_field(value)
+
+    def text(self, view: MapView) -> str:
+        """The query text of this parameter of ``view``."""
+        return str(self.to_query(getattr(view, self.field)))
+
+
+_FIELD_DEFAULTS = {f.name: f.default for f in fields(MapView)}
+
+
+def _default_year(options: ViewOptions) -> int:
+    return 2014 if 2014 in options.years else options.years[-1]
+
+
+def _sector_order(code: str) -> tuple:
+    return (code != nace.TOTAL, code[0], code[1:])
+
+
+def _read_breaks(text: str) -> str:
+    try:
+        breaks = sorted({float(b) for b in text.split(",") if b.strip()})
+    except ValueError:
+        breaks = []
+    if not 1 <= len(breaks) <= MAX_BREAKS or not all(abs(b) < 1e12 for b in breaks):
+        raise BadValue(f"breaks must be 1-{MAX_BREAKS} numbers separated by commas, e.g. 1000,5000,20000")
+    return ",".join(f"{b:g}" for b in breaks)
+
+
+def _level_message(values: tuple) -> str:
+    levels = ", ".join(str(v) for v in values if v != "mixed")
+    return f"level must be one of {levels} or mixed (3, NUTS 3, with the organisation indicators only)"
+
+
+def _level_check(view: MapView, options: ViewOptions) -> str | None:
+    if view.level == 3 and view.indicator not in options.point_indicators:
+        return "level 3 (NUTS 3) is drawn for the organisation indicators only; the statistics stop at NUTS 2"
+    return None
+
+
+def _scheme_check(view: MapView, options: ViewOptions) -> str | None:
+    if view.scheme == "user" and not view.breaks:
+        return "scheme=user needs breaks, e.g. breaks=1000,5000,20000; using quantiles"
+    return None
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter(
+        "level", "level", "NUTS level of the map: 0 countries, 1, 2, or mixed (each country at its finest level with data); 3 with the organisation indicators",
+        type=("integer", "string"), allowed=LEVELS,
+        find=lambda o: tuple(v for v in LEVELS if v != 3 or o.point_indicators),
+        default="mixed", control=Control("level", "value"), message=_level_message, check=_level_check,
+        to_field=lambda v: MIXED if v == "mixed" else v, to_query=lambda v: "mixed" if v == MIXED else v,
+        control_value=lambda v: v, from_control=lambda v: "mixed" if v == MIXED else str(v),
+    ),
+    Parameter(
+        "sector", "nace_r2", "NACE Rev. 2 code in Eurostat spelling (C, C29, G471), or TOTAL; see /api/v1/meta",
+        find=lambda o: tuple(sorted(o.sectors, key=_sector_order)), control=Control("sector", "data"),
+        message="sector must be a NACE Rev. 2 code in the data (e.g. C, C29, G471) or TOTAL",
+    ),
+    Parameter(
+        "indicator", "indicator", "what the map shows (see /api/v1/meta for labels and units); org_* need organisation records",
+        allowed=(*INDICATORS, *POINT_INDICATORS), find=lambda o: (*INDICATORS, *sorted(o.point_indicators)),
+        labels={i.name: f"{i.label} ({i.unit})" for i in (*INDICATORS.values(), *POINT_INDICATORS.values())},
+        control=Control("indicator", "value"),
+    ),
+    Parameter(
+        "year", "year", "reference year of the statistics (the organisation indicators count the records of all years)",
+        type=("integer",), find=lambda o: tuple(o.years), default=_default_year, control=Control("year", "value"),
+        message=lambda years: f"year must be one of {years[0]}-{years[-1]} with data" if years else "no year has data",
+    ),
+    Parameter(
+        "scheme", "scheme", "how values are put into classes (user: your own breaks)", allowed=tuple(SCHEME_LABELS), labels=SCHEME_LABELS,
+        control=Control("scheme", "value"), check=_scheme_check,
+    ),
+    Parameter(
+        "k", "k", "number of classes", type=("integer",), allowed=tuple(range(3, 10)), control=Control("classes", "value"),
+        message="k (number of classes) must be 3-9",
+    ),
+    Parameter(
+        "breaks", "breaks", f"with scheme=user: upper class bounds, 1-{MAX_BREAKS} numbers separated by commas, e.g. 1000,5000,20000",
+        read=_read_breaks, to_field=lambda text: tuple(float(b) for b in text.split(",") if b),
+        to_query=lambda breaks: ",".join(f"{b:g}" for b in breaks), written=lambda view: view.scheme == "user",
+        control=Control("breaks", "value"),
+    ),
+    Parameter(
+        "palette", "palette", "colour palette (all colour-blind safe)", allowed=tuple(PALETTE_LABELS), labels=PALETTE_LABELS,
+        written=lambda view: view.palette != MapView.palette, control=Control("palette", "value"),
+    ),
+    Parameter(
+        "star", "star", "with indicator=stars: all (the 0-3 count), or one star dimension (1 = star)", allowed=tuple(STAR_DIMENSIONS),
+        labels=STAR_DIMENSIONS, written=lambda view: view.indicator == "stars", control=Control("star", "value"),
+    ),
+    Parameter(
+        "zoom", "zoom", "NUTS code the map is zoomed to (a country or a region with a shape)", find=lambda o: tuple(sorted(o.regions)),
+        written=lambda view: view.zoom is not None, control=Control("zoom", "data"),
+        message="zoom must be a NUTS code with a shape (e.g. DE, DE1, DE11)",
+    ),
+    Parameter(
+        "points", "points", "on: draw the organisations layer over the map", allowed=("on", "off"),
+        to_field=lambda v: v == "on", to_query=lambda v: "on" if v else "off", written=lambda view: view.points,
+        control=Control("points", "value"), message="points must be on or off (the organisations layer)",
+    ),
+)
+"""The view parameters, in the order a query writes them. See CONTRIBUTING.md, "Adding a view parameter"."""
+
+PARAMETER = {p.name: p for p in PARAMETERS}
+PARAMETER_NAMES = tuple(PARAMETER)
+CONTROL_PARAMETERS = tuple(p for p in PARAMETERS if p.control is not None)
+"""The parameters a page control holds, in the order of the map callback's inputs."""
+
+
+def parameters_for(use: Use) -> tuple[Parameter, ...]:
+    """The rows used by ``use`` (page, embed, png, csv, api, cli)."""
+    return tuple(p for p in PARAMETERS if use in p.uses)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _given(value: object) -> str:
+    return str(value)[:MAX_GIVEN]
+
+
+def read_query(raw: str | bytes | Mapping | None) -> tuple[dict[str, str], list[ViewProblem]]:
+    """One text per parameter from a raw query (``?a=1&b=2``, bytes, a dict or a werkzeug MultiDict), by the module's rule.
+
+    Empty values are dropped (not given); a repeated name is a problem and dropped. Names are
+    not checked here (:func:`parse_view` does).
+    """
+    pairs: list[tuple[str, str]]
+    if raw is None:
+        pairs = []
+    elif isinstance(raw, (str, bytes)):
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        try:
+            pairs = parse_qsl(text.lstrip("?"), keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
+        except ValueError:
+            return {}, [ViewProblem("query", f"{text.count('&') + 1} parameters", f"a view has at most {MAX_QUERY_FIELDS} parameters")]
+    elif hasattr(raw, "getlist"):
+        pairs = [(k, str(v)) for k in raw for v in raw.getlist(k)]
+    else:
+        pairs = [(str(k), v if isinstance(v, str) else str(v)) for k, v in raw.items() if v is not None]
+    given: dict[str, list[str]] = {}
+    for name, value in pairs:
+        if value.strip():
+            given.setdefault(name, []).append(value)
+    query, problems = {}, []
+    for name, values in given.items():
+        if len(values) == 1:
+            query[name] = values[0]
+        else:
+            problems.append(ViewProblem(name, _given(", ".join(values)), f"{name} is given {len(values)} times; give it once"))
+    return query, problems
+
+
+def parse_view(query: Mapping[str, object], options: ViewOptions) -> tuple[MapView, list[ViewProblem]]:
+    """The view a query names (one value per name), plus a problem for each parameter that kept its default.
+
+    Unknown names are problems too, so a typo is visible rather than silently ignored.
+    An empty value is not given.
     """
     view = options.default()
     problems: list[ViewProblem] = []
-
-    def problem(name: str, message: str) -> None:
-        problems.append(ViewProblem(name, str(query.get(name, ""))[:100], message))
-
     for name in query:
-        if name not in PARAMETERS:
-            problems.append(ViewProblem(name, str(query[name])[:100], f"unknown parameter {name!r}; known: {', '.join(PARAMETERS)}"))
-
-    def integer(name: str) -> int | None:
-        raw = str(query[name]).strip()
-        if not _INT_RE.match(raw):
-            problem(name, f"{name} must be a whole number")
-            return None
-        return int(raw)
-
-    def choice(name: str, field: str, allowed, message: str) -> None:
-        nonlocal view
-        if name in query:
-            value = str(query[name]).strip()
-            if value in allowed:
-                view = replace(view, **{field: value})
-            else:
-                problem(name, message)
-
-    indicators = [*INDICATORS, *sorted(options.point_indicators)]
-    choice("indicator", "indicator", indicators, f"indicator must be one of {', '.join(indicators)}")
-    levels = POINT_LEVELS if view.indicator in options.point_indicators else LEVELS
-    if "level" in query and str(query["level"]).strip() == "mixed":
-        view = replace(view, level=MIXED)
-    elif "level" in query and (level := integer("level")) is not None:
-        if level in levels:
-            view = replace(view, level=level)
-        elif level in POINT_LEVELS:
-            problem("level", "level 3 (NUTS 3) is drawn for the organisation indicators only; the statistics stop at NUTS 2")
-        else:
-            problem("level", f"level must be one of {', '.join(map(str, levels))} or mixed")
-    choice("sector", "nace_r2", options.sectors, "sector must be a NACE Rev. 2 code in the data (e.g. C, C29, G471) or TOTAL")
-    choice("scheme", "scheme", SCHEMES, f"scheme must be one of {', '.join(SCHEMES)}")
-    choice("palette", "palette", PALETTES, f"palette must be one of {', '.join(PALETTES)}")
-    choice("star", "star", STAR_DIMENSIONS, f"star must be one of {', '.join(STAR_DIMENSIONS)}")
-    if "year" in query and (year := integer("year")) is not None:
-        if year in options.years:
-            view = replace(view, year=year)
-        else:
-            problem("year", f"year must be one of {options.years[0]}-{options.years[-1]} with data")
-    if "k" in query and (k := integer("k")) is not None:
-        if K_RANGE[0] <= k <= K_RANGE[1]:
-            view = replace(view, k=k)
-        else:
-            problem("k", f"k (number of classes) must be {K_RANGE[0]}-{K_RANGE[1]}")
-    if "breaks" in query:
-        raw = str(query["breaks"]).strip()
+        if name not in PARAMETER:
+            problems.append(ViewProblem(name, _given(query[name]), f"unknown parameter {name!r}; known: {', '.join(PARAMETER_NAMES)}"))
+    given: dict[str, str] = {}
+    for p in PARAMETERS:
+        value = query.get(p.name)
+        text = "" if value is None else str(value).strip()
+        if not text:
+            continue
+        given[p.name] = text
         try:
-            breaks = tuple(sorted({float(b) for b in raw.split(",") if b.strip()}))
-        except ValueError:
-            breaks = ()
-        if 1 <= len(breaks) <= MAX_BREAKS and all(abs(b) < 1e12 for b in breaks):
-            view = replace(view, breaks=breaks)
-        else:
-            problem("breaks", f"breaks must be 1-{MAX_BREAKS} numbers separated by commas, e.g. 1000,5000,20000")
-    if view.scheme == "user" and not view.breaks:
-        problem("scheme", "scheme=user needs breaks, e.g. breaks=1000,5000,20000; using quantiles")
-        view = replace(view, scheme="quantiles")
-    if "zoom" in query:
-        zoom = str(query["zoom"]).strip()
-        if zoom in options.regions:
-            view = replace(view, zoom=zoom)
-        elif zoom:
-            problem("zoom", "zoom must be a NUTS code with a shape (e.g. DE, DE1, DE11)")
-    if "points" in query:
-        shown = str(query["points"]).strip().lower()
-        if shown in POINTS_VALUES:
-            view = replace(view, points=shown == "on")
-        else:
-            problem("points", "points must be on or off (the organisations layer)")
+            view = replace(view, **{p.field: p.parse(text, options)})
+        except BadValue as e:
+            problems.append(ViewProblem(p.name, _given(text), str(e)))
+    for p in PARAMETERS:
+        if p.check is not None and (why := p.check(view, options)):
+            problems.append(ViewProblem(p.name, _given(given.get(p.name, "")), why))
+            view = replace(view, **{p.field: p.to_field(p.default_value(options))})
     return view, problems
 
 
-def view_params(view: MapView) -> dict[str, str | int]:
-    """The parameters of a view, by their query names, in a fixed order."""
-    params: dict[str, str | int] = {"level": "mixed" if view.level == MIXED else view.level, "sector": view.nace_r2, "indicator": view.indicator, "year": view.year, "scheme": view.scheme, "k": view.k}
-    if view.scheme == "user":
-        params["breaks"] = ",".join(f"{b:g}" for b in view.breaks)
-    if view.palette != MapView.palette:
-        params["palette"] = view.palette
-    if view.indicator == "stars":
-        params["star"] = view.star
-    if view.zoom:
-        params["zoom"] = view.zoom
-    if view.points:
-        params["points"] = "on"
-    return params
+@dataclass(frozen=True)
+class ViewRequest:
+    """A raw query read by the module's rule: the view, its problems, and the caller's own parameters."""
+
+    view: MapView
+    problems: list[ViewProblem]
+    extra: dict[str, str]
+    """The values of the ``extra`` names (e.g. the PNG's width, height and scale), by the same rule."""
+
+
+def read_view(raw: str | bytes | Mapping | None, options: ViewOptions, *, extra: Collection[str] = ()) -> ViewRequest:
+    """The one way from a raw query to a view: :func:`read_query`'s rule, then :func:`parse_view`.
+
+    Used by the page (URL and first view), the embed, the ranking, the API and the CSV; the PNG
+    route's own parameters (width, height, scale) go in ``extra``: names there are the caller's
+    (not view parameters, not unknown), read by the same rule.
+    """
+    query, problems = read_query(raw)
+    own = {k: v for k, v in query.items() if k in extra}
+    view, view_problems = parse_view({k: v for k, v in query.items() if k not in extra}, options)
+    return ViewRequest(view, problems + view_problems, own)
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def view_params(view: MapView) -> dict[str, Any]:
+    """The parameters of a view in query form, by name, in table order (the moot ones left out)."""
+    return {p.name: p.to_query(getattr(view, p.field)) for p in PARAMETERS if p.written(view)}
 
 
 def view_query(view: MapView) -> str:
@@ -168,13 +426,14 @@ def view_query(view: MapView) -> str:
 
 def view_slug(view: MapView) -> str:
     """A file name stem for a view, e.g. ``persons_employed_C10_NUTS2_2014``."""
-    label = re.sub(r"[^a-z0-9]+", "_", indicator_of(view.indicator).label.lower()).strip("_") if view.column == view.indicator else view.column
+    indicator = INDICATORS.get(view.indicator) or POINT_INDICATORS[view.indicator]
+    label = re.sub(r"[^a-z0-9]+", "_", indicator.label.lower()).strip("_") if view.column == view.indicator else view.column
     level = "mixed" if view.level == MIXED else f"NUTS{view.level}"
     zoom = f"_{view.zoom}" if view.zoom else ""
     return f"{label}_{view.nace_r2}_{level}_{view.year}{zoom}"
 
 
-def view_options(data: DashboardData) -> ViewOptions:
-    """The sectors and years the loaded data holds."""
+def view_options(data) -> ViewOptions:
+    """The sectors, years, regions and organisation indicators the loaded data (``DashboardData``) holds."""
     points = frozenset(POINT_INDICATORS) if data.point_measures is not None else frozenset()
     return ViewOptions(sectors=frozenset(data.index.sectors), years=tuple(data.years), regions=frozenset(data.bounds), point_indicators=points)

@@ -34,8 +34,8 @@ from dashboard.export.errors import (
 )
 from dashboard.export.png import add_png_text, export_figure, export_view_png, figure_text, fit_figure, render_png
 from dashboard.export.renderer import CHROMIUM, MAX_CONCURRENT, RENDERER, Renderer, configure_plotly_io
-from dashboard.export.routes import SLOTS, error_response, register
-from dashboard.export.size import ImageSize, check_size, parse_export_query, parse_size
+from dashboard.export.routes import SLOTS, register
+from dashboard.export.size import ImageSize, check_size, parse_size
 
 __all__ = [
     "CHROMIUM",
@@ -53,7 +53,6 @@ __all__ = [
     "add_png_text",
     "check_size",
     "configure_plotly_io",
-    "error_response",
     "export_command",
     "export_figure",
     "export_portfolios",
@@ -61,7 +60,6 @@ __all__ = [
     "export_views",
     "figure_text",
     "fit_figure",
-    "parse_export_query",
     "parse_size",
     "portfolio_command",
     "portfolio_export_figure",

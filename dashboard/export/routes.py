@@ -4,19 +4,19 @@ The view is parsed as on screen (``dashboard.view``). The work is bounded: image
 size and scale are range-checked (400), at most ``MAX_CONCURRENT`` renders run at
 once and a request beyond that is answered 429 with ``Retry-After`` straight away
 rather than queued, a render over ``RENDER_TIMEOUT`` answers 504 and a missing or
-dead browser 503. Every error answers a JSON body made by :func:`error_response`.
+dead browser 503. Every error answers the API's one JSON error shape (``dashboard.api.errors``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
 
+from dashboard.api.errors import error_response, json_response, view_error
 from dashboard.export.errors import ExportError, ExportParameterError
 from dashboard.export.png import export_view_png, png_filename
 from dashboard.export.renderer import MAX_CONCURRENT
-from dashboard.export.size import parse_export_query
+from dashboard.export.size import SIZE_PARAMETERS, parse_size
 
 _log = logging.getLogger(__name__)
 
@@ -26,55 +26,32 @@ SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT)
 """Renders the HTTP route lets run at once."""
 
 
-def error_response(
-    status: int,
-    parameter: str | None,
-    message: str,
-    *,
-    problems: Sequence[Mapping[str, str]] = (),
-    retry_after: int | None = None,
-):
-    """The JSON answer to a failed export: ``{"error": message, "parameter": ..., "problems": [...]}``.
-
-    ``parameter`` is left out when no one parameter is to blame, ``problems`` unless
-    there are several. Not cached; ``Retry-After`` when the client should try again.
-    """
-    from flask import jsonify
-
-    body: dict[str, object] = {"error": message}
-    if parameter:
-        body["parameter"] = parameter
-    if len(problems) > 1:
-        body["problems"] = list(problems)
-    response = jsonify(body)
-    response.status_code = status
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def register(server, data) -> None:
     """Attach ``GET /export.png`` to the Flask ``server``."""
     from flask import Response, request
 
-    from dashboard.view import view_options, view_slug
+    from dashboard.view import read_view, view_options, view_slug
 
     options = view_options(data)
 
     def export_png():
+        asked = read_view(request.query_string, options, extra=SIZE_PARAMETERS)
+        if asked.problems:
+            e = view_error(asked.problems, options)
+            return json_response(e.body(), e.status)
+        view = asked.view
         try:
-            view, size = parse_export_query(request.args, options)
+            size = parse_size(asked.extra)
         except ExportParameterError as e:
-            return error_response(400, e.parameter, e.message, problems=e.problems)
+            return error_response(400, e.message, parameter=e.parameter)
         if not SLOTS.acquire(blocking=False):
-            return error_response(429, None, f"{MAX_CONCURRENT} exports are already rendering; try again shortly", retry_after=RETRY_AFTER)
+            return error_response(429, f"{MAX_CONCURRENT} exports are already rendering; try again shortly", headers={"Retry-After": str(RETRY_AFTER)})
         try:
             png = export_view_png(data, view, size)
         except ExportError as e:
             retry = RETRY_AFTER if e.status in (503, 504) else None
             _log.warning("PNG export of %s failed: %s", request.query_string.decode("latin-1")[:200], e)
-            return error_response(e.status, e.parameter, e.message, retry_after=retry)
+            return error_response(e.status, e.message, parameter=e.parameter, headers={"Retry-After": str(retry)} if retry else None)
         finally:
             SLOTS.release()
         return Response(

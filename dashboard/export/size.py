@@ -83,22 +83,3 @@ def parse_size(query: Mapping[str, str]) -> ImageSize:
             raise ExportParameterError(f"{name} must be {kind}", parameter=name)
         values[name] = int(raw) if pattern is _WHOLE_RE else float(raw)
     return check_size(values["width"], values["height"], values["scale"])
-
-
-def parse_export_query(query: Mapping[str, str], options) -> tuple[Any, ImageSize]:
-    """(view, size) of an export URL's query; :class:`ExportParameterError` for the first bad parameter.
-
-    ``query`` may be a werkzeug ``MultiDict``: a parameter given twice is an error, not a silent pick.
-    """
-    from dashboard.view import parse_view
-
-    if hasattr(query, "getlist"):
-        for name in query:
-            if len(query.getlist(name)) > 1:
-                raise ExportParameterError(f"{name} is given more than once", parameter=name)
-    size = parse_size(query)
-    view, problems = parse_view({k: v for k, v in query.items() if k not in SIZE_PARAMETERS}, options)
-    if problems:
-        listed = [{"parameter": p.parameter, "given": p.given, "message": p.message} for p in problems]
-        raise ExportParameterError(problems[0].message, parameter=problems[0].parameter, problems=listed)
-    return view, size

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, no_update
 
+from dashboard.callback_guard import guarded, text, whole, whole_list
 from dashboard.data import DashboardData
 from dashboard.layout import FOCUS_ID, YEAR_ID
 from dashboard.portfolio_panel.content import portfolio_children, rest_children
@@ -54,14 +55,16 @@ def register(app, data: DashboardData) -> None:
     )
 
     @app.callback(Output(PANEL_ID, "children"), Input(FOCUS_ID, "data"), Input(YEAR_SHOWN_ID, "data"), State(YEAR_ID, "value"), prevent_initial_call=True)
+    @guarded
     def show_portfolio(geo: str | None, _shown: int | None, year: int | None):
-        return portfolio_children(data, geo, year)
+        return portfolio_children(data, text(geo, "focus", max_length=12), whole(year, "year"))
 
     app.clientside_callback(SCROLL_JS, Output(PANEL_ID, "className"), Input(PANEL_ID, "children"), State(FOCUS_ID, "data"), prevent_initial_call=True)
 
     @app.callback(Output(FOCUS_ID, "data", allow_duplicate=True), Input({**CLOSE_ID, "panel": ALL}, "n_clicks"), prevent_initial_call=True)
+    @guarded
     def close_portfolio(clicks: list | None):
-        return close_focus(clicks)
+        return close_focus(whole_list(clicks or [], "n_clicks"))
 
     @app.callback(
         Output({**REST_ID, "panel": ALL}, "children"),
@@ -72,7 +75,9 @@ def register(app, data: DashboardData) -> None:
         State(YEAR_ID, "value"),
         prevent_initial_call=True,
     )
+    @guarded
     def toggle_rest(clicks: list, geo: str | None, year: int | None):
+        clicks, geo, year = whole_list(clicks or [], "n_clicks"), text(geo, "focus", max_length=12), whole(year, "year")
         if not clicks:
             return [], [], []
         rest, label, expanded = rest_children(data, geo, year, clicks[0])

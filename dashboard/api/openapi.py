@@ -1,0 +1,230 @@
+"""The OpenAPI 3.1 document of the API and the CSV export; its view parameters come from the view vocabulary.
+
+Each row of ``dashboard.view.PARAMETERS`` used by the API becomes a query parameter
+with its help, its JSON type, its default for the loaded data and, where it has
+them, its allowed values as ``enum`` (the data's sectors, years, regions, and the
+organisation indicators when records are loaded).
+"""
+
+from __future__ import annotations
+
+from dashboard.api.errors import ERROR_SCHEMA
+from dashboard.api.payloads import (
+    ATTRIBUTIONS,
+    CSV_COLUMNS,
+    DEFAULT_LIMIT,
+    LIMIT_RANGE,
+    ApiState,
+)
+from dashboard.view import PARAMETER, ViewOptions, parameters_for
+from layers.portfolio import NUTS_ID_RE
+from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING, STATUS_VALUE
+
+API_PREFIX = "/api/v1"
+EXPORT_PATH = "/export.csv"
+
+
+def view_schema(name: str, options: ViewOptions) -> dict:
+    """The JSON schema of one view parameter's value, with the data's allowed values as ``enum``."""
+    p = PARAMETER[name]
+    schema: dict = {"type": list(p.type) if len(p.type) > 1 else p.type[0]}
+    values = p.values(options)
+    if values is not None:
+        schema["enum"] = list(values)
+    return schema
+
+
+def view_parameter_docs(options: ViewOptions) -> list[dict]:
+    """The query parameters of a view, for ``/api/v1/values`` and ``/export.csv``: one per vocabulary row the API uses."""
+    docs = []
+    for p in parameters_for("api"):
+        schema = view_schema(p.name, options)
+        default = p.default_value(options)
+        if default not in (None, ""):
+            schema["default"] = default
+        docs.append({"name": p.name, "in": "query", "required": False, "description": p.help, "schema": schema})
+    return docs
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error_responses(*codes: int) -> dict:
+    text = {400: "A parameter is unknown, repeated, malformed or not among the allowed values.",
+            404: "Unknown region (not a NUTS code, or no statistics for it).",
+            500: "Unexpected failure (no traceback is sent)."}
+    return {str(c): {"description": text[c], "content": {"application/json": {"schema": _ref("Error")}}} for c in codes}
+
+
+def openapi_spec(state: ApiState) -> dict:
+    """OpenAPI 3.1 description of the API and the CSV export, with the data's enums."""
+    years = list(state.options.years)
+    default = state.default_view
+    nullable_number = {"type": ["number", "null"]}
+    view_parameters = view_parameter_docs(state.options)
+    string_list = {"type": "array", "items": {"type": "string"}}
+    schemas = {
+        "Error": ERROR_SCHEMA,
+        "View": {
+            "type": "object",
+            "required": ["level", "sector", "indicator", "year", "scheme", "k", "query", "title"],
+            "properties": {
+                "level": view_schema("level", state.options),
+                "sector": {"type": "string"},
+                "indicator": view_schema("indicator", state.options),
+                "year": view_schema("year", state.options),
+                "scheme": view_schema("scheme", state.options),
+                "k": {"type": "integer"},
+                "query": {"type": "string", "description": "The view's query string (the same in the app, the API and exports)"},
+                "title": {"type": "string"},
+            },
+        },
+        "Meta": {
+            "type": "object",
+            "required": ["nuts_year", "levels", "sectors", "indicators", "years", "attribution"],
+            "properties": {
+                "nuts_year": {"type": "integer"},
+                "statistics": {"type": "string"},
+                "levels": {"type": "array", "items": {"type": "object", "properties": {
+                    "level": {"type": "integer"}, "label": {"type": "string"}, "regions": {"type": "integer"}}}},
+                "sectors": {"type": "array", "items": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "label": {"type": "string"}, "level": {"type": "integer", "description": "0 total, 1 section, 2 division, 3 group"},
+                    "parent": {"type": ["string", "null"]}}}},
+                "indicators": {"type": "array", "items": {"type": "object", "properties": {
+                    "name": {"type": "string"}, "label": {"type": "string"}, "unit": {"type": "string"},
+                    "decimals": {"type": "integer"}, "description": {"type": "string"}}}},
+                "years": {"type": "array", "items": {"type": "integer"}},
+                "statuses": string_list,
+                "default_view": _ref("View"),
+                "attribution": string_list,
+                "source": {"type": "string"},
+            },
+        },
+        "RegionValue": {
+            "type": "object",
+            "required": ["nuts_id", "name", "value", "flag", "flag_text", "status", "rank"],
+            "properties": {
+                "nuts_id": {"type": "string"},
+                "name": {"type": "string"},
+                "value": {**nullable_number, "description": "null when missing or confidential (see status)"},
+                "flag": {"type": "string", "description": "Eurostat flag letters, '' for none"},
+                "flag_text": {"type": "string", "description": "The flags in words, plus notes (partial totals, upper bounds, lower bounds)"},
+                "status": {"type": "string", "enum": [STATUS_VALUE, STATUS_CONFIDENTIAL, STATUS_MISSING]},
+                "rank": {"type": ["integer", "null"], "description": "1 = highest among the regions with a value; ties share the best rank"},
+            },
+        },
+        "Values": {
+            "type": "object",
+            "required": ["view", "indicator", "ranked", "regions", "attribution"],
+            "properties": {
+                "view": _ref("View"),
+                "indicator": {"type": "object"},
+                "ranked": {"type": "integer"},
+                "regions": {"type": "array", "items": _ref("RegionValue")},
+                "attribution": string_list,
+                "source": {"type": "string"},
+            },
+        },
+        "PortfolioSector": {
+            "type": "object",
+            "properties": {
+                "nace_r2": {"type": "string"},
+                "label": {"type": "string"},
+                "stars": {**nullable_number, "description": "Stars earned among the known dimensions (0-3); null when none is known"},
+                "star_size": {"type": ["boolean", "null"]},
+                "star_specialisation": {"type": ["boolean", "null"]},
+                "star_productivity": {"type": ["boolean", "null"]},
+                "lq": nullable_number,
+                "employment": nullable_number,
+                "employment_flag": {"type": "string"},
+                "wages": {**nullable_number, "description": "million EUR"},
+                "avg_wage": {**nullable_number, "description": "EUR per person employed"},
+                "employment_share": {**nullable_number, "description": "% of the region's total"},
+                "stars_known": {"type": "integer"},
+            },
+        },
+        "ComparisonRow": {
+            "type": "object",
+            "properties": {
+                "scope": {"type": "string", "enum": ["region", "country", "eu"]},
+                "nuts_id": {"type": "string"},
+                "name": {"type": "string"},
+                "employment": nullable_number,
+                "employment_flag": {"type": "string"},
+                "employment_complete": {"type": "boolean"},
+                "avg_wage": nullable_number,
+                "avg_wage_flag": {"type": "string"},
+                "avg_wage_complete": {"type": "boolean"},
+                "region_employment_pct": {**nullable_number, "description": "the region's employment as % of this row's"},
+                "region_avg_wage_index": {**nullable_number, "description": "the region's average wage, this row's = 100"},
+            },
+        },
+        "Portfolio": {
+            "type": "object",
+            "required": ["region", "year", "sectors", "comparison", "attribution"],
+            "properties": {
+                "region": {"type": "object"},
+                "year": {"type": "integer"},
+                "limit": {"type": "integer"},
+                "order": {"type": "string"},
+                "sectors_total": {"type": "integer"},
+                "sectors": {"type": "array", "items": _ref("PortfolioSector")},
+                "comparison": {"type": "object", "properties": {
+                    "nace_r2": {"type": "string"},
+                    "rows": {"type": "array", "items": _ref("ComparisonRow")},
+                    "eu": {"type": "object", "description": "EU = the sum of the NUTS 0 rows of the countries in the data that year; "
+                           "missing (confidential / no data) and partial countries are named, non-EU countries (NO) too"},
+                }},
+                "notes": string_list,
+                "attribution": string_list,
+                "source": {"type": "string"},
+            },
+        },
+    }
+
+    def ok(schema: str, description: str) -> dict:
+        return {"200": {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}}
+
+    paths = {
+        f"{API_PREFIX}/meta": {"get": {
+            "operationId": "getMeta", "summary": "What the data holds: NUTS year, levels, sectors, indicators, years, attribution",
+            "responses": {**ok("Meta", "Metadata"), **_error_responses(500)}}},
+        f"{API_PREFIX}/values": {"get": {
+            "operationId": "getValues", "summary": "One map's values: every region of a level for a sector, indicator and year",
+            "parameters": view_parameters,
+            "responses": {**ok("Values", "Values in the level's region order"), **_error_responses(400, 500)}}},
+        f"{API_PREFIX}/regions/{{nuts_id}}/portfolio": {"get": {
+            "operationId": "getPortfolio", "summary": "A region's strongest sectors (stars, then LQ) and its comparison with its country and the EU",
+            "parameters": [
+                {"name": "nuts_id", "in": "path", "required": True, "description": "NUTS 2013 code of a region with statistics (levels 0-2)",
+                 "schema": {"type": "string", "pattern": NUTS_ID_RE.pattern}, "example": "DE11"},
+                {"name": "year", "in": "query", "required": False, "schema": {"type": "integer", "enum": years, "default": default.year}},
+                {"name": "limit", "in": "query", "required": False, "description": "How many sectors to list",
+                 "schema": {"type": "integer", "minimum": LIMIT_RANGE[0], "maximum": LIMIT_RANGE[1], "default": DEFAULT_LIMIT}},
+            ],
+            "responses": {**ok("Portfolio", "Portfolio and comparison"), **_error_responses(400, 404, 500)}}},
+        f"{API_PREFIX}/openapi.json": {"get": {
+            "operationId": "getOpenApi", "summary": "This description",
+            "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+        EXPORT_PATH: {"get": {
+            "operationId": "exportCsv", "summary": "A view's values as CSV (attachment)",
+            "description": "Columns " + ", ".join(CSV_COLUMNS) + ". Lines starting with # are comments (title, source, view query; "
+                           "the last line repeats the source): read with pandas.read_csv(url, comment='#'). Text cells are quoted.",
+            "parameters": view_parameters,
+            "responses": {"200": {"description": "CSV, UTF-8", "headers": {"Content-Disposition": {"schema": {"type": "string"},
+                                  "description": "attachment; filename=<view slug>.csv"}},
+                                  "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          **_error_responses(400, 500)}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Cluster Observatory Map API",
+            "version": "1.0.0",
+            "description": "Eurostat regional structural business statistics (sbs_r_nuts06_r2) by NUTS "
+                           f"{state.data.nuts_year} region, NACE Rev. 2 sector and year. " + " · ".join(ATTRIBUTIONS) + ".",
+        },
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

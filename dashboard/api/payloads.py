@@ -1,0 +1,267 @@
+"""What the API and the CSV answer: the data's lookups, the query checks and the payloads.
+
+:class:`ApiState` holds the loaded data and what is derived from it once; its
+methods read a request's query (through ``dashboard.view.read_view``, the one rule
+for every view query) and build the JSON payloads and the CSV text. Problems are
+raised as ``dashboard.api.errors.ApiError`` (400, or 404 for an unknown region).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+from dashboard.api.errors import ApiError, plain, view_error
+from dashboard.data import LEVEL_LABELS, DashboardData
+from dashboard.figures import ATTRIBUTION, indicator_of, map_title, view_attribution
+from dashboard.view import (
+    PARAMETER,
+    MapView,
+    ViewProblem,
+    read_query,
+    read_view,
+    view_options,
+    view_params,
+    view_query,
+)
+from layers import nace
+from layers.indicators import INDICATORS
+from layers.points.measures import POINT_INDICATORS
+from layers.portfolio import (
+    NUTS_ID_RE,
+    UnknownRegionError,
+    UnknownYearError,
+    region_comparison,
+    region_portfolio,
+)
+from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING, STATUS_VALUE
+from layers.sources import DEFAULT_STATISTICS
+
+ATTRIBUTIONS = ("Source: Eurostat", "© EuroGeographics for the administrative boundaries")
+"""The two attribution strings the data's terms ask for (``ATTRIBUTION`` is the one-line form)."""
+CSV_COLUMNS = ("nuts_id", "name", "value", "flag", "flag_text", "status", "rank")
+PORTFOLIO_PARAMETERS = ("year", "limit")
+DEFAULT_LIMIT = 10
+EU_NAME = "EU (sum of the NUTS 0 rows of the countries in the data)"
+LIMIT_RANGE = (1, 1000)
+_INT_RE = re.compile(r"^\d{1,6}$")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+STATISTICS_LEVELS = (0, 1, 2)
+"""The levels ``/api/v1/meta`` describes: the statistics' (NUTS 3 is drawn for the organisation indicators only)."""
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    columns = list(frame.columns)
+    return [{c: plain(v) for c, v in zip(columns, row)} for row in frame.itertuples(index=False, name=None)]
+
+
+def _rank(value: float) -> int | None:
+    return int(value) if math.isfinite(value) else None
+
+
+class ApiState:
+    """The routes' shared state: the data and the lookups derived from it once."""
+
+    def __init__(self, data: DashboardData) -> None:
+        self.data = data
+        self.options = view_options(data)
+        self.default_view = self.options.default()
+        self.sectors = list(PARAMETER["sector"].values(self.options) or ())
+        self.names: dict[str, str] = {}
+        self.level_of: dict[str, int] = {}
+        for level, geometry in data.geometry.items():
+            for nuts_id, name in zip(geometry.ids, geometry.names):
+                self.names[nuts_id] = name
+                self.level_of[nuts_id] = level
+        self.regions: frozenset[str] = frozenset(str(g) for g in data.index.table["geo"].unique()) & frozenset(self.names)
+
+    # -- parameters -------------------------------------------------------------------------
+
+    def view(self, raw_query: str | bytes) -> MapView:
+        """The view a raw query names (``dashboard.view.read_view``); any problem is a 400, never a silent fallback."""
+        request = read_view(raw_query, self.options)
+        if request.problems:
+            raise view_error(request.problems, self.options)
+        return request.view
+
+    def portfolio_args(self, raw_query: str | bytes) -> tuple[int, int]:
+        """(year, limit) of a portfolio query, by the same rule as a view query (empty: not given; repeated: 400)."""
+        query, problems = read_query(raw_query)
+        problems += [ViewProblem(name, text[:100], f"unknown parameter {name!r}; known: {', '.join(PORTFOLIO_PARAMETERS)}")
+                     for name, text in query.items() if name not in PORTFOLIO_PARAMETERS]
+        if problems:
+            first = problems[0]
+            raise ApiError(400, first.message, parameter=first.parameter, given=first.given, allowed=self._portfolio_allowed(first.parameter),
+                           problems=[p.as_dict() for p in problems])
+        year = self.default_view.year
+        if "year" in query:
+            try:
+                year = PARAMETER["year"].parse(query["year"].strip(), self.options)
+            except ValueError as e:
+                raise ApiError(400, str(e), parameter="year", given=query["year"][:100], allowed=self._portfolio_allowed("year")) from e
+        limit = DEFAULT_LIMIT
+        if "limit" in query:
+            raw = query["limit"].strip()
+            if not _INT_RE.match(raw) or not LIMIT_RANGE[0] <= int(raw) <= LIMIT_RANGE[1]:
+                raise ApiError(400, f"limit must be a whole number {LIMIT_RANGE[0]}-{LIMIT_RANGE[1]}", parameter="limit",
+                               given=raw[:100], allowed=self._portfolio_allowed("limit"))
+            limit = int(raw)
+        return year, limit
+
+    def _portfolio_allowed(self, name: str) -> Any:
+        if name == "limit":
+            return {"minimum": LIMIT_RANGE[0], "maximum": LIMIT_RANGE[1]}
+        return list(self.options.years) if name == "year" else list(PORTFOLIO_PARAMETERS)
+
+    def region(self, nuts_id: str) -> str:
+        """The region code, checked against the pattern and the regions with statistics (else 404)."""
+        if not NUTS_ID_RE.match(nuts_id or ""):
+            raise ApiError(404, "not a NUTS code: two capital letters, then up to three capital letters or digits (e.g. DE11)",
+                           parameter="nuts_id", given=nuts_id[:20])
+        if nuts_id not in self.regions:
+            raise ApiError(404, f"no region {nuts_id!r} with statistics; see /api/v1/values for the regions of a level",
+                           parameter="nuts_id", given=nuts_id)
+        return nuts_id
+
+    # -- payloads ---------------------------------------------------------------------------
+
+    def view_echo(self, view: MapView) -> dict:
+        return {
+            **view_params(view),
+            "query": view_query(view),
+            "title": map_title(view),
+        }
+
+    def values_frame(self, view: MapView) -> pd.DataFrame:
+        """The view's values (statistics or organisation records), in its shapes' order, with names."""
+        geometry = self.data.shapes(view)
+        values = self.data.values(view, pd.Series(geometry.ids))
+        values.insert(1, "name", geometry.names)
+        return values
+
+    def meta(self) -> dict:
+        return {
+            "nuts_year": self.data.nuts_year,
+            "statistics": DEFAULT_STATISTICS,
+            "levels": [{"level": lv, "label": LEVEL_LABELS[lv], "regions": len(self.data.geometry[lv].ids)} for lv in STATISTICS_LEVELS],
+            "sectors": [
+                {"code": c, "label": nace.label(c), "level": nace.level_of(c), "parent": nace.parent_of(c)} for c in self.sectors
+            ],
+            "indicators": [
+                {"name": i.name, "label": i.label, "unit": i.unit, "decimals": i.decimals, "description": i.description}
+                for i in [*INDICATORS.values(), *(POINT_INDICATORS[n] for n in sorted(self.options.point_indicators))]
+            ],
+            "years": list(self.options.years),
+            "statuses": [STATUS_VALUE, STATUS_CONFIDENTIAL, STATUS_MISSING],
+            "default_view": self.view_echo(self.default_view),
+            "attribution": list(ATTRIBUTIONS),
+            "source": ATTRIBUTION,
+        }
+
+    def values(self, view: MapView) -> dict:
+        frame = self.values_frame(view)
+        ind = indicator_of(view.indicator)
+        regions = [
+            {
+                "nuts_id": nuts_id,
+                "name": name,
+                "value": plain(value),
+                "flag": flag,
+                "flag_text": text,
+                "status": status,
+                "rank": _rank(rank),
+            }
+            for nuts_id, name, value, flag, text, status, rank in zip(
+                frame["nuts_id"], frame["name"], frame["value"], frame["flag"], frame["flag_text"], frame["status"], frame["rank"]
+            )
+        ]
+        return {
+            "view": self.view_echo(view),
+            "indicator": {"name": ind.name, "label": ind.label, "unit": ind.unit, "decimals": ind.decimals},
+            "ranked": int(frame["ranked"].iloc[0]) if len(frame) else 0,
+            "regions": regions,
+            "attribution": list(ATTRIBUTIONS),
+            "source": view_attribution(view, self.data.organisations),
+        }
+
+    def portfolio(self, nuts_id: str, year: int, limit: int) -> dict:
+        try:
+            sectors = region_portfolio(self.data.index, nuts_id, year=year)
+            comparison = region_comparison(self.data.index, nuts_id, year=year)
+        except UnknownRegionError as e:
+            raise ApiError(404, str(e), parameter="nuts_id", given=nuts_id) from e
+        except UnknownYearError as e:
+            raise ApiError(400, str(e), parameter="year", given=str(year), allowed=self._portfolio_allowed("year")) from e
+        rows = comparison.rows.copy()
+        rows.insert(2, "name", [EU_NAME if s == "eu" else self.names.get(g, g) for s, g in zip(rows["scope"], rows["geo"])])
+        rows = rows.rename(columns={"geo": "nuts_id"})
+        eu = comparison.eu
+        notes = []
+        if sectors.empty:
+            notes.append(f"{nuts_id} has no sector rows in {year}.")
+        if (sectors["stars_known"] < 3).any():
+            notes.append("stars counts the stars earned among the stars_known dimensions: a lower bound where fewer than 3 are known.")
+        level = self.level_of[nuts_id]
+        return {
+            "region": {
+                "nuts_id": nuts_id,
+                "name": self.names[nuts_id],
+                "level": level,
+                "level_label": LEVEL_LABELS[level],
+                "country": {"nuts_id": nuts_id[:2], "name": self.names.get(nuts_id[:2], nuts_id[:2])},
+            },
+            "year": year,
+            "limit": limit,
+            "order": "stars (desc, unknown last), then lq (desc, unknown last), then nace_r2",
+            "sectors_total": len(sectors),
+            "sectors": _records(sectors.head(limit)),
+            "comparison": {
+                "nace_r2": comparison.nace_r2,
+                "rows": _records(rows),
+                "eu": {
+                    "definition": eu.definition,
+                    "countries": list(eu.countries),
+                    "wage_countries": list(eu.wage_countries),
+                    "missing": dict(eu.missing),
+                    "partial": list(eu.partial),
+                    "non_eu": list(eu.non_eu),
+                    "is_partial": eu.is_partial,
+                    "note": eu.note(),
+                },
+            },
+            "notes": notes,
+            "attribution": list(ATTRIBUTIONS),
+            "source": ATTRIBUTION,
+        }
+
+    def csv_text(self, view: MapView) -> str:
+        """The view's values as CSV: ``#`` comment lines, a header, one row per region, a final source line."""
+        frame = self.values_frame(view)
+        buffer = io.StringIO()
+        source = view_attribution(view, self.data.organisations)
+        buffer.write(f"# {map_title(view)}\n")
+        buffer.write(f"# {source}\n")
+        buffer.write(f"# View: {view_query(view)}\n")
+        writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for nuts_id, name, value, flag, text, status, rank in zip(
+            frame["nuts_id"], frame["name"], frame["value"], frame["flag"], frame["flag_text"], frame["status"], frame["rank"]
+        ):
+            writer.writerow(
+                [_text(nuts_id), _text(name), float(value) if math.isfinite(value) else None, _text(flag), _text(text),
+                 _text(status), _rank(rank)]
+            )
+        buffer.write(f"# {source}\n")
+        return buffer.getvalue()
+
+
+def _text(value: Any) -> str:
+    """A text cell; a leading = + - @ gets a ' so that spreadsheets do not run it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
