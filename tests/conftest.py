@@ -16,7 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "artifacts"
-from dashboard.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (re-exported for the browser tests)
+from dashboard.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +37,14 @@ def sbs(sbs_path: Path):
     from layers.eurostat import read_eurostat_tsv
 
     return read_eurostat_tsv(sbs_path)
+
+
+@pytest.fixture(scope="session")
+def raw(mirror: Path):
+    """The raw statistics file read by the tests' own parser (:mod:`tests.raw_sbs`): the expected numbers."""
+    from tests.raw_sbs import RawSbs
+
+    return RawSbs(mirror / "eurostat" / "sbs_r_nuts06_r2.tsv.gz", mirror / "gisco" / "NUTS_RG_20M_2013_4326.geojson")
 
 
 @pytest.fixture(scope="session")

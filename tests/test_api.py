@@ -6,7 +6,6 @@ import csv
 import io
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 from flask import Blueprint, Flask
@@ -16,7 +15,7 @@ from dashboard.figures import ATTRIBUTION, map_title
 from dashboard.view import parse_view, view_options, view_params, view_slug
 from layers.indicators import INDICATORS
 from layers.portfolio import region_portfolio
-from layers.query import region_values
+from tests.raw_sbs import assert_same, expected_view
 
 VALUES = "/api/v1/values"
 PORTFOLIO = "/api/v1/regions/{}/portfolio"
@@ -80,7 +79,8 @@ def test_meta(client, dashboard_data):
         {},
     ],
 )
-def test_values_match_region_values(client, dashboard_data, query):
+def test_values_match_the_raw_file(client, dashboard_data, raw, query):
+    """Values, flags, statuses and ranks are the raw file's (``tests.raw_sbs``), not ``region_values``' own."""
     body = get_json(client, VALUES + "?" + "&".join(f"{k}={v}" for k, v in query.items()))
     view, problems = parse_view(query, view_options(dashboard_data))
     assert problems == []
@@ -88,19 +88,13 @@ def test_values_match_region_values(client, dashboard_data, query):
     assert (echo["level"], echo["sector"], echo["indicator"], echo["year"]) == (view_params(view)["level"], view.nace_r2, view.indicator, view.year)
     assert echo["title"] == map_title(view)
     geometry = dashboard_data.geometry[view.level]
-    expected = region_values(dashboard_data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2,
-                             indicator=view.indicator, year=view.year)
+    expected = expected_view(raw, geometry.ids, level=view.level, sector=view.nace_r2, indicator=view.indicator, year=view.year)
     regions = body["regions"]
     assert [r["nuts_id"] for r in regions] == geometry.ids
     assert [r["name"] for r in regions] == geometry.names
     assert set(regions[0]) == {"nuts_id", "name", "value", "flag", "flag_text", "status", "rank"}
-    got = np.array([np.nan if r["value"] is None else r["value"] for r in regions])
-    np.testing.assert_array_equal(got, expected["value"].to_numpy())
-    assert [r["status"] for r in regions] == expected["status"].tolist()
-    assert [r["flag"] for r in regions] == expected["flag"].tolist()
-    assert [r["flag_text"] for r in regions] == expected["flag_text"].tolist()
-    assert [r["rank"] for r in regions] == [None if np.isnan(x) else int(x) for x in expected["rank"]]
-    assert body["ranked"] == int(np.isfinite(expected["value"]).sum())
+    assert_same(regions, expected, str(query))
+    assert body["ranked"] == sum(e.rank is not None for e in expected) > 0
     assert "Source: Eurostat" in body["attribution"]
 
 
@@ -275,7 +269,7 @@ def read_export(text: str) -> pd.DataFrame:
         "level=0&sector=C&indicator=avg_wage&year=2010",
     ],
 )
-def test_csv_round_trip(client, dashboard_data, query):
+def test_csv_round_trip(client, dashboard_data, raw, query):
     r = client.get("/export.csv?" + query)
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=utf-8"
     view, problems = parse_view(dict(p.split("=") for p in query.split("&")), view_options(dashboard_data))
@@ -289,16 +283,14 @@ def test_csv_round_trip(client, dashboard_data, query):
     frame = read_export(text)
     assert tuple(frame.columns) == api.CSV_COLUMNS
     geometry = dashboard_data.geometry[view.level]
-    expected = region_values(dashboard_data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2,
-                             indicator=view.indicator, year=view.year)
-    assert frame["nuts_id"].tolist() == expected["nuts_id"].tolist()
+    expected = expected_view(raw, geometry.ids, level=view.level, sector=view.nace_r2, indicator=view.indicator, year=view.year)
     assert frame["name"].tolist() == geometry.names
-    np.testing.assert_array_equal(frame["value"].to_numpy(dtype=float), expected["value"].to_numpy())
-    assert frame["flag"].tolist() == expected["flag"].tolist()
-    assert frame["flag_text"].tolist() == expected["flag_text"].tolist()
-    assert frame["status"].tolist() == expected["status"].tolist()
-    ranks = [None if pd.isna(x) else int(x) for x in frame["rank"]]
-    assert ranks == [None if np.isnan(x) else int(x) for x in expected["rank"]]
+    rows = [
+        {"nuts_id": r.nuts_id, "value": None if pd.isna(r.value) else float(r.value), "flag": r.flag, "flag_text": r.flag_text,
+         "status": r.status, "rank": None if pd.isna(r.rank) else int(r.rank)}
+        for r in frame.itertuples(index=False)
+    ]
+    assert_same(rows, expected, query)
 
 
 def test_csv_quotes_names_with_commas(client, dashboard_data):
