@@ -77,7 +77,7 @@ GRID_MIN_POINTS = 1_500_000
 Measured in CPU time on NUTS 2024 (benchmarks/points.md): the grid costs about 1.3 s to
 build and then about 0.4 µs a point against 1.5 µs for the plain STRtree, so it pays
 off from about 1.2 M points; at 1 M the STRtree path was faster (1.4-1.5 s against
-1.6-1.8 s), at 2 M the grid (1.9-2.1 s against 2.8-3.0 s)."""
+1.6-1.8 s), at 1.5 M the grid (1.9-2.1 s against 2.3-2.5 s)."""
 GRID_BASE_DEG = 1.0
 GRID_DEPTH = 5  # cells of GRID_BASE_DEG / 2**GRID_DEPTH degrees
 _EXACT = -1  # grid code: the cell is crossed by a boundary, test each point
