@@ -2,8 +2,8 @@
 
 Each check runs a small pytest session in a subprocess, in a temp folder, with this
 project's ``tests/conftest.py`` loaded as a plugin, and reads the outcome of each test.
-The tests here start Chromium only inside that inner session (and only to show that
-the guard catches it), so they carry no ``browser`` marker themselves.
+The browser check starts Chromium inside that inner session (to show that the guard
+catches it), so it carries the ``browser`` marker itself: ``-m "not browser"`` skips it.
 """
 
 from __future__ import annotations
@@ -60,6 +60,15 @@ def test_chromium_started_around_subprocess_without_the_marker(request, tmp_path
 def test_chromium_with_the_marker():
     assert b"Chromium" in subprocess.run([CHROMIUM, "--version"], capture_output=True, check=True).stdout
 
+'''
+
+INNER_SKIPS = '''
+import pytest
+
+
+def test_runs():
+    pass
+
 
 def test_skips():
     pytest.skip("an optional thing is missing")
@@ -75,17 +84,17 @@ def test_never_runs():
 '''
 
 
-def run_inner(tmp_path: Path, *, ci: bool) -> dict[str, str]:
-    """Outcome per test name (``passed``, ``failed``, ``skipped``, ``error``) of the inner session, plus its output."""
-    (tmp_path / "test_inner.py").write_text(INNER)
-    (tmp_path / "test_inner_module_skip.py").write_text(INNER_MODULE_SKIP)
+def run_inner(tmp_path: Path, files: dict[str, str], *, ci: bool) -> dict[str, str]:
+    """Outcome per test name (``passed``, ``failed``, ``skipped``, ``error``) of an inner session over ``files``, plus its output."""
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
     env = {k: v for k, v in os.environ.items() if k != "CI"} | {"PYTHONPATH": str(REPO)}
     if ci:
         env["CI"] = "true"
     report = tmp_path / "report.xml"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider", "-rA", "-q",
-         "--continue-on-collection-errors", "-W", "ignore::pytest.PytestUnknownMarkWarning", f"--junitxml={report}", "test_inner.py", "test_inner_module_skip.py"],
+         "--continue-on-collection-errors", "-W", "ignore::pytest.PytestUnknownMarkWarning", f"--junitxml={report}", *files],
         check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )
     outcomes = {"output": done.stdout + done.stderr}
@@ -95,9 +104,10 @@ def run_inner(tmp_path: Path, *, ci: bool) -> dict[str, str]:
     return outcomes
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing")
 def test_a_browser_without_the_marker_fails(tmp_path):
-    got = run_inner(tmp_path, ci=False)
+    got = run_inner(tmp_path, {"test_inner.py": INNER}, ci=False)
     out = got["output"]
     assert got["test_control_without_a_browser"] == "passed", out
     assert got["test_chromium_with_the_marker"] == "passed", out
@@ -106,12 +116,18 @@ def test_a_browser_without_the_marker_fails(tmp_path):
     assert got["test_chromium_started_around_subprocess_without_the_marker"] == "failed", out
     assert "launched Chromium without the `browser` marker (started" in out, out
     assert "left running: process" in out, out
-    assert got["test_skips"] == "skipped" and got["test_inner_module_skip"] == "skipped", out  # not CI: a skip stays a skip
+
+
+def test_a_skip_stays_a_skip_outside_ci(tmp_path):
+    got = run_inner(tmp_path, {"test_inner.py": INNER_SKIPS, "test_inner_module_skip.py": INNER_MODULE_SKIP}, ci=False)
+    assert got["test_runs"] == "passed", got["output"]
+    assert got["test_skips"] == "skipped" and got["test_inner_module_skip"] == "skipped", got["output"]
 
 
 def test_under_ci_every_skip_fails(tmp_path):
-    got = run_inner(tmp_path, ci=True)
+    got = run_inner(tmp_path, {"test_inner.py": INNER_SKIPS, "test_inner_module_skip.py": INNER_MODULE_SKIP}, ci=True)
     out = got["output"]
+    assert got["test_runs"] == "passed", out
     assert got["test_skips"] == "failed", out
     assert "skipped under CI=true (Skipped: an optional thing is missing)" in out, out
     assert got["test_inner_module_skip"] == "error", out
