@@ -6,7 +6,8 @@ checkout) and write only into pytest's temp folders.
 Two guards hold for every test (proved by ``tests/test_guards.py``):
 
 - **A browser only with the ``browser`` marker**, so ``pytest -m "not browser"`` starts
-  none. In a test without the marker, starting a process whose command names Chromium
+  none. A test whose fixtures include ``browser`` without the marker stops the session
+  at collection. In a test without the marker, starting a process whose command names Chromium
   through ``subprocess`` (Playwright's driver aside, that is how kaleido starts it)
   raises, and any Chromium process still running after a test phase that carries
   this test's tag in its environment (``CLUSTERMAP_TEST_TAG``, inherited by every
@@ -114,6 +115,14 @@ def _popen_refuses_browsers(launches: list[str]) -> Iterator[None]:
 
 
 _REPORTED = pytest.StashKey[set]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Before anything runs: a test that asks for the ``browser`` fixture (directly or through another) needs the marker."""
+    unmarked = [i.nodeid for i in items if "browser" in getattr(i, "fixturenames", ()) and not i.get_closest_marker("browser")]
+    if unmarked:
+        raise pytest.UsageError("these tests use the `browser` fixture without the `browser` marker "
+                                f"(add @pytest.mark.browser): {', '.join(unmarked)}")
 
 
 def _browser_guard(item: pytest.Item, phase: str) -> Generator[None, object, object]:

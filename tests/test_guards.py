@@ -84,19 +84,25 @@ def test_never_runs():
 '''
 
 
-def run_inner(tmp_path: Path, files: dict[str, str], *, ci: bool) -> dict[str, str]:
-    """Outcome per test name (``passed``, ``failed``, ``skipped``, ``error``) of an inner session over ``files``, plus its output."""
+def inner_session(tmp_path: Path, files: dict[str, str], *, ci: bool, report: Path | None = None) -> subprocess.CompletedProcess:
+    """A pytest session over ``files`` in ``tmp_path``, with this project's conftest as a plugin."""
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     env = {k: v for k, v in os.environ.items() if k != "CI"} | {"PYTHONPATH": str(REPO)}
     if ci:
         env["CI"] = "true"
-    report = tmp_path / "report.xml"
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider", "-rA", "-q",
-         "--continue-on-collection-errors", "-W", "ignore::pytest.PytestUnknownMarkWarning", f"--junitxml={report}", *files],
+         "--continue-on-collection-errors", "-W", "ignore::pytest.PytestUnknownMarkWarning",
+         *([f"--junitxml={report}"] if report else []), *files],
         check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )
+
+
+def run_inner(tmp_path: Path, files: dict[str, str], *, ci: bool) -> dict[str, str]:
+    """Outcome per test name (``passed``, ``failed``, ``skipped``, ``error``) of an inner session over ``files``, plus its output."""
+    report = tmp_path / "report.xml"
+    done = inner_session(tmp_path, files, ci=ci, report=report)
     outcomes = {"output": done.stdout + done.stderr}
     for case in ElementTree.parse(report).getroot().iter("testcase"):
         kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
@@ -132,3 +138,10 @@ def test_under_ci_every_skip_fails(tmp_path):
     assert "skipped under CI=true (Skipped: an optional thing is missing)" in out, out
     assert got["test_inner_module_skip"] == "error", out
     assert "module skipped under CI=true" in out and "no_such_module_for_the_guard_test" in out, out
+
+
+def test_the_browser_fixture_without_the_marker_stops_the_session(tmp_path):
+    done = inner_session(tmp_path, {"test_inner.py": "def test_uses_a_browser(browser):\n    pass\n"}, ci=False)
+    out = done.stdout + done.stderr
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, out
+    assert "use the `browser` fixture without the `browser` marker" in out and "test_inner.py::test_uses_a_browser" in out, out
