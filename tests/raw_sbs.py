@@ -62,6 +62,7 @@ class RawSbs:
 
     def __init__(self, sbs: Path, nuts_2013: Path) -> None:
         self.cells: dict[tuple[str, str, str, int], Cell] = {}
+        self._totals: dict[tuple[str, str, int], tuple[Cell, list[str]]] = {}
         with gzip.open(sbs, "rt", encoding="utf-8", newline="") as fh:
             reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
             header = next(reader)
@@ -87,6 +88,12 @@ class RawSbs:
 
     # -- 4.1 region totals: the sum of the sections that have a value
     def total(self, name: str, geo: str, year: int) -> tuple[Cell, list[str]]:
+        key = (name, geo, year)
+        if key not in self._totals:
+            self._totals[key] = self._total(name, geo, year)
+        return self._totals[key]
+
+    def _total(self, name: str, geo: str, year: int) -> tuple[Cell, list[str]]:
         """The TOTAL cell of ``name`` and the sections without a value in it.
 
         A region with no section row at all in the file has no TOTAL row: no missing
@@ -153,6 +160,27 @@ class RawSbs:
             flag = union(self.cell("employment", nace, geo, year).flag, self.avg_wage(nace, geo, year).flag)
             out[geo] = (Cell(float(sum(known)) if known else NAN, flag), len(known))
         return out
+
+
+def portfolio(raw: RawSbs, geo: str, year: int) -> list[dict]:
+    """Every sector line of ``geo`` in ``year``, strongest first: stars, then LQ (both descending, missing last), then code."""
+    level = len(geo) - 2
+    codes = sorted({nace for (_, nace, g, y) in raw.cells if g == geo and y == year})
+    ref = {c: raw.ref_share(level, c, year) for c in codes}
+    rows = []
+    for code in codes:
+        stars, known = raw.stars(level, code, year, [geo])[geo]
+        rows.append({
+            "nace_r2": code, "stars": stars.value, "stars_known": known, "lq": raw.lq(level, code, geo, year, ref[code]).value,
+            "employment": raw.cell("employment", code, geo, year).value, "avg_wage": raw.avg_wage(code, geo, year).value,
+            "employment_share": raw.share(code, geo, year).value,
+        })
+
+    def strength(row: dict) -> tuple:
+        return (not finite(row["stars"]), -row["stars"] if finite(row["stars"]) else 0,
+                not finite(row["lq"]), -row["lq"] if finite(row["lq"]) else 0, row["nace_r2"])
+
+    return sorted(rows, key=strength)
 
 
 @dataclass(frozen=True)

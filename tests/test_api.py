@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -14,8 +15,7 @@ from dashboard import api
 from dashboard.figures import ATTRIBUTION, map_title
 from dashboard.view import parse_view, view_options, view_params, view_slug
 from layers.indicators import INDICATORS
-from layers.portfolio import region_portfolio
-from tests.raw_sbs import assert_same, expected_view
+from tests.raw_sbs import assert_same, expected_view, portfolio
 
 VALUES = "/api/v1/values"
 PORTFOLIO = "/api/v1/regions/{}/portfolio"
@@ -149,13 +149,21 @@ def test_several_problems_are_all_listed(client):
 # -- /api/v1/regions/<nuts_id>/portfolio ----------------------------------------------------
 
 
-def test_portfolio_de11(client, dashboard_data):
+def test_portfolio_de11(client, dashboard_data, raw):
     body = get_json(client, PORTFOLIO.format("DE11") + "?year=2014&limit=5")
     assert body["region"]["nuts_id"] == "DE11" and body["region"]["name"] == "Stuttgart" and body["region"]["level"] == 2
     assert body["region"]["country"]["nuts_id"] == "DE"
     assert body["year"] == 2014 and body["limit"] == 5 and body["sectors_total"] == 101
-    expected = region_portfolio(dashboard_data.index, "DE11", year=2014, limit=5)
-    assert [s["nace_r2"] for s in body["sectors"]] == expected["nace_r2"].tolist()
+    expected = portfolio(raw, "DE11", 2014)  # from the raw file, not region_portfolio
+    assert len(expected) == 101
+    assert [s["nace_r2"] for s in body["sectors"]] == [e["nace_r2"] for e in expected[:5]]
+    every = get_json(client, PORTFOLIO.format("DE11") + "?year=2014&limit=1000")["sectors"]
+    assert [s["nace_r2"] for s in every] == [e["nace_r2"] for e in expected]
+    for got, want in zip(every, expected):
+        for key, value in want.items():
+            same = got[key] is None if isinstance(value, float) and math.isnan(value) else (
+                got[key] == value if isinstance(value, (str, int)) else got[key] is not None and math.isclose(got[key], value, rel_tol=1e-12))
+            assert same, ("DE11 2014", want["nace_r2"], key, got[key], value)
     top = body["sectors"][0]
     assert top["nace_r2"] == "C29" and top["stars"] == 3 and top["employment"] == 158012
     assert top["star_size"] is True and top["label"] == "Manufacture of motor vehicles, trailers and semi-trailers"
