@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/points_join.py --points 10000000
     python benchmarks/points_join.py --points 1000000 --sjoin-points 1000000 --no-dask
+    python benchmarks/points_join.py --points 1000000 --no-build --no-dask --repeats 3
 
 Points are SYNTHETIC: 90% drawn inside NUTS 2024 leaf regions (each region equally
 likely, so small city regions -- where boundaries are dense -- are over-represented,
@@ -67,6 +68,16 @@ def rss_mib() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_s() -> float:
+    """CPU time of this process so far (user + system, all threads), from ``os.times()``.
+
+    Less sensitive than wall time to other work on a shared machine: it counts only
+    this process's cycles (though a busy machine still slows them through caches).
+    """
+    t = os.times()
+    return t.user + t.system
 
 
 def machine() -> dict[str, object]:
@@ -179,14 +190,14 @@ def run_fast(coords: Path, *, grid: bool, workers: int, chunk_size: int) -> dict
     lon, lat = np.load(coords)
     index = RegionIndex(read_nuts_regions(NUTS_2024))
     baseline = rss_mib()
-    build = 0.0
+    build = build_cpu = 0.0
     if grid:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_s()
         index.grid()
-        build = time.perf_counter() - start
-    start = time.perf_counter()
+        build, build_cpu = time.perf_counter() - start, cpu_s() - cpu
+    start, cpu = time.perf_counter(), cpu_s()
     out = join_xy(lon, lat, index, grid=grid, workers=workers, chunk_size=chunk_size)
-    seconds = time.perf_counter() - start
+    seconds, seconds_cpu = time.perf_counter() - start, cpu_s() - cpu
     sample = slice(0, 1_000_000)  # after the timing, on a subsample so the peak RSS stays the join's
     exact = float((index.grid().lookup(lon[sample], lat[sample], index.none) == -1).mean()) if grid else 1.0
     return {
@@ -194,9 +205,12 @@ def run_fast(coords: Path, *, grid: bool, workers: int, chunk_size: int) -> dict
         "points": len(lon),
         "workers": workers,
         "grid_build_s": round(build, 2),
+        "grid_build_cpu_s": round(build_cpu, 2),
         "join_s": round(seconds, 2),
+        "join_cpu_s": round(seconds_cpu, 2),
         "points_per_s": round(len(lon) / (seconds + build)),
         "points_per_s_excluding_build": round(len(lon) / seconds),
+        "points_per_cpu_s": round(len(lon) / (seconds_cpu + build_cpu)),
         "baseline_rss_mib": round(baseline),
         "peak_rss_mib": round(rss_mib()),
         "status": out["status"].value_counts().to_dict(),
@@ -213,12 +227,12 @@ def run_sjoin(coords: Path, *, n: int, total: int) -> dict[str, object]:
     index = RegionIndex(read_nuts_regions(NUTS_2024))
     leaves = gpd.GeoDataFrame({"leaf": index.leaf_ids}, geometry=index.geometries, crs="EPSG:4326")
     baseline = rss_mib()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_s()
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     matched = gpd.sjoin(points, leaves, how="left", predicate="intersects")
     seconds_sjoin = time.perf_counter() - start
     leaf = matched["leaf"].groupby(level=0).min()  # the documented boundary rule
-    seconds = time.perf_counter() - start
+    seconds, seconds_cpu = time.perf_counter() - start, cpu_s() - cpu
     peak = rss_mib()
     fast = join_xy(lon, lat, index, grid=False)
     deepest = fast[list(NUTS_COLUMNS)].astype("object").ffill(axis=1).iloc[:, -1]
@@ -228,7 +242,9 @@ def run_sjoin(coords: Path, *, n: int, total: int) -> dict[str, object]:
         "points": n,
         "sjoin_s": round(seconds_sjoin, 2),
         "sjoin_plus_rule_s": round(seconds, 2),
+        "sjoin_plus_rule_cpu_s": round(seconds_cpu, 2),
         "points_per_s": round(n / seconds),
+        "points_per_cpu_s": round(n / seconds_cpu),
         "extrapolated_s_for_total": round(seconds * total / n, 1),
         "extrapolated": n != total,
         "baseline_rss_mib": round(baseline),
@@ -308,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-size", type=int, default=250_000)
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--rows-per-file", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=1, help="run each join measurement this many times (fresh process each)")
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--no-build", action="store_true", help="skip the build_points measurements")
     parser.add_argument("--formats", default="parquet,csv", help="record file formats for the build measurements")
@@ -357,12 +374,14 @@ def main(argv: list[str] | None = None) -> int:
         coords = make_points(args.points, args.seed, workdir)
         report["generate_s"] = round(time.perf_counter() - start, 1)
         common = ["--coords", str(coords), "--points", str(args.points), "--chunk-size", str(args.chunk_size)]
-        for mode in ("strtree", "grid"):
-            for workers in sorted({1, args.workers}):
-                report[f"{mode}_{workers}"] = child([*common, "--only", f"{mode}:{workers}"])
-                print(mode, workers, report[f"{mode}_{workers}"], flush=True)
-        report["sjoin"] = child([*common, "--sjoin-points", str(args.sjoin_points), "--only", "sjoin"])
-        print("sjoin", report["sjoin"], flush=True)
+        for repeat in range(args.repeats):  # interleaved, so a burst of outside load hits every path alike
+            suffix = f"_run{repeat + 1}" if args.repeats > 1 else ""
+            for mode in ("strtree", "grid"):
+                for workers in sorted({1, args.workers}):
+                    report[f"{mode}_{workers}{suffix}"] = child([*common, "--only", f"{mode}:{workers}"])
+                    print(mode, workers, report[f"{mode}_{workers}{suffix}"], flush=True)
+            report[f"sjoin{suffix}"] = child([*common, "--sjoin-points", str(args.sjoin_points), "--only", "sjoin"])
+            print("sjoin", report[f"sjoin{suffix}"], flush=True)
         if not args.no_dask:
             report["dask"] = child(
                 [*common, "--workdir", str(workdir), "--workers", str(args.workers),

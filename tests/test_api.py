@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from flask import Blueprint, Flask
@@ -15,8 +15,7 @@ from dashboard import api
 from dashboard.figures import ATTRIBUTION, map_title
 from dashboard.view import parse_view, view_options, view_params, view_slug
 from layers.indicators import INDICATORS
-from layers.portfolio import region_portfolio
-from layers.query import region_values
+from tests.raw_sbs import assert_same, expected_view, portfolio
 
 VALUES = "/api/v1/values"
 PORTFOLIO = "/api/v1/regions/{}/portfolio"
@@ -80,7 +79,8 @@ def test_meta(client, dashboard_data):
         {},
     ],
 )
-def test_values_match_region_values(client, dashboard_data, query):
+def test_values_match_the_raw_file(client, dashboard_data, raw, query):
+    """Values, flags, statuses and ranks are the raw file's (``tests.raw_sbs``), not ``region_values``' own."""
     body = get_json(client, VALUES + "?" + "&".join(f"{k}={v}" for k, v in query.items()))
     view, problems = parse_view(query, view_options(dashboard_data))
     assert problems == []
@@ -88,19 +88,13 @@ def test_values_match_region_values(client, dashboard_data, query):
     assert (echo["level"], echo["sector"], echo["indicator"], echo["year"]) == (view_params(view)["level"], view.nace_r2, view.indicator, view.year)
     assert echo["title"] == map_title(view)
     geometry = dashboard_data.geometry[view.level]
-    expected = region_values(dashboard_data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2,
-                             indicator=view.indicator, year=view.year)
+    expected = expected_view(raw, geometry.ids, level=view.level, sector=view.nace_r2, indicator=view.indicator, year=view.year)
     regions = body["regions"]
     assert [r["nuts_id"] for r in regions] == geometry.ids
     assert [r["name"] for r in regions] == geometry.names
     assert set(regions[0]) == {"nuts_id", "name", "value", "flag", "flag_text", "status", "rank"}
-    got = np.array([np.nan if r["value"] is None else r["value"] for r in regions])
-    np.testing.assert_array_equal(got, expected["value"].to_numpy())
-    assert [r["status"] for r in regions] == expected["status"].tolist()
-    assert [r["flag"] for r in regions] == expected["flag"].tolist()
-    assert [r["flag_text"] for r in regions] == expected["flag_text"].tolist()
-    assert [r["rank"] for r in regions] == [None if np.isnan(x) else int(x) for x in expected["rank"]]
-    assert body["ranked"] == int(np.isfinite(expected["value"]).sum())
+    assert_same(regions, expected, str(query))
+    assert body["ranked"] == sum(e.rank is not None for e in expected) > 0
     assert "Source: Eurostat" in body["attribution"]
 
 
@@ -164,13 +158,21 @@ def test_several_problems_are_all_listed(client):
 # -- /api/v1/regions/<nuts_id>/portfolio ----------------------------------------------------
 
 
-def test_portfolio_de11(client, dashboard_data):
+def test_portfolio_de11(client, dashboard_data, raw):
     body = get_json(client, PORTFOLIO.format("DE11") + "?year=2014&limit=5")
     assert body["region"]["nuts_id"] == "DE11" and body["region"]["name"] == "Stuttgart" and body["region"]["level"] == 2
     assert body["region"]["country"]["nuts_id"] == "DE"
     assert body["year"] == 2014 and body["limit"] == 5 and body["sectors_total"] == 101
-    expected = region_portfolio(dashboard_data.index, "DE11", year=2014, limit=5)
-    assert [s["nace_r2"] for s in body["sectors"]] == expected["nace_r2"].tolist()
+    expected = portfolio(raw, "DE11", 2014)  # from the raw file, not region_portfolio
+    assert len(expected) == 101
+    assert [s["nace_r2"] for s in body["sectors"]] == [e["nace_r2"] for e in expected[:5]]
+    every = get_json(client, PORTFOLIO.format("DE11") + "?year=2014&limit=1000")["sectors"]
+    assert [s["nace_r2"] for s in every] == [e["nace_r2"] for e in expected]
+    for got, want in zip(every, expected):
+        for key, value in want.items():
+            same = got[key] is None if isinstance(value, float) and math.isnan(value) else (
+                got[key] == value if isinstance(value, (str, int)) else got[key] is not None and math.isclose(got[key], value, rel_tol=1e-12))
+            assert same, ("DE11 2014", want["nace_r2"], key, got[key], value)
     top = body["sectors"][0]
     assert top["nace_r2"] == "C29" and top["stars"] == 3 and top["employment"] == 158012
     assert top["star_size"] is True and top["label"] == "Manufacture of motor vehicles, trailers and semi-trailers"
@@ -284,7 +286,7 @@ def read_export(text: str) -> pd.DataFrame:
         "level=0&sector=C&indicator=avg_wage&year=2010",
     ],
 )
-def test_csv_round_trip(client, dashboard_data, query):
+def test_csv_round_trip(client, dashboard_data, raw, query):
     r = client.get("/export.csv?" + query)
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=utf-8"
     view, problems = parse_view(dict(p.split("=") for p in query.split("&")), view_options(dashboard_data))
@@ -298,16 +300,14 @@ def test_csv_round_trip(client, dashboard_data, query):
     frame = read_export(text)
     assert tuple(frame.columns) == api.CSV_COLUMNS
     geometry = dashboard_data.geometry[view.level]
-    expected = region_values(dashboard_data.index, pd.Series(geometry.ids), level=view.level, nace_r2=view.nace_r2,
-                             indicator=view.indicator, year=view.year)
-    assert frame["nuts_id"].tolist() == expected["nuts_id"].tolist()
+    expected = expected_view(raw, geometry.ids, level=view.level, sector=view.nace_r2, indicator=view.indicator, year=view.year)
     assert frame["name"].tolist() == geometry.names
-    np.testing.assert_array_equal(frame["value"].to_numpy(dtype=float), expected["value"].to_numpy())
-    assert frame["flag"].tolist() == expected["flag"].tolist()
-    assert frame["flag_text"].tolist() == expected["flag_text"].tolist()
-    assert frame["status"].tolist() == expected["status"].tolist()
-    ranks = [None if pd.isna(x) else int(x) for x in frame["rank"]]
-    assert ranks == [None if np.isnan(x) else int(x) for x in expected["rank"]]
+    rows = [
+        {"nuts_id": r.nuts_id, "value": None if pd.isna(r.value) else float(r.value), "flag": r.flag, "flag_text": r.flag_text,
+         "status": r.status, "rank": None if pd.isna(r.rank) else int(r.rank)}
+        for r in frame.itertuples(index=False)
+    ]
+    assert_same(rows, expected, query)
 
 
 def test_csv_quotes_names_with_commas(client, dashboard_data):

@@ -11,6 +11,7 @@ import functools
 import http.server
 import struct
 import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -58,16 +59,25 @@ def host_page(host_site, name: str, src: str) -> str:
     return f"{origin}/{name}"
 
 
-def frame_shows_map(page, src_prefix: str) -> bool:
-    """Whether the iframe loaded and drew the map (a blocked frame never gets a document of ours)."""
+def framed_map(page, src_prefix: str):
+    """The iframe showing ``src_prefix``, once it has drawn the map (a Playwright timeout fails the test)."""
     frame = next((f for f in page.frames if f.url.startswith(src_prefix)), None)
-    if frame is None:
-        return False
-    try:
-        frame.wait_for_selector(MAP_PATHS, timeout=15_000)
-    except Exception:
-        return False
-    return frame.locator(MAP_PATHS).count() > 0
+    assert frame is not None, f"no frame loads {src_prefix}: {[f.url for f in page.frames]}"
+    frame.wait_for_selector(MAP_PATHS, timeout=15_000)
+    assert frame.locator(MAP_PATHS).count() > 0
+    return frame
+
+
+def assert_frame_refused(page, src: str, seen: int) -> None:
+    """The browser refused to frame ``src`` (a frame-ancestors error naming its origin, after console message ``seen``), and no frame shows our map."""
+    origin = "/".join(src.split("/")[:3])
+    deadline = time.monotonic() + 15
+    while not (refused := [e for e in page.console_errors[seen:] if "frame-ancestors" in e and origin in e]) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert refused, f"no frame-ancestors refusal for {origin} in the console: {page.console_errors[seen:]}"
+    for frame in page.frames:
+        if frame.url.startswith(src):
+            assert frame.locator(MAP_PATHS).count() == 0, f"the refused frame {frame.url} drew the map"
 
 
 def test_headers_frame_policy(live_app, strict_app):
@@ -86,8 +96,7 @@ def test_headers_frame_policy(live_app, strict_app):
 def test_allowed_origin_embeds_the_map(page, live_app, host_site):
     src = f"{live_app}/embed?level=1&sector=C29&indicator=lq&year=2012"
     page.goto(host_page(host_site, "allowed.html", src))
-    assert frame_shows_map(page, f"{live_app}/embed")
-    frame = next(f for f in page.frames if f.url.startswith(f"{live_app}/embed"))
+    frame = framed_map(page, f"{live_app}/embed")
     assert "C29" in (frame.text_content("#map .gtitle") or "") and "2012" in (frame.text_content("#map .gtitle") or "")
     assert frame.get_by_text("© EuroGeographics for the administrative boundaries").count() > 0
     link = frame.get_by_role("link", name="Open the full view")
@@ -99,10 +108,10 @@ def test_allowed_origin_embeds_the_map(page, live_app, host_site):
 @pytest.mark.browser
 def test_disallowed_origin_and_the_full_app_are_blocked(page, live_app, strict_app, host_site):
     page.goto(host_page(host_site, "blocked.html", f"{strict_app}/embed?level=0"))
-    assert not frame_shows_map(page, f"{strict_app}/embed")
+    assert_frame_refused(page, f"{strict_app}/embed", seen=0)
+    seen = len(page.console_errors)
     page.goto(host_page(host_site, "full_app.html", f"{live_app}/"))
-    assert not frame_shows_map(page, f"{live_app}/")
-    assert any("frame-ancestors" in e for e in page.console_errors)
+    assert_frame_refused(page, f"{live_app}/", seen=seen)
 
 
 @pytest.mark.browser

@@ -22,7 +22,12 @@ from dashboard.figures import ATTRIBUTION, MapView, map_title
 from dashboard.view import view_options, view_query, view_slug
 from tests.conftest import CHROMIUM
 
-pytestmark = pytest.mark.skipif(not export.CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install -y chromium")
+
+def renders(test):
+    """A test that renders through kaleido in Debian's Chromium: a ``browser`` test, skipped without Chromium (failed under CI=true)."""
+    no_chromium = pytest.mark.skipif(not export.CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install -y chromium")
+    return pytest.mark.browser(no_chromium(test))
+
 
 VIEW = MapView(level=1, nace_r2="C29", indicator="employment", year=2014)
 """Not the default view, so the page has to take it from the URL."""
@@ -134,6 +139,7 @@ def get(url: str):
 # ---------------------------------------------------------------- the route
 
 
+@renders
 def test_export_png_is_the_view_at_the_requested_size(live_app, dashboard_data):
     starts = export.RENDERER.starts
     status, headers, body = get(f"{live_app}/export.png?{view_query(VIEW)}&width=600&height=400&scale=1.5")
@@ -226,6 +232,7 @@ def test_png_has_the_title_and_legend_of_the_on_screen_view(page, live_app):
 # ---------------------------------------------------------------- batch and bounds
 
 
+@renders
 def test_export_views_writes_one_png_per_view(dashboard_data, tmp_path):
     options = view_options(dashboard_data)
     views = view_grid(options, levels=[0, 2], sectors=["C"], years=[2014])
@@ -255,6 +262,7 @@ def test_grid_and_batch_refuse_bad_values_before_rendering(dashboard_data, tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+@renders
 def test_a_render_over_the_timeout_is_abandoned_and_the_renderer_recovers(dashboard_data):
     figure = export_figure(dashboard_data, MapView(level=0))
     renderer = Renderer(tabs=1, timeout=0.01)
@@ -270,6 +278,7 @@ def test_a_render_over_the_timeout_is_abandoned_and_the_renderer_recovers(dashbo
     assert not renderer.running
 
 
+@renders
 def test_cli_export_writes_one_sector_across_years(built, mirror, tmp_path, monkeypatch, capsys):
     from dashboard import cli
 
@@ -286,6 +295,7 @@ def test_cli_export_writes_one_sector_across_years(built, mirror, tmp_path, monk
     assert "1999" in capsys.readouterr().err
 
 
+@renders
 def test_cli_exports_region_portfolios(built, mirror, tmp_path, monkeypatch, capsys):
     from dashboard import cli
 

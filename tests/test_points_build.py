@@ -37,11 +37,8 @@ COLUMNS = ["id", "name", "longitude", "latitude", "nace", "members", "employees"
 
 
 @pytest.fixture(scope="module")
-def nuts_path(mirror: Path) -> Path:
-    path = mirror / NUTS_FILE
-    if not path.exists():
-        pytest.skip(f"NUTS 2024 mirror not found at {path}")
-    return path
+def nuts_path(nuts_2024_file: Path) -> Path:
+    return nuts_2024_file
 
 
 @pytest.fixture(scope="module")

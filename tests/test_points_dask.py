@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+# The optional "scale" extra (in the "test" extra too): skipped locally without it, a failure under CI=true.
 pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("dask.distributed")
 
@@ -19,15 +19,11 @@ from layers.points.distributed import (  # noqa: E402
     write_points_parquet,
 )
 
-MIRROR = Path(os.environ.get("CLUSTERMAP_MIRROR") or Path(__file__).resolve().parents[2] / "shared" / "data")
-NUTS_2024 = MIRROR / "gisco" / "NUTS_RG_20M_2024_4326.geojson"
 
 
 @pytest.fixture(scope="module")
-def regions():
-    if not NUTS_2024.exists():
-        pytest.skip(f"NUTS 2024 mirror not found at {NUTS_2024}")
-    return read_nuts_regions(NUTS_2024)
+def regions(nuts_2024_file: Path):
+    return read_nuts_regions(nuts_2024_file)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,9 +23,7 @@ from layers.points import (
     write_points_aggregate,
 )
 
-MIRROR = Path(os.environ.get("CLUSTERMAP_MIRROR") or Path(__file__).resolve().parents[2] / "shared" / "data")
-NUTS_2024 = MIRROR / "gisco" / "NUTS_RG_20M_2024_4326.geojson"
-needs_mirror = pytest.mark.skipif(not NUTS_2024.exists(), reason=f"NUTS 2024 mirror not found at {NUTS_2024}")
+needs_mirror = pytest.mark.usefixtures("nuts_2024_file")  # fails, never skips, without the file
 
 
 @pytest.fixture
@@ -203,10 +200,8 @@ def test_write_points_aggregate_is_atomic(tmp_path, regions):
 
 
 @pytest.fixture(scope="module")
-def nuts_2024() -> gpd.GeoDataFrame:
-    if not NUTS_2024.exists():
-        pytest.skip(f"NUTS 2024 mirror not found at {NUTS_2024}")
-    return read_nuts_regions(NUTS_2024)
+def nuts_2024(nuts_2024_file: Path) -> gpd.GeoDataFrame:
+    return read_nuts_regions(nuts_2024_file)
 
 
 @needs_mirror

@@ -198,6 +198,7 @@ def points_page(browser, points_app):
     context.close()
 
 
+@pytest.mark.browser
 def test_layer_toggle_tooltip_and_search_in_the_browser(points_page, points_app, orgs, points_data):
     page = points_page
     page.goto(f"{points_app}/?level=2&sector=TOTAL")
@@ -310,6 +311,7 @@ def test_organisation_map_uses_nuts_2024_shapes_by_url(points_data, orgs):
     assert "Organisations in the records" in figure["layout"]["title"]["text"] and "NUTS 2024" in figure["layout"]["title"]["text"]
 
 
+@pytest.mark.browser
 def test_organisation_indicator_map_in_the_browser(points_page, points_app, points_data, orgs):
     from tests.test_browser import choose_option
 
@@ -352,6 +354,7 @@ def test_organisation_views_name_their_source_not_eurostat(points_data):
     assert figure["layout"]["annotations"][0]["text"].startswith("Source: Eurostat")
 
 
+@pytest.mark.browser
 def test_organisations_page_has_no_serious_wcag21_violations(points_page, points_app, orgs):
     from axe_playwright_python.sync_playwright import Axe
 

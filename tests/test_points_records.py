@@ -207,7 +207,7 @@ def test_synthetic_records_are_seeded_and_marked():
     assert result.n_rejected == 0 and result.n_valid == 50
 
 
-@pytest.mark.skipif(not NUTS_2024.exists(), reason=f"NUTS 2024 mirror not found at {NUTS_2024}")
+@pytest.mark.usefixtures("nuts_2024_file")  # fails, never skips, without the file
 def test_synthetic_points_fall_inside_real_regions():
     import shapely
 
@@ -358,7 +358,7 @@ def test_synthetic_chunks_are_seeded_and_ids_unique():
     pd.testing.assert_frame_equal(single, generate_synthetic_records(20, seed=4))
 
 
-@pytest.mark.skipif(not NUTS_2024.exists(), reason=f"NUTS 2024 mirror not found at {NUTS_2024}")
+@pytest.mark.usefixtures("nuts_2024_file")  # fails, never skips, without the file
 def test_outside_share_mixes_box_points_in():
     from layers.points import read_nuts_regions
 

@@ -24,15 +24,15 @@ are ``outside`` and never snapped.
 Speed and memory
 ----------------
 The exact test is ``STRtree.query(points, predicate="intersects")`` reduced with
-numpy. For large inputs a cell grid (1/32 degree, built once per index in about a
-second) first settles every point whose cell provably lies inside exactly one leaf
-(``contains_properly`` of the slightly enlarged cell, and no other leaf intersects
-it) or outside all leaves; only points in cells crossed by a boundary go through the
-STRtree. Both paths give identical answers (tested). Points are processed in chunks
-(default 250 000) in a thread pool (shapely releases the GIL while building points);
-only one int32 per point is kept between chunks and the region columns are
-categoricals, so 10 million points need well under 8 GiB. Reuse a
-:class:`RegionIndex` to build the tree and grid once.
+numpy. For large inputs (from :data:`GRID_MIN_POINTS`) a cell grid (1/32 degree,
+built once per index in about 1.3 s) first settles every point whose cell provably
+lies inside exactly one leaf (``contains_properly`` of the slightly enlarged cell,
+and no other leaf intersects it) or outside all leaves; only points in cells crossed
+by a boundary go through the STRtree. Both paths give identical answers (tested).
+Points are processed in chunks (default 250 000) in a thread pool (shapely releases
+the GIL while building points); only one int32 per point is kept between chunks and
+the region columns are categoricals, so 10 million points need well under 8 GiB.
+Reuse a :class:`RegionIndex` to build the tree and grid once.
 """
 
 from __future__ import annotations
@@ -71,7 +71,13 @@ NUTS_COLUMNS = tuple(f"nuts{level}" for level in LEVELS)
 STATUS_DTYPE = pd.CategoricalDtype(["inside", "snapped", "outside"])
 JOIN_COLUMNS = (*NUTS_COLUMNS, "status", "snap_distance_m")
 DEFAULT_CHUNK_SIZE = 250_000
-GRID_MIN_POINTS = 1_000_000  # below this, building the grid costs more than it saves
+GRID_MIN_POINTS = 1_500_000
+"""From this many points the grid path is the default (unless the index already has a grid).
+
+Measured in CPU time on NUTS 2024 (benchmarks/points.md): the grid costs about 1.3 s to
+build and then about 0.4 µs a point against 1.5 µs for the plain STRtree, so it pays
+off from about 1.2 M points; at 1 M the STRtree path was faster (1.4-1.5 s against
+1.6-1.8 s), at 1.5 M the grid (1.9-2.1 s against 2.3-2.5 s)."""
 GRID_BASE_DEG = 1.0
 GRID_DEPTH = 5  # cells of GRID_BASE_DEG / 2**GRID_DEPTH degrees
 _EXACT = -1  # grid code: the cell is crossed by a boundary, test each point
