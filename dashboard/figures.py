@@ -264,7 +264,7 @@ def zoom_frame(bounds: tuple[float, float, float, float] | None) -> tuple[list[f
 
 def choropleth_figure(
     geometry: LevelGeometry,
-    payload: dict,
+    payload: MapPayload,
     view: MapView,
     *,
     geometry_url: bool = False,

@@ -13,6 +13,7 @@ stores, and applies the highlight to the map figure already there
 from __future__ import annotations
 
 import html as html_text
+from typing import Any
 from urllib.parse import parse_qsl
 
 import numpy as np
@@ -191,7 +192,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
     lo = min(0.0, float(values.min())) if n else 0.0
     hi = max(0.0, float(values.max())) if n else 1.0
     pad = (hi - lo) * 0.16 or 1.0
-    layout = {
+    layout: dict[str, Any] = {
         "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 14}},
         "height": 130 + 24 * max(n, 3),
         "margin": {"l": 8, "r": 16, "t": 62, "b": 40},
