@@ -59,6 +59,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
 from _code_state import code_state  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -202,7 +203,12 @@ def check_payload(payload: bytes, regions: int, where: str) -> tuple[str, int]:
     """
     import numpy as np
 
-    from dashboard.payload import decode_classes, decode_notes, decode_ranks, decode_values
+    from dashboard.payload import (
+        decode_classes,
+        decode_notes,
+        decode_ranks,
+        decode_values,
+    )
 
     found = map_payload_of(payload)
     if found is None:
