@@ -1,21 +1,21 @@
-/* Applies a values payload (dashboard.figures.map_payload) to the map figure in the browser.
-   The JavaScript twin of dashboard.figures.apply_payload: keep the two in step. */
+/* Draws a values payload (dashboard.figures.map_payload, typed in dashboard.payload.MapPayload)
+   on the map figure in the browser. Every number in it (value, class, rank, rank within the
+   zoomed country) was computed on the server in layers/; this file only decodes and draws:
+   it ranks, classifies and counts nothing. The JavaScript twin of dashboard.figures.apply_payload,
+   tested against payloads Python built (tests/test_payload_js.py, under node). */
 (function () {
-  const NO_DATA = 0, CONFIDENTIAL = 1, FIRST_VALUE_CLASS = 2;
   const HOVER = "<b>%{text}</b> (%{location})<br>%{customdata[0]} UNIT<br>%{customdata[1]}<br><i>%{customdata[2]}</i><extra></extra>";
 
-  function searchLeft(bins, v) {
-    let i = 0;
-    while (i < bins.length && bins[i] < v) i += 1;
-    return i;
+  function bytesOf(base64) {
+    return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
   }
 
-  // The twin of dashboard.figures.decode_values: a plain list, or base64 of
+  // The twin of dashboard.payload.decode_values: a plain list, or base64 of
   // little-endian int32 round(value * 10^decimals) with the int32 minimum for "no value".
   const NO_VALUE = -2147483648;
   function decodeValues(encoded, decimals) {
     if (Array.isArray(encoded)) return encoded;
-    const bytes = Uint8Array.from(atob(encoded), (ch) => ch.charCodeAt(0));
+    const bytes = bytesOf(encoded);
     const view = new DataView(bytes.buffer), scale = Math.pow(10, decimals), out = [];
     for (let i = 0; i < bytes.length; i += 4) {
       const v = view.getInt32(i, true);
@@ -24,17 +24,38 @@
     return out;
   }
 
-  // The twin of dashboard.figures.decode_notes: `width` alphabet characters per region
-  // index `combos`, lists of indexes into the distinct note `parts`.
-  const NOTE_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  function decodeNotes(notes) {
-    const out = [], base = NOTE_ALPHABET.length;
-    for (let i = 0; i < notes.codes.length; i += notes.width) {
-      let k = NOTE_ALPHABET.indexOf(notes.codes[i]);
-      if (notes.width === 2) k = k * base + NOTE_ALPHABET.indexOf(notes.codes[i + 1]);
-      out.push(notes.combos[k].map((j) => notes.parts[j]).join("; "));
+  // The twin of dashboard.payload.unpack_uints: a CODE_ALPHABET character giving the bit width b,
+  // then base64 of b-bit big-endian fields back to back; `count` of them (one per shape).
+  function unpackUints(encoded, count) {
+    const bits = CODE_ALPHABET.indexOf(encoded[0]), bytes = bytesOf(encoded.slice(1)), out = [];
+    for (let i = 0, at = 0; i < count; i += 1) {
+      let n = 0;
+      for (let b = 0; b < bits; b += 1, at += 1) n = n * 2 + ((bytes[at >> 3] >> (7 - (at & 7))) & 1);
+      out.push(n);
     }
     return out;
+  }
+
+  // Codes the bit width of unpackUints, as dashboard.payload.CODE_ALPHABET.
+  const CODE_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+  // The twin of dashboard.payload.decode_notes: each region's packed index into `combos`,
+  // lists of indexes into the distinct note `parts`.
+  function decodeNotes(notes, count) {
+    return unpackUints(notes.codes, count).map((k) => notes.combos[k].map((j) => notes.parts[j]).join("; "));
+  }
+
+  // The twin of dashboard.figures.rank_texts: the tooltip's rank line from the sent ranks.
+  function rankTexts(payload, count) {
+    const ranks = unpackUints(payload.ranks, count), country = payload.country;
+    const local = country ? unpackUints(country.ranks, count) : [];
+    return ranks.map((rank, i) => {
+      if (!rank) return "";
+      if (country && local[i]) {  // zoomed to a country: ranked within it, as the sector ranking does, then across Europe
+        return `rank ${local[i]} of ${country.ranked} in ${country.code}, ${rank} of ${payload.ranked} in Europe`;
+      }
+      return `rank ${rank} of ${payload.ranked}`;
+    });
   }
 
   function stepped(colours) {
@@ -60,29 +81,11 @@
     const values = decodeValues(payload.values, payload.decimals);
     if (!trace0.locations || trace0.locations.length !== values.length) return dc.no_update;
     const fmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: payload.decimals, maximumFractionDigits: payload.decimals });
-    const finite = values.filter((v) => v !== null);
-    const confidential = new Set(payload.confidential);
-    const noteOf = decodeNotes(payload.notes);
-    const country = payload.country;
-    const ours = country ? trace0.locations.map((code) => String(code).startsWith(country)) : [];
-    const oursFinite = country ? values.filter((v, i) => v !== null && ours[i]) : [];
-    const z = [], customdata = [];
-    values.forEach((v, i) => {
-      if (v === null) {
-        const conf = confidential.has(i);
-        z.push(conf ? CONFIDENTIAL : NO_DATA);
-        customdata.push([conf ? "confidential" : "no data", "", noteOf[i] || ""]);
-      } else {
-        z.push(FIRST_VALUE_CLASS + searchLeft(payload.bins, v));
-        const rank = 1 + finite.filter((w) => w > v).length;
-        let ranked = `rank ${rank} of ${finite.length}`;
-        if (country && ours[i]) {  // zoomed to a country: ranked within it, as the sector ranking does, then across Europe
-          const local = 1 + oursFinite.filter((w) => w > v).length;
-          ranked = `rank ${local} of ${oursFinite.length} in ${country}, ${rank} of ${finite.length} in Europe`;
-        }
-        customdata.push([fmt.format(v), ranked, noteOf[i] || ""]);
-      }
-    });
+    const z = unpackUints(payload.classes, values.length);
+    const ranks = rankTexts(payload, values.length);
+    const noteOf = decodeNotes(payload.notes, values.length);
+    // no value: the legend's word for the region's class ("no data", "confidential")
+    const customdata = values.map((v, i) => [v === null ? payload.legend[z[i]] : fmt.format(v), ranks[i], noteOf[i] || ""]);
     const n = payload.colours.length;
     const trace = Object.assign({}, trace0, {
       z: z,

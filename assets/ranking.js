@@ -1,5 +1,7 @@
 /* The sector ranking in the browser (see dashboard/ranking.py): sorts and renders the table
-   from the rows the server sent, turns a row choice or a bar hover into the highlight and
+   from the rows the server sent (dashboard.payload.RankingData: every rank and value computed
+   on the server in layers/, the same the map's tooltips, the CSV and the API give; nothing is
+   ranked or counted here, rows are only ordered by the sent rank, name, code or flag), turns a row choice or a bar hover into the highlight and
    focus stores, and highlights the region on the map figure already on the page.
    Region names are data: they go into components as text, never as HTML. */
 (function () {

@@ -29,9 +29,10 @@ are posted twice per repeat, interleaved:
 update
     ``changedPropIds: ["sector.value"]``: what the browser receives on a
     sector change. The script checks that it carries no geometry, that it is
-    identical run to run and, when it is a ``map_payload``, that its values and
-    notes decode (``decode_values``/``decode_notes``, whichever form the values
-    take: base64 int32 or a list) to one entry per region of the level.
+    identical run to run and, when it is a ``map_payload``, that its values,
+    classes, ranks and notes decode (``dashboard.payload``; values in either
+    form, base64 int32 or a list) to one entry per region of the level, a rank
+    for exactly the regions with a value.
 naive
     ``changedPropIds: ["level.value"]``: the app answers with the whole figure
     for the same view, which is what returning the full figure on every change
@@ -58,6 +59,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
 from _code_state import code_state  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -194,10 +196,19 @@ def map_payload_of(payload: bytes) -> dict | None:
 
 
 def check_payload(payload: bytes, regions: int, where: str) -> tuple[str, int]:
-    """Decode a map payload's values and notes (either values form); return (values form, regions with a value)."""
+    """Decode a map payload's values, classes, ranks and notes (``dashboard.payload``); return (values form, regions with a value).
+
+    Classes and ranks are per region too (computed on the server, ``layers.ranks``/``layers.classes``): a region
+    has a rank exactly when it has a value, and as many ranks as values are counted in ``ranked``.
+    """
     import numpy as np
 
-    from dashboard.figures import decode_notes, decode_values
+    from dashboard.payload import (
+        decode_classes,
+        decode_notes,
+        decode_ranks,
+        decode_values,
+    )
 
     found = map_payload_of(payload)
     if found is None:
@@ -206,8 +217,16 @@ def check_payload(payload: bytes, regions: int, where: str) -> tuple[str, int]:
     if values.size != regions:
         raise SystemExit(f"{where}: payload decodes to {values.size} values for {regions} regions")
     notes = found.get("notes")
-    if isinstance(notes, dict) and len(decode_notes(notes)) != regions:
-        raise SystemExit(f"{where}: payload notes decode to {len(decode_notes(notes))} texts for {regions} regions")
+    if isinstance(notes, dict) and len(decode_notes(notes, regions)) != regions:
+        raise SystemExit(f"{where}: payload notes decode to {len(decode_notes(notes, regions))} texts for {regions} regions")
+    if "classes" in found:
+        classes = decode_classes(found["classes"], regions)
+        if classes.max(initial=0) >= len(found["legend"]):
+            raise SystemExit(f"{where}: a class index beyond the legend's {len(found['legend'])} entries")
+    if "ranks" in found:
+        ranks = decode_ranks(found["ranks"], regions)
+        if not np.array_equal(ranks > 0, np.isfinite(values)) or found["ranked"] != int(np.isfinite(values).sum()):
+            raise SystemExit(f"{where}: ranks do not match the regions with a value")
     form = "base64 int32" if isinstance(found["values"], str) else "list"
     return form, int(np.isfinite(values).sum())
 

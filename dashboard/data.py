@@ -22,7 +22,8 @@ from layers.nuts import load_nuts, readable_names
 from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_organisations
 from layers.points.build import POINTS_FILE
 from layers.points.measures import POINT_INDICATORS, PointMeasures, load_point_measures
-from layers.query import ClustersIndex, region_values
+from layers.classes import with_classes
+from layers.query import ClustersIndex, decimals_of, region_values
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
 
 MIXED = -1
@@ -81,10 +82,20 @@ class DashboardData:
         return self.geometry[view.level]
 
     def values(self, view, ids: pd.Series) -> pd.DataFrame:
-        """The values a view shows for regions ``ids``: from the point records or the statistics."""
+        """Every number a view shows for regions ``ids``, from the point records or the statistics.
+
+        Value, status, notes, rank (within the zoomed country too) and class, all
+        computed in ``layers`` (``layers.ranks``, ``layers.classes``): the map, the
+        ranking, the CSV and the API read them from this one frame.
+        """
+        country = view.zoom[:2] if view.zoom else None
         if view.indicator in POINT_INDICATORS:
-            return self.point_measures.values(ids, nace_r2=view.nace_r2, indicator=view.indicator)
-        return region_values(self.index, ids, level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year)
+            frame = self.point_measures.values(ids, nace_r2=view.nace_r2, indicator=view.indicator, country=country)
+            decimals = POINT_INDICATORS[view.indicator].decimals
+        else:
+            frame = region_values(self.index, ids, level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year, country=country)
+            decimals = decimals_of(view.column)
+        return with_classes(frame, decimals=decimals, column=view.column, scheme=view.scheme, k=view.k, breaks=view.breaks)
 
     @property
     def years(self) -> list[int]:

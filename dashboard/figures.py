@@ -1,31 +1,42 @@
 """Figure builders: plain functions from values to Plotly figures, no Dash.
 
 The map is one ``go.Choropleth`` on a geo subplot (SVG, no tiles). Its z is a
-class index (see ``dashboard.classes``) so that "no data" and "confidential"
+class index (computed in ``layers.classes``) so that "no data" and "confidential"
 regions keep a colour of their own. ``map_payload`` is the compact part that
-depends on the filters; on a filter change only it travels to the browser,
-where ``assets/map.js`` applies it, so the geometry is sent once per level.
+depends on the filters (typed in ``dashboard.payload``); on a filter change only
+it travels to the browser, where ``assets/map.js`` draws it, so the geometry is
+sent once per level. No rank, class or count is computed here or in the browser.
 """
 
 from __future__ import annotations
 
-import base64
-import math
 import html
-import json
+import math
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from dashboard.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, Classes, classify
 from dashboard.data import LEVEL_LABELS, LevelGeometry
+from dashboard.payload import (
+    MapPayload,
+    PointsPayload,
+    decode_classes,
+    decode_notes,
+    decode_ranks,
+    decode_values,
+    encode_classes,
+    encode_notes,
+    encode_ranks,
+    encode_values,
+)
 from dashboard.view import PALETTES, STAR_DIMENSIONS, MapView  # noqa: F401  (MapView re-exported: it lives in dashboard.view)
 from layers import nace
+from layers.classes import NO_DATA, Classes, classes_of, format_number
+from layers.classes import legend_labels as _legend_labels
 from layers.indicators import INDICATORS, Indicator
 from layers.points.measures import POINT_INDICATORS
-from layers.query import STATUS_CONFIDENTIAL
 
 ATTRIBUTION = "Source: Eurostat (sbs_r_nuts06_r2) · © EuroGeographics for the administrative boundaries"
 NO_DATA_COLOUR = "#f2f2f2"
@@ -64,10 +75,8 @@ def view_unit(view: MapView) -> str:
 
 
 def format_value(value: float, indicator: str) -> str:
-    """A value with its indicator's decimals and thousands separators."""
-    if not np.isfinite(value):
-        return ""
-    return f"{value:,.{indicator_of(indicator).decimals}f}"
+    """A value with its indicator's decimals and thousands separators ("" for none)."""
+    return format_number(value, indicator_of(indicator).decimals)
 
 
 def map_title(view: MapView) -> str:
@@ -97,21 +106,8 @@ def _colours(k: int, palette: str = PALETTE) -> list[str]:
 
 
 def legend_labels(classes: Classes, indicator: str) -> list[str]:
-    """The legend's entries: the two status classes, then each value class's range.
-
-    A first class that holds a single value (many regions with no organisations: 0) reads
-    as that value, not as "0 – 0".
-    """
-    labels = ["no data", "confidential"]
-    lower = classes.lower
-    for i, upper in enumerate(classes.bins):
-        lo, hi = format_value(lower, indicator), format_value(upper, indicator)
-        if i == 0:
-            labels.append(lo if lo == hi else f"{lo} – {hi}")
-        else:
-            labels.append(f"> {lo} – {hi}")
-        lower = upper
-    return labels
+    """The legend's entries for ``classes`` at the indicator's decimals (``layers.classes.legend_labels``)."""
+    return _legend_labels(classes, indicator_of(indicator).decimals)
 
 
 def _stepped_colourscale(colours: list[str]) -> list[list]:
@@ -123,136 +119,69 @@ def _stepped_colourscale(colours: list[str]) -> list[list]:
     return scale
 
 
-NO_VALUE = np.iinfo(np.int32).min
-"""The int32 that stands for "no value" in :func:`encode_values`."""
-
-
-def encode_values(values: np.ndarray, decimals: int) -> str | list[float | int | None]:
-    """Values at the indicator's decimals, in whichever of two forms is shorter.
-
-    Either a JSON list (``null`` for no value), or base64 of little-endian int32
-    ``round(value x 10**decimals)`` with ``NO_VALUE`` for none: a third smaller
-    for large counts, while small numbers (stars, LQs) are shorter as a list.
-    Both are exact at the decimals the tooltip shows.
-    """
-    scaled = np.round(values * 10.0**decimals)
-    finite = np.isfinite(scaled)
-    as_list = [None if not f else (int(v) if decimals == 0 else float(v / 10.0**decimals)) for v, f in zip(scaled, finite)]
-    if np.any(np.abs(scaled[finite]) >= np.iinfo(np.int32).max):
-        return as_list
-    packed = np.where(finite, scaled, NO_VALUE).astype("<i4")
-    encoded = base64.b64encode(packed.tobytes()).decode("ascii")
-    return encoded if len(encoded) < len(json.dumps(as_list, separators=(",", ":"))) else as_list
-
-
-def decode_values(encoded: str | list, decimals: int) -> np.ndarray:
-    """The inverse of :func:`encode_values` (NaN where there is no value)."""
-    if isinstance(encoded, list):
-        return np.array([np.nan if v is None else v for v in encoded], dtype=float)
-    packed = np.frombuffer(base64.b64decode(encoded), dtype="<i4")
-    return np.where(packed == NO_VALUE, np.nan, packed / 10.0**decimals)
-
-
-NOTE_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-"""Characters that code a region's note in ``encode_notes`` (1 or 2 per region)."""
-
-
-NOTE_SEPARATOR = "; "
-
-
-def encode_notes(texts: list[str]) -> dict:
-    """Per-region note texts, sent compactly: parts, their combinations, a code per region.
-
-    A note is a "; "-joined list of parts (flag words, "upper bound: …",
-    "at least: …"). Each distinct part travels once in ``parts``; each distinct
-    note once in ``combos`` as part indexes; ``codes`` holds ``width``
-    characters of ``NOTE_ALPHABET`` per region, the index into ``combos``
-    (0 is the empty note). Far smaller than repeating texts when most regions
-    carry one of a few notes.
-    """
-    notes = [""] + sorted({t for t in texts if t}, key=lambda t: (-texts.count(t), t))
-    parts: list[str] = []
-    for note in notes[1:]:
-        parts.extend(p for p in note.split(NOTE_SEPARATOR) if p not in parts)
-    combos = [[parts.index(p) for p in note.split(NOTE_SEPARATOR)] if note else [] for note in notes]
-    base = len(NOTE_ALPHABET)
-    width = 1 if len(notes) <= base else 2
-    position = {t: i for i, t in enumerate(notes)}
-
-    def code(i: int) -> str:
-        return NOTE_ALPHABET[i] if width == 1 else NOTE_ALPHABET[i // base] + NOTE_ALPHABET[i % base]
-
-    return {"parts": parts, "combos": combos, "width": width, "codes": "".join(code(position[t]) for t in texts)}
-
-
-def decode_notes(notes: dict) -> list[str]:
-    """The inverse of :func:`encode_notes`: one note text per region."""
-    width, codes, base = notes["width"], notes["codes"], len(NOTE_ALPHABET)
-    indexes = [
-        NOTE_ALPHABET.index(codes[i]) if width == 1 else NOTE_ALPHABET.index(codes[i]) * base + NOTE_ALPHABET.index(codes[i + 1])
-        for i in range(0, len(codes), width)
-    ]
-    return [NOTE_SEPARATOR.join(notes["parts"][j] for j in notes["combos"][i]) for i in indexes]
-
-
-STAR_CATEGORIES = {"stars": (0.0, 1.0, 2.0, 3.0), **{f"star_{d}": (0.0, 1.0) for d in ("size", "specialisation", "productivity")}}
-"""The star views are categorical: one class per star count (or star / no star)."""
-STAR_LABELS = {"stars": ["0 stars", "1 star", "2 stars", "3 stars"], **{f"star_{d}": ["no star", "star"] for d in ("size", "specialisation", "productivity")}}
-
-
-def map_payload(values: pd.DataFrame, view: MapView) -> dict:
+def map_payload(values: pd.DataFrame, view: MapView) -> MapPayload:
     """The compact, value-dependent part of a map: what the browser gets on a filter change.
 
-    Values are rounded to the indicator's decimals; notes (flags in words) map
-    to the indexes they apply to; classes, ranks and hover texts are derived from them by
-    :func:`apply_payload` here and by ``assets/map.js`` in the browser.
+    ``values`` is ``DashboardData.values(view, shape ids)``: every number in it
+    (value, rank, rank within the zoomed country, class) was computed in
+    ``layers``; this only packs them (``dashboard.payload``). :func:`apply_payload`
+    here and ``applyPayload`` in ``assets/map.js`` draw them without computing any.
     """
-    categories = STAR_CATEGORIES.get(view.column, ())
-    classes = classify(values["value"].to_numpy(), values["status"].to_numpy(), scheme=view.scheme, k=view.k, breaks=view.breaks, categories=categories)
+    found = classes_of(values)
     decimals = indicator_of(view.indicator).decimals
-    return {  # no level: the browser checks the values against the shapes it has drawn (one per location)
+    payload: MapPayload = {  # no level: the browser checks the values against the shapes it has drawn (one per location)
         "values": encode_values(values["value"].to_numpy(dtype=float), decimals),
-        "confidential": [int(i) for i in np.flatnonzero(values["status"].to_numpy() == STATUS_CONFIDENTIAL)],
+        "decimals": decimals,
+        "classes": encode_classes(values["class"].to_numpy()),
+        "ranks": encode_ranks(values["rank"].to_numpy(dtype=float)),
+        "ranked": int(values["ranked"].iloc[0]) if len(values) else 0,
         "notes": encode_notes(values["flag_text"].tolist()),
-        "bins": [float(f"{b:.6g}") for b in classes.bins],
-        "legend": ["no data", "confidential", *STAR_LABELS[view.column]] if categories else legend_labels(classes, view.indicator),
-        "colours": _colours(classes.k, view.palette),
+        "legend": list(found.labels),
+        "colours": _colours(found.classes.k, view.palette),
         "title": map_title(view),
         "unit": view_unit(view),
-        "decimals": decimals,
-        **({"country": view.zoom[:2]} if view.zoom else {}),  # zoomed: tooltips rank within the country too
     }
+    if view.zoom:  # zoomed: tooltips rank within the country too
+        payload["country"] = {
+            "code": view.zoom[:2],
+            "ranks": encode_ranks(values["country_rank"].to_numpy(dtype=float)),
+            "ranked": int(values["country_ranked"].iloc[0]) if len(values) else 0,
+        }
+    return payload
 
 
-def apply_payload(figure: dict, payload: dict) -> dict:
-    """Fill a map figure with a payload's values: the Python twin of ``applyPayload`` in ``assets/map.js``."""
-    values = decode_values(payload["values"], payload["decimals"])
-    bins = np.asarray(payload["bins"], dtype=float)
-    finite = np.isfinite(values)
-    z = np.full(values.size, NO_DATA)
-    z[payload["confidential"]] = CONFIDENTIAL
-    z[finite] = FIRST_VALUE_CLASS + np.searchsorted(bins, values[finite], side="left")
-    ranked = int(finite.sum())
-    rank = 1 + (values[None, finite] > values[:, None]).sum(axis=1)
-    trace = figure["data"][0]
+def rank_texts(payload: MapPayload, count: int) -> list[str]:
+    """The tooltip's rank line of each of ``count`` regions, from the sent ranks only (twin: ``rankTexts`` in ``assets/map.js``)."""
+    ranks, ranked = decode_ranks(payload["ranks"], count), payload["ranked"]
     country = payload.get("country")
-    if country:  # zoomed to a country: ranked within it, as the sector ranking does, then across Europe
-        ours = np.array([str(code).startswith(country) for code in trace["locations"]]) & finite
-        local = 1 + (values[None, ours] > values[:, None]).sum(axis=1)
-        ranks = [f"rank {local[i]} of {int(ours.sum())} in {country}, {rank[i]} of {ranked} in Europe" if ours[i] else f"rank {rank[i]} of {ranked}" for i in range(values.size)]
-    else:
-        ranks = [f"rank {rank[i]} of {ranked}" for i in range(values.size)]
-    decimals = payload["decimals"]
-    shown = [f"{v:,.{decimals}f}" if np.isfinite(v) else ("confidential" if z[i] == CONFIDENTIAL else "no data") for i, v in enumerate(values)]
-    note_of = decode_notes(payload["notes"])
-    customdata = [[shown[i], ranks[i] if finite[i] else "", note_of[i]] for i in range(values.size)]
+    local = decode_ranks(country["ranks"], count) if country else np.zeros(count, dtype=np.int64)
+    texts = []
+    for rank, mine in zip(ranks, local):
+        if not rank:
+            texts.append("")
+        elif country and mine:  # zoomed to a country: ranked within it, as the sector ranking does, then across Europe
+            texts.append(f"rank {mine} of {country['ranked']} in {country['code']}, {rank} of {ranked} in Europe")
+        else:
+            texts.append(f"rank {rank} of {ranked}")
+    return texts
+
+
+def apply_payload(figure: dict, payload: MapPayload) -> dict:
+    """Fill a map figure with a payload: the Python twin of ``applyPayload`` in ``assets/map.js``, for server-drawn maps (first view, PNG, embed)."""
+    values = decode_values(payload["values"], payload["decimals"])
+    z = decode_classes(payload["classes"], values.size)
+    decimals, legend = payload["decimals"], payload["legend"]
+    shown = [f"{v:,.{decimals}f}" if np.isfinite(v) else legend[z[i]] for i, v in enumerate(values)]
+    note_of = decode_notes(payload["notes"], values.size)
+    customdata = [[text, rank, note] for text, rank, note in zip(shown, rank_texts(payload, values.size), note_of)]
+    trace = figure["data"][0]
     figure["data"] = [trace] + ([points_trace(payload["points"])] if payload.get("points") else [])
     trace["z"] = z.tolist()
     trace["customdata"] = customdata
     trace["colorscale"] = _stepped_colourscale(payload["colours"])
     trace["zmax"] = len(payload["colours"]) - 0.5
     trace["colorbar"]["tickvals"] = list(range(len(payload["colours"])))
-    trace["colorbar"]["ticktext"] = payload["legend"]
+    trace["colorbar"]["ticktext"] = legend
     trace["hovertemplate"] = HOVER_TEMPLATE.replace("UNIT", payload["unit"])
     figure["layout"]["title"]["text"] = payload["title"]
     return figure
@@ -262,7 +191,7 @@ POINT_COLOUR = "#d94801"
 """Dark orange: stands out against every sequential palette, with a white rim for the darker classes."""
 
 
-def points_trace(points: dict) -> dict:
+def points_trace(points: PointsPayload) -> dict:
     """The organisations layer's ``scattergeo`` trace from ``points_layer.points_payload``: the twin of ``pointsTrace`` in ``assets/map.js``."""
     return {
         "type": "scattergeo",
@@ -306,7 +235,7 @@ def zoom_frame(bounds: tuple[float, float, float, float] | None) -> tuple[list[f
 
 def choropleth_figure(
     geometry: LevelGeometry,
-    payload: dict,
+    payload: MapPayload,
     view: MapView,
     *,
     geometry_url: bool = False,

@@ -24,6 +24,7 @@ from dashboard.data import DashboardData
 from dashboard.figures import zoom_frame
 from dashboard.layout import FOCUS_ID, LEVEL_ID, ZOOM_ID, _labelled, control_id
 from dashboard.view import MapView
+from dashboard.payload import PointsPayload
 from layers import nace
 from layers.points.catalogue import Organisations
 from layers.points.records import NACE_SEPARATOR
@@ -78,7 +79,7 @@ def _frame_mask(frame: pd.DataFrame, lon_range: list[float], lat_range: list[flo
     return (lon >= lon_range[0]) & (lon <= lon_range[1]) & (lat >= lat_range[0]) & (lat <= lat_range[1])
 
 
-def points_payload(orgs: Organisations, view: MapView, bounds: tuple[float, float, float, float] | None) -> dict:
+def points_payload(orgs: Organisations, view: MapView, bounds: tuple[float, float, float, float] | None) -> PointsPayload:
     """The organisations of the view's sector inside its frame, one by one or clustered, as plain lists.
 
     ``kind`` is "organisations" (ids, one point each) or "clusters" (one circle per grid cell).
@@ -101,7 +102,7 @@ def points_payload(orgs: Organisations, view: MapView, bounds: tuple[float, floa
     return _clusters(orgs, selected, view.nace_r2, lon_range, lat_range, what)
 
 
-def _clusters(orgs: Organisations, selected: pd.DataFrame, sector: str, lon_range: list[float], lat_range: list[float], what: str) -> dict:
+def _clusters(orgs: Organisations, selected: pd.DataFrame, sector: str, lon_range: list[float], lat_range: list[float], what: str) -> PointsPayload:
     """One circle per grid cell; a cell holding one organisation keeps its own tooltip and id."""
     cell = max(lon_range[1] - lon_range[0], lat_range[1] - lat_range[0]) / GRID_CELLS
     keyed = selected.assign(cx=np.floor(selected["longitude"] / cell).astype(int), cy=np.floor(selected["latitude"] / cell).astype(int))

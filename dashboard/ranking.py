@@ -1,8 +1,8 @@
 """The sector ranking: a sortable table of every region on the map, and a top-20 bar chart.
 
-The table is also the map's text alternative: it holds exactly the map's regions
-and values (``layers.query.region_values`` for the view's level, in the map's
-formatting). The server sends only the rows (``table_data``) and a small bar
+The table is also the map's text alternative: it holds exactly the map's regions,
+values and ranks (``DashboardData.values``, computed in ``layers``; the map's
+tooltips, the CSV and the API read the same frame), in the map's formatting. The server sends only the rows (``table_data``) and a small bar
 figure when the view changes; ``assets/ranking.js`` sorts and renders the rows in
 the browser (as plain DOM, text only: a few hundred rows as Dash components
 render far too slowly), turns a row choice or a bar hover into the highlight and focus
@@ -13,6 +13,7 @@ stores, and applies the highlight to the map figure already there
 from __future__ import annotations
 
 import html as html_text
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,7 @@ from dashboard.figures import (
     view_when,
 )
 from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, VIEW_QUERY_ID
+from dashboard.payload import RankingData, RankingRow
 from dashboard.view import (
     STAR_DIMENSIONS,
     MapView,
@@ -38,6 +40,7 @@ from dashboard.view import (
 )
 from layers import nace
 from layers.query import STATUS_VALUE
+from layers.ranks import shown_values
 
 PANEL_ID = "ranking"
 HEADING_ID = "ranking-heading"
@@ -103,35 +106,38 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     """Every region the map shows for ``view``, best first; regions without a value last.
 
     When the map is zoomed to a country (``view.zoom``), only that country's regions,
-    ranked among themselves.
+    with their rank among themselves.
 
-    Columns: ``rank`` (1 = highest; ties share the lowest rank; ranked at the
-    indicator's decimals, as the map's tooltips rank; missing where there is no
-    value), ``nuts_id``, ``name``, ``value``, ``value_text`` (the map's
-    formatting plus unit, or "confidential" / "no data"), ``flag`` (Eurostat
-    letters), ``flag_text`` (the flag and notes in words; "confidential" / "no
-    data" where there is no value) and ``status``.
+    Every number comes from ``data.values`` (computed in ``layers``), the frame the
+    map's tooltips, the CSV and the API read: the table ranks nothing itself.
+
+    Columns: ``rank`` (1 = highest; the rule of ``layers.ranks``: ties at the
+    decimals shown share the best rank; the rank within the country when zoomed;
+    missing where there is no value), ``nuts_id``, ``name``, ``value``,
+    ``value_text`` (the value at the decimals shown plus unit, or "confidential"
+    / "no data"), ``flag`` (Eurostat letters), ``flag_text`` (the flag and notes
+    in words; "confidential" / "no data" where there is no value) and ``status``.
     """
     geometry = data.shapes(view)
+    values = data.values(view, pd.Series(geometry.ids, dtype=object))  # all shapes: the map's ranks, not a re-ranking of a subset
     country = zoom_country(view)
-    kept = [(code, name) for code, name in zip(geometry.ids, geometry.names) if country is None or code.startswith(country)]
-    ids, names = [c for c, _ in kept], [n for _, n in kept]
-    values = data.values(view, pd.Series(ids, dtype=object))
+    kept = np.asarray([country is None or code.startswith(country) for code in geometry.ids], dtype=bool)
+    values = values.loc[kept].reset_index(drop=True)
+    names = np.asarray(geometry.names, dtype=object)[kept]
     unit, decimals = view_unit(view), indicator_of(view.indicator).decimals
     value = values["value"].to_numpy(dtype=float)
     status = values["status"].to_numpy(dtype=object)
     has_value = np.isfinite(value)
-    # ranked at the decimals shown, as the map's tooltips rank (figures.encode_values rounds the same way)
-    shown = np.round(value * 10.0**decimals)
-    rank = pd.Series(shown).rank(ascending=False, method="min").to_numpy()
+    rank = values["country_rank" if country else "rank"].to_numpy(dtype=float)
+    shown = shown_values(value, decimals)
     words = values["flag_text"].fillna("").astype(str).to_numpy(dtype=object)
     rows = pd.DataFrame(
         {
-            "rank": pd.array(np.where(has_value, rank, np.nan), dtype="Float64").astype("Int64"),
+            "rank": pd.array(rank, dtype="Float64").astype("Int64"),
             "nuts_id": values["nuts_id"].to_numpy(dtype=object),
-            "name": np.asarray(names, dtype=object),
+            "name": names,
             "value": value,
-            "value_text": [f"{format_value(v, view.indicator)} {unit}" if ok else s for v, ok, s in zip(value, has_value, status)],
+            "value_text": [f"{format_value(v, view.indicator)} {unit}" if ok else s for v, ok, s in zip(shown, has_value, status)],
             "flag": values["flag"].to_numpy(dtype=object),
             "flag_text": np.where((words == "") & ~has_value, status, words),
             "status": status,
@@ -141,29 +147,21 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     return rows.iloc[order].reset_index(drop=True)
 
 
-def table_data(rows: pd.DataFrame, view: MapView) -> dict:
-    """What the browser needs to render and sort the table: one short list per row.
+def table_data(rows: pd.DataFrame, view: MapView) -> RankingData:
+    """What the browser needs to render and sort the table: one short list per row (``dashboard.payload.RankingRow``).
 
     ``rows`` holds ``[rank, code, name, value, value text, flag in words]``
-    (``null`` rank and value where there is none); the unit travels once.
+    (``null`` rank and value where there is none; the value at the decimals
+    shown); the unit travels once. The browser sorts by the sent rank only.
     """
     decimals = indicator_of(view.indicator).decimals
     unit = view_unit(view)
-    out = []
-    for rank, code, name, value, text, words in zip(
-        rows["rank"], rows["nuts_id"], rows["name"], rows["value"], rows["value_text"], rows["flag_text"]
-    ):
+    shown = shown_values(rows["value"].to_numpy(dtype=float), decimals)
+    out: list[RankingRow] = []
+    for rank, code, name, value, text, words in zip(rows["rank"], rows["nuts_id"], rows["name"], shown, rows["value_text"], rows["flag_text"]):
         has_value = bool(np.isfinite(value))
-        out.append(
-            [
-                int(rank) if has_value else None,
-                code,
-                name,
-                round(float(value), decimals) if has_value else None,
-                text.removesuffix(f" {unit}") if has_value else text,
-                words,
-            ]
-        )
+        number = (int(value) if decimals == 0 else float(value)) if has_value else None
+        out.append((int(rank) if has_value else None, code, name, number, text.removesuffix(f" {unit}") if has_value else text, words))
     return {"level": view.level, "unit": unit, "rows": out}
 
 
@@ -197,11 +195,11 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
     values = top["value"].to_numpy(dtype=float)
     ids = top["nuts_id"].tolist()
     names = [html_text.escape(name) for name in top["name"]]
-    labels = [format_value(v, view.indicator) for v in values]
+    labels = [format_value(v, view.indicator) for v in shown_values(values, ind.decimals)]
     lo = min(0.0, float(values.min())) if n else 0.0
     hi = max(0.0, float(values.max())) if n else 1.0
     pad = (hi - lo) * 0.16 or 1.0
-    layout = {
+    layout: dict[str, Any] = {
         "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 14}},
         "height": 130 + 24 * max(n, 3),
         "margin": {"l": 8, "r": 16, "t": 62, "b": 40},

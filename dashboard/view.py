@@ -53,7 +53,7 @@ PALETTES = PALETTE_LABELS
 STAR_DIMENSIONS = {"all": "All (0-3 stars)", "size": "Size", "specialisation": "Specialisation", "productivity": "Productivity"}
 """With ``indicator=stars``: the star count, or one star dimension."""
 SCHEME_LABELS = {"quantiles": "Quantiles", "fisher_jenks": "Fisher-Jenks (natural breaks)", "equal_interval": "Equal interval", "user": "My own breaks"}
-"""The classification schemes; ``dashboard.classes.SCHEMES`` says how each one classifies."""
+"""The classification schemes; ``layers.classes.SCHEMES`` says how each one classifies."""
 MAX_BREAKS = 8
 LEVELS = (0, 1, 2, 3, "mixed")
 """Map levels in query form: NUTS 0-2 for the statistics, 3 for the organisation indicators, mixed (each country's finest)."""

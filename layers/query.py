@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from layers.eurostat import flag_words
-from layers.indicators import STAR_COLUMNS
+from layers.indicators import INDICATORS, STAR_COLUMNS
 from layers.nace import TOTAL
+from layers.ranks import rank_columns
 
 STATUS_VALUE = "value"
 STATUS_CONFIDENTIAL = "confidential"
@@ -59,7 +60,14 @@ def _partial_total_note(rows: pd.DataFrame, indicator: str, employment_missing: 
     return np.where(incomplete, "partial total: some sections have no value", "")
 
 
-def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: str, indicator: str, year: int) -> pd.DataFrame:
+def decimals_of(column: str) -> int:
+    """The decimals a column is shown (and ranked) at: its indicator's; a star dimension (0 or 1) has none."""
+    return INDICATORS[column].decimals if column in INDICATORS else 0
+
+
+def region_values(
+    index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: str, indicator: str, year: int, country: str | None = None
+) -> pd.DataFrame:
     """Values of one indicator (or one star column, 1 = star) for the regions ``ids`` (in that order).
 
     ``ids`` may mix levels (the "mixed" map): each is looked up at its own level
@@ -68,7 +76,9 @@ def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: 
     Returns columns ``nuts_id``, ``value``, ``flag``, ``status`` (value /
     confidential / no data), ``flag_text`` (flag in words, plus a note when the
     region's total lacks sections), ``rank`` (1 = highest among regions with a
-    value) and ``ranked`` (how many were ranked).
+    value, by the rule of ``layers.ranks``), ``ranked`` (how many were ranked),
+    and ``country_rank`` / ``country_ranked``: the same within ``country`` (the
+    country a map is zoomed to; NaN and 0 when None).
     """
     levels = sorted({len(i) - 2 for i in ids}) or [level]  # a mixed map holds ids of several levels
     rows = pd.concat([index.slice(lv, nace_r2, year) for lv in levels]).set_index("geo")
@@ -86,7 +96,6 @@ def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: 
     if indicator == "stars":
         known = rows["stars_known"].fillna(0).astype(int).to_numpy()
         words = _add_note(words, np.where((known > 0) & (known < 3), "at least: " + known.astype(str) + " of 3 star dimensions known", ""))
-    ranks = pd.Series(value).rank(ascending=False, method="min")
     return pd.DataFrame(
         {
             "nuts_id": ids.to_numpy(),
@@ -94,7 +103,6 @@ def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: 
             "flag": flag,
             "status": status,
             "flag_text": words,
-            "rank": ranks.to_numpy(),
-            "ranked": int(np.isfinite(value).sum()),
+            **rank_columns(ids, value, decimals_of(indicator), country),
         }
     )

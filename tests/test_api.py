@@ -92,7 +92,7 @@ def test_values_match_the_raw_file(client, dashboard_data, raw, query):
     regions = body["regions"]
     assert [r["nuts_id"] for r in regions] == geometry.ids
     assert [r["name"] for r in regions] == geometry.names
-    assert set(regions[0]) == {"nuts_id", "name", "value", "flag", "flag_text", "status", "rank"}
+    assert set(regions[0]) == {"nuts_id", "name", "value", "flag", "flag_text", "status", "rank", "country_rank", "country_ranked", "class", "class_label"}
     assert_same(regions, expected, str(query))
     assert body["ranked"] == sum(e.rank is not None for e in expected) > 0
     assert "Source: Eurostat" in body["attribution"]

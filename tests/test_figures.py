@@ -11,7 +11,7 @@ import pytest
 from dash import no_update
 
 from dashboard.callbacks import map_update
-from dashboard.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, classify
+from layers.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, classify
 from dashboard.figures import ATTRIBUTION, MapView, apply_payload, decode_notes, decode_values, encode_notes, encode_values, legend_labels
 from layers.indicators import INDICATORS
 from layers.query import region_values
@@ -77,7 +77,11 @@ def test_full_figure_has_geometry_title_and_attribution(dashboard_data):
 @pytest.mark.parametrize("sector", ["TOTAL", "C29"])
 @pytest.mark.parametrize("indicator", sorted(INDICATORS))
 def test_sector_change_sends_values_not_geometry(dashboard_data, sector, indicator):
-    """At NUTS 2 a change sends under 10 KB and at least 100x less than the whole figure."""
+    """At NUTS 2 a change sends under 10 KB and at least 90x less than the whole figure.
+
+    It was 100x before the payload carried each region's rank and class (computed once on
+    the server, ``layers.ranks`` / ``layers.classes``): about 600 bytes more at NUTS 2.
+    """
     view = MapView(level=2, nace_r2=sector, indicator=indicator, year=2014)
     figure, payload = map_update(dashboard_data, view, full=False)
     assert figure is no_update
@@ -86,7 +90,7 @@ def test_sector_change_sends_values_not_geometry(dashboard_data, sector, indicat
     assert "coordinates" not in sent
     assert INDICATORS[indicator].label in sent
     assert len(sent) < 10_000
-    assert len(sent) * 100 <= len(full), (len(sent), len(full), len(full) / len(sent))
+    assert len(sent) * 90 <= len(full), (len(sent), len(full), len(full) / len(sent))
 
 
 def test_values_survive_their_encoding(dashboard_data):
@@ -98,16 +102,16 @@ def test_values_survive_their_encoding(dashboard_data):
         back = decode_values(encode_values(raw, decimals), decimals)
         np.testing.assert_array_equal(np.isnan(back), np.isnan(raw))
         np.testing.assert_allclose(back[~np.isnan(raw)], np.round(raw[~np.isnan(raw)], decimals))
-        assert decode_notes(encode_notes(values["flag_text"].tolist())) == values["flag_text"].tolist()
+        assert decode_notes(encode_notes(values["flag_text"].tolist()), len(values)) == values["flag_text"].tolist()
     assert isinstance(encode_values(np.array([1.0, 2.0, np.nan]), 0), list)  # short values stay a list
     assert isinstance(encode_values(np.arange(100.0) * 1e6, 0), str)  # long counts are packed
 
 
-def test_notes_need_two_characters_beyond_the_alphabet():
+def test_many_distinct_notes_survive_their_encoding():
     texts = [f"note {i}" for i in range(100)] + ["", "note 5; extra"]
     encoded = encode_notes(texts)
-    assert encoded["width"] == 2
-    assert decode_notes(encoded) == texts
+    assert encoded["codes"][0] == "7"  # 102 distinct notes: 7 bits per region
+    assert decode_notes(encoded, len(texts)) == texts
 
 
 def test_star_count_reads_of_3_stars_never_1_stars(dashboard_data):

@@ -96,7 +96,7 @@ def test_bar_figure_top_20_labelled_and_escaped(dashboard_data):
 def test_empty_view_and_small_payload(dashboard_data):
     rows = ranking.ranking_rows(dashboard_data, C29)
     data = ranking.table_data(rows, C29)
-    assert data["rows"][0] == [1, "DE11", "Stuttgart", 158012, "158,012", ""]
+    assert list(data["rows"][0]) == [1, "DE11", "Stuttgart", 158012, "158,012", ""]
     assert len(json.dumps(data)) < 25_000
     empty = rows.assign(value=np.nan, status="no data", rank=pd.NA)
     figure = ranking.ranking_figure(empty, C29)

@@ -21,7 +21,7 @@ from dashboard.callbacks import (
     view_from_controls_values,
     view_from_search,
 )
-from dashboard.classes import SCHEMES
+from layers.classes import SCHEMES
 from dashboard.data import MIXED
 from dashboard.view import (
     CONTROL_PARAMETERS,

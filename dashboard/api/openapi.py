@@ -103,7 +103,7 @@ def openapi_spec(state: ApiState) -> dict:
         },
         "RegionValue": {
             "type": "object",
-            "required": ["nuts_id", "name", "value", "flag", "flag_text", "status", "rank"],
+            "required": ["nuts_id", "name", "value", "flag", "flag_text", "status", "rank", "country_rank", "country_ranked", "class", "class_label"],
             "properties": {
                 "nuts_id": {"type": "string"},
                 "name": {"type": "string"},
@@ -111,7 +111,11 @@ def openapi_spec(state: ApiState) -> dict:
                 "flag": {"type": "string", "description": "Eurostat flag letters, '' for none"},
                 "flag_text": {"type": "string", "description": "The flags in words, plus notes (partial totals, upper bounds, lower bounds)"},
                 "status": {"type": "string", "enum": [STATUS_VALUE, STATUS_CONFIDENTIAL, STATUS_MISSING]},
-                "rank": {"type": ["integer", "null"], "description": "1 = highest among the regions with a value; ties share the best rank"},
+                "rank": {"type": ["integer", "null"], "description": "1 = highest among the regions with a value, on the value at the indicator's decimals; ties share the best rank (docs/methodology.md 9.1)"},
+                "country_rank": {"type": ["integer", "null"], "description": "With zoom: the same rank among the zoomed country's regions; null outside it or without zoom"},
+                "country_ranked": {"type": "integer", "description": "With zoom: how many of the country's regions have a value; 0 without zoom"},
+                "class": {"type": "integer", "description": "The map's colour class: 0 no data, 1 confidential, 2... value classes of scheme and k"},
+                "class_label": {"type": "string", "description": "The legend entry of that class"},
             },
         },
         "Values": {

@@ -44,7 +44,7 @@ from layers.sources import DEFAULT_STATISTICS
 
 ATTRIBUTIONS = ("Source: Eurostat", "© EuroGeographics for the administrative boundaries")
 """The two attribution strings the data's terms ask for (``ATTRIBUTION`` is the one-line form)."""
-CSV_COLUMNS = ("nuts_id", "name", "value", "flag", "flag_text", "status", "rank")
+CSV_COLUMNS = ("nuts_id", "name", "value", "flag", "flag_text", "status", "rank", "country_rank", "country_ranked", "class", "class_label")
 PORTFOLIO_PARAMETERS = ("year", "limit")
 DEFAULT_LIMIT = 10
 EU_NAME = "EU (sum of the NUTS 0 rows of the countries in the data)"
@@ -175,9 +175,14 @@ class ApiState:
                 "flag_text": text,
                 "status": status,
                 "rank": _rank(rank),
+                "country_rank": _rank(country_rank),
+                "country_ranked": int(country_ranked),
+                "class": int(klass),
+                "class_label": label,
             }
-            for nuts_id, name, value, flag, text, status, rank in zip(
-                frame["nuts_id"], frame["name"], frame["value"], frame["flag"], frame["flag_text"], frame["status"], frame["rank"]
+            for nuts_id, name, value, flag, text, status, rank, country_rank, country_ranked, klass, label in zip(
+                frame["nuts_id"], frame["name"], frame["value"], frame["flag"], frame["flag_text"], frame["status"], frame["rank"],
+                frame["country_rank"], frame["country_ranked"], frame["class"], frame["class_label"],
             )
         ]
         return {
@@ -249,12 +254,13 @@ class ApiState:
         buffer.write(f"# View: {view_query(view)}\n")
         writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        for nuts_id, name, value, flag, text, status, rank in zip(
-            frame["nuts_id"], frame["name"], frame["value"], frame["flag"], frame["flag_text"], frame["status"], frame["rank"]
+        for nuts_id, name, value, flag, text, status, rank, country_rank, country_ranked, klass, label in zip(
+            frame["nuts_id"], frame["name"], frame["value"], frame["flag"], frame["flag_text"], frame["status"], frame["rank"],
+            frame["country_rank"], frame["country_ranked"], frame["class"], frame["class_label"],
         ):
             writer.writerow(
                 [_text(nuts_id), _text(name), float(value) if math.isfinite(value) else None, _text(flag), _text(text),
-                 _text(status), _rank(rank)]
+                 _text(status), _rank(rank), _rank(country_rank), int(country_ranked), int(klass), _text(label)]
             )
         buffer.write(f"# {source}\n")
         return buffer.getvalue()

@@ -23,6 +23,7 @@ from layers.indicators import Indicator
 from layers._errors import RecordsError
 from layers.points.aggregate import AGGREGATE_COLUMNS
 from layers.query import STATUS_MISSING, STATUS_VALUE
+from layers.ranks import rank_columns
 
 __all__ = ["POINT_INDICATORS", "PointMeasures", "load_point_measures"]
 
@@ -46,8 +47,11 @@ class PointMeasures:
     table: pd.DataFrame
     """``level, geo, nace_r2, organisations, members, employees``, indexed by (geo, nace_r2)."""
 
-    def values(self, ids: pd.Series, *, nace_r2: str, indicator: str) -> pd.DataFrame:
-        """One point indicator for regions ``ids`` (NUTS 2024, any level), in the shape of ``layers.query.region_values``."""
+    def values(self, ids: pd.Series, *, nace_r2: str, indicator: str, country: str | None = None) -> pd.DataFrame:
+        """One point indicator for regions ``ids`` (NUTS 2024, any level), in the shape of ``layers.query.region_values``.
+
+        Ranked by the same rule (``layers.ranks``), within ``country`` too when given.
+        """
         column = _COLUMN[indicator]
         keys = pd.MultiIndex.from_arrays([ids.to_numpy(), np.full(len(ids), nace_r2)])
         rows = self.table.reindex(keys)
@@ -56,7 +60,6 @@ class PointMeasures:
         value = np.where(organisations == 0, 0.0, value)  # no organisation of the sector: a true zero
         missing = np.isnan(value)
         words = np.where(missing, [f"not reported by any of its {int(n):,} organisations" for n in organisations], "")
-        ranks = pd.Series(value).rank(ascending=False, method="min")
         return pd.DataFrame(
             {
                 "nuts_id": ids.to_numpy(),
@@ -64,8 +67,7 @@ class PointMeasures:
                 "flag": "",
                 "status": np.where(missing, STATUS_MISSING, STATUS_VALUE),
                 "flag_text": words.astype(object),
-                "rank": ranks.to_numpy(),
-                "ranked": int((~missing).sum()),
+                **rank_columns(ids, value, POINT_INDICATORS[indicator].decimals, country),
             }
         )
 

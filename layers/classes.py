@@ -1,0 +1,182 @@
+"""Class breaks for the choropleth (mapclassify), the class index of every region and the legend's words.
+
+Class 0 is "no data", class 1 "confidential"; value classes start at 2. Giving
+both their own class keeps them visible and distinct instead of blank.
+
+Computed here once per view (:func:`view_classes`, on the values at the decimals
+shown, as ``layers.ranks`` ranks them); the map, the legend, the CSV and the API
+read the result, the browser only colours what it receives.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+import mapclassify
+import numpy as np
+import pandas as pd
+
+from layers.query import STATUS_CONFIDENTIAL, STATUS_VALUE
+from layers.ranks import shown_values
+
+Scheme = str
+"""A classification scheme's name: one of ``SCHEMES`` (the view vocabulary, ``dashboard.view``, offers exactly these)."""
+SCHEMES: dict[str, type] = {
+    "quantiles": mapclassify.Quantiles,
+    "fisher_jenks": mapclassify.FisherJenks,
+    "equal_interval": mapclassify.EqualInterval,
+    "user": mapclassify.UserDefined,
+}
+NO_DATA, CONFIDENTIAL, FIRST_VALUE_CLASS = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Upper bounds of the value classes and each region's class index."""
+
+    bins: tuple[float, ...]
+    lower: float
+    class_index: np.ndarray
+
+    @property
+    def k(self) -> int:
+        return len(self.bins)
+
+
+def classify(
+    values: np.ndarray,
+    status: np.ndarray,
+    *,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    breaks: tuple[float, ...] = (),
+    categories: tuple[float, ...] = (),
+) -> Classes:
+    """Classes for the finite values; missing and confidential regions get their own.
+
+    ``scheme="user"`` takes the upper bounds in ``breaks`` (mapclassify adds the
+    maximum as a last class when values lie above them). ``categories`` instead
+    gives one class per listed value (star counts), whatever the data holds.
+    """
+    finite = values[np.isfinite(values)]
+    index = np.where(status == STATUS_CONFIDENTIAL, CONFIDENTIAL, NO_DATA).astype(int)
+    if categories:
+        bins = np.asarray(categories, dtype=float)
+        index[np.isfinite(values)] = FIRST_VALUE_CLASS + np.searchsorted(bins, finite, side="left")
+        lower = float(bins[0]) if finite.size == 0 else float(min(finite.min(), bins[0]))
+        return Classes(tuple(float(b) for b in bins), lower, index)
+    if finite.size == 0:
+        return Classes((), float("nan"), index)
+    if scheme == "user":
+        bins = np.unique(np.asarray(mapclassify.UserDefined(finite, bins=sorted(breaks)).bins, dtype=float))
+        index[np.isfinite(values)] = FIRST_VALUE_CLASS + np.searchsorted(bins, finite, side="left")
+        return Classes(tuple(float(b) for b in bins), float(finite.min()), index)
+    distinct = np.unique(finite)
+    k = max(1, min(k, distinct.size))
+    if k == 1:
+        bins = np.array([distinct.max()])
+        yb = np.zeros(finite.size, dtype=int)
+    else:
+        with warnings.catch_warnings():  # mapclassify warns on tied quantiles; ties are merged below
+            warnings.simplefilter("ignore", UserWarning)
+            bins = np.unique(np.asarray(SCHEMES[scheme](finite, k=k).bins))
+        yb = np.searchsorted(bins, finite, side="left")
+    index[np.isfinite(values)] = FIRST_VALUE_CLASS + yb
+    index[(status != STATUS_VALUE) & (status != STATUS_CONFIDENTIAL)] = NO_DATA
+    return Classes(tuple(float(b) for b in bins), float(finite.min()), index)
+
+
+STATUS_LABELS = ("no data", "confidential")
+"""The legend's first two entries: classes ``NO_DATA`` and ``CONFIDENTIAL``."""
+STAR_CATEGORIES = {"stars": (0.0, 1.0, 2.0, 3.0), **{f"star_{d}": (0.0, 1.0) for d in ("size", "specialisation", "productivity")}}
+"""The star views are categorical: one class per star count (or star / no star)."""
+STAR_LABELS = {"stars": ("0 stars", "1 star", "2 stars", "3 stars"), **{f"star_{d}": ("no star", "star") for d in ("size", "specialisation", "productivity")}}
+
+
+def format_number(value: float, decimals: int) -> str:
+    """A number with ``decimals`` decimals and thousands separators ("" for no value)."""
+    if not np.isfinite(value):
+        return ""
+    return f"{value:,.{decimals}f}"
+
+
+def legend_labels(classes: Classes, decimals: int) -> list[str]:
+    """The legend's entries: the two status classes, then each value class's range.
+
+    A first class that holds a single value (many regions with no organisations: 0) reads
+    as that value, not as "0 – 0".
+    """
+    labels = list(STATUS_LABELS)
+    lower = classes.lower
+    for i, upper in enumerate(classes.bins):
+        lo, hi = format_number(lower, decimals), format_number(upper, decimals)
+        if i == 0:
+            labels.append(lo if lo == hi else f"{lo} – {hi}")
+        else:
+            labels.append(f"> {lo} – {hi}")
+        lower = upper
+    return labels
+
+
+@dataclass(frozen=True)
+class ViewClasses:
+    """One view's classes: breaks and per-region index (``classes``) and the legend entry of every class (``labels``)."""
+
+    classes: Classes
+    labels: tuple[str, ...]
+
+    @property
+    def index(self) -> np.ndarray:
+        return self.classes.class_index
+
+    def region_labels(self) -> np.ndarray:
+        """The legend entry of each region's class."""
+        return np.asarray(self.labels, dtype=object)[self.classes.class_index]
+
+
+def view_classes(
+    values: np.ndarray,
+    status: np.ndarray,
+    *,
+    decimals: int,
+    column: str,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    breaks: tuple[float, ...] = (),
+) -> ViewClasses:
+    """The classes a view shows, on its values at ``decimals`` (so a region and its legend entry read alike).
+
+    ``column`` is what the map shows (an indicator, ``stars`` or one ``star_*``
+    dimension): the star columns get one class per count whatever ``scheme`` says.
+    """
+    categories = STAR_CATEGORIES.get(column, ())
+    classes = classify(shown_values(values, decimals), status, scheme=scheme, k=k, breaks=breaks, categories=categories)
+    labels = (*STATUS_LABELS, *STAR_LABELS[column]) if categories else tuple(legend_labels(classes, decimals))
+    return ViewClasses(classes, labels)
+
+
+CLASSES_ATTR = "classes"
+"""Key of a values frame's ``attrs`` that holds its :class:`ViewClasses` (the legend needs the classes without regions too)."""
+
+
+def with_classes(
+    frame: pd.DataFrame, *, decimals: int, column: str, scheme: Scheme = "quantiles", k: int = 5, breaks: tuple[float, ...] = ()
+) -> pd.DataFrame:
+    """``frame`` (``layers.query.region_values``'s shape) with each region's ``class`` and ``class_label`` (its legend entry).
+
+    The :class:`ViewClasses` go into ``frame.attrs["classes"]`` for the legend; read them with :func:`classes_of`.
+    """
+    found = view_classes(frame["value"].to_numpy(dtype=float), frame["status"].to_numpy(), decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks)
+    out = frame.assign(**{"class": found.index, "class_label": found.region_labels()})
+    out.attrs[CLASSES_ATTR] = found
+    return out
+
+
+def classes_of(frame: pd.DataFrame) -> ViewClasses:
+    """The classes :func:`with_classes` put on ``frame``."""
+    try:
+        return frame.attrs[CLASSES_ATTR]
+    except KeyError:
+        raise ValueError("this values frame has no classes: make it with DashboardData.values (layers.classes.with_classes)") from None
