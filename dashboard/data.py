@@ -15,7 +15,10 @@ import geopandas as gpd
 import pandas as pd
 
 from layers import nace
-from layers.build import BuildReport, build
+from layers import settings
+from layers._errors import ClusterMapError
+from layers.build import CLUSTERS_FILE, REPORT_FILE, BuildReport, build
+from layers.build import _read_report as read_report  # the report as the last build wrote it (None if unreadable)
 from layers.clusters import read_clusters_table
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
@@ -71,6 +74,8 @@ class DashboardData:
     """Organisations, members, employees per NUTS 2024 region x sector (``data/points.parquet``)."""
     point_geometry: dict[int, LevelGeometry] = field(default_factory=dict)
     """NUTS 2024 shapes of levels 0-3, where the organisation indicators are drawn."""
+    data_dir: Path | None = None
+    """The data folder it was read from (``/readyz`` names its files)."""
 
     def shapes(self, view) -> LevelGeometry:
         """The shapes a view is drawn on: NUTS 2024 (to level 3) for an organisation indicator, else the statistics' NUTS version."""
@@ -155,14 +160,40 @@ def _level_geojson(regions: gpd.GeoDataFrame, level: int, finest: dict[str, int]
     return LevelGeometry(level, geojson, frame["nuts_id"].tolist(), names, raw, hashlib.sha256(raw).hexdigest(), key)
 
 
-def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = None) -> DashboardData:
-    """Build the caches if needed, then read them into memory."""
-    report = build(data_dir=data_dir, mirror=mirror)
-    table = read_clusters_table(Path(report.clusters_path))
+def built_files(data_root: Path) -> list[Path]:
+    """The built files the app reads from ``data_root`` that are there: the table, its report, the shapes, the point records."""
+    named = [data_root / CLUSTERS_FILE, data_root / REPORT_FILE, *sorted((data_root / "nuts").glob("*.parquet")),
+             data_root / POINTS_FILE, data_root / ORGANISATIONS_FILE]
+    return [path for path in named if path.is_file()]
+
+
+def _read_built_report(data_root: Path) -> BuildReport:
+    """The last build's report, without building: one line naming what is missing when the folder was never built."""
+    missing = [name for name in (CLUSTERS_FILE, REPORT_FILE) if not (data_root / name).is_file()]
+    missing += [f"gisco/{path.name}" for path in (_nuts_source(data_root, year) for year in NUTS_YEARS) if not path.is_file()]
+    report = None if missing else read_report(data_root / REPORT_FILE)
+    if report is None:
+        what = ", ".join(missing) if missing else f"{REPORT_FILE} unreadable"
+        raise ClusterMapError(f"no built data in {data_root} ({what}): run `clustermap build` first")
+    return report
+
+
+def _nuts_source(data_root: Path, year: int) -> Path:
+    return data_root / "gisco" / f"NUTS_RG_20M_{year}_4326.geojson"
+
+
+def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = None, build_missing: bool = True) -> DashboardData:
+    """Build the caches if needed, then read them into memory.
+
+    ``build_missing=False`` never builds or downloads (a server worker: the caches were built
+    before it started); a folder without them raises one :class:`ClusterMapError` line.
+    """
+    data_root = Path(data_dir) if data_dir else settings.data_dir()
+    report = build(data_dir=data_root, mirror=mirror) if build_missing else _read_built_report(data_root)
+    table = read_clusters_table(data_root / CLUSTERS_FILE)
     nuts_year = STATISTICS_NUTS_YEAR[DEFAULT_STATISTICS]
-    data_root = Path(data_dir) if data_dir else Path(report.clusters_path).parent
     geometries = {
-        year: load_nuts(data_root / "gisco" / f"NUTS_RG_20M_{year}_4326.geojson", year=year, cache_dir=data_root / "nuts").regions
+        year: load_nuts(_nuts_source(data_root, year), year=year, cache_dir=data_root / "nuts").regions
         for year in NUTS_YEARS
     }
     regions = readable_names(geometries[nuts_year], geometries[max(NUTS_YEARS)])
@@ -180,7 +211,7 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
         bounds = {**_bounds(current), **bounds}
     return DashboardData(
         index=index, geometry=geometry, report=report, nuts_year=nuts_year, bounds=bounds,
-        organisations=organisations, point_measures=point_measures, point_geometry=point_geometry,
+        organisations=organisations, point_measures=point_measures, point_geometry=point_geometry, data_dir=data_root,
     )
 
 
