@@ -14,8 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from layers import nace
-from layers import settings
+from layers import nace, settings
 from layers._errors import ClusterMapError
 from layers.build import CLUSTERS_FILE, REPORT_FILE, BuildReport, build
 from layers.build import _read_report as read_report  # the report as the last build wrote it (None if unreadable)

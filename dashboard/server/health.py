@@ -42,9 +42,9 @@ def _utc(timestamp: float) -> str:
 
 def ready_body(data_dir: Path) -> dict:
     """The files the app read from ``data_dir``, relative to it, with their build (modification) time and size."""
-    files = [{"path": path.relative_to(data_dir).as_posix(), "built": _utc(path.stat().st_mtime), "bytes": path.stat().st_size}
-             for path in built_files(data_dir)]
-    return {"status": "ready", "built": max((f["built"] for f in files), default=None), "files": files}
+    stats = [(path.relative_to(data_dir).as_posix(), path.stat()) for path in built_files(data_dir)]
+    files = [{"path": name, "built": _utc(stat.st_mtime), "bytes": stat.st_size} for name, stat in stats]
+    return {"status": "ready", "built": _utc(max(stat.st_mtime for _, stat in stats)) if stats else None, "files": files}
 
 
 def register(server: Flask, data: DashboardData) -> None:

@@ -128,7 +128,7 @@ class SecurityHeaders:
         return self.app(environ, secured)
 
 
-def _not_found_for_unknown_pages() -> None:
+def _not_found_for_unknown_pages() -> Response | None:
     """Before each request: 404 for Dash's catch-all pages, and a PNG's headers for ``HEAD /export.png``."""
     if request.url_rule is not None and request.url_rule.rule == DASH_CATCH_ALL:
         abort(404)

@@ -200,9 +200,8 @@ def prepare(data_dir: Path) -> None:
 
 def serve(host: str, port: int, *, workers: int | None = None, threads: int | None = None) -> None:
     """Build if needed, then run gunicorn until it is stopped (SIGTERM or Ctrl-C: graceful)."""
-    from layers import settings
-
     import dashboard.app  # noqa: F401  modules only, shared by the build child and the workers; no app, no thread
+    from layers import settings
 
     data_dir = settings.data_dir()
     prepare(data_dir)
