@@ -168,9 +168,9 @@ class Run:
     banner: str
 
 
-def start(kind: str, data_dir: Path, log: Path) -> tuple[subprocess.Popen, str, str]:
+def start(kind: str, data_dir: Path, log: Path, serve_args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str, str]:
     port = free_port()
-    args = ["--dev"] if kind == "dev" else []
+    args = ["--dev"] if kind == "dev" else list(serve_args)
     env = {**os.environ, "PYTHONPATH": str(REPO), "CLUSTERMAP_DATA_DIR": str(data_dir)}
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port), *args],
@@ -201,8 +201,8 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(10)
 
 
-def run_server(kind: str, data_dir: Path, users: int, seconds: float, log: Path) -> Run:
-    proc, base, banner = start(kind, data_dir, log)
+def run_server(kind: str, data_dir: Path, users: int, seconds: float, log: Path, serve_args: tuple[str, ...] = ()) -> Run:
+    proc, base, banner = start(kind, data_dir, log, serve_args)
     try:
         _, bodies = callback_bodies(base)
         warm = {k: Tally() for k in KINDS}
@@ -271,11 +271,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--data-dir", type=Path, help="a data folder to use (built first if needed); default: a temporary one")
     p.add_argument("--servers", nargs="+", choices=("gunicorn", "dev"), default=["gunicorn", "dev"])
+    p.add_argument("--serve-args", default="", help='extra options for the gunicorn server, e.g. "--workers 4 --threads 2" (default: its defaults)')
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="clustermap-load-") as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
         build_data(data_dir)
-        runs = [run_server(kind, data_dir, args.users, args.seconds, Path(tmp) / f"{kind}.log") for kind in args.servers]
+        serve_args = tuple(args.serve_args.split())
+        runs = [run_server(kind, data_dir, args.users, args.seconds, Path(tmp) / f"{kind}.log", serve_args) for kind in args.servers]
     print(report(runs, args.users, args.seconds))
     return 0
 

@@ -159,28 +159,30 @@ def test_healthz_and_readyz_name_the_data_files_and_their_build_time(gunicorn, b
 
 
 KINDS = {
-    "page": ("GET", "/?level=1&sector=C29"),
-    "embed": ("GET", "/embed?level=0"),
-    "layout": ("GET", "/_dash-layout"),
-    "asset": ("GET", "/assets/style.css"),
-    "bundle": ("GET", "/vendor/plotly-custom.min.js"),
-    "shapes": ("GET", "/geometry/0.geojson"),
-    "api": ("GET", "/api/v1/meta"),
-    "api 400": ("GET", "/api/v1/values?level=9"),
-    "csv": ("GET", "/export.csv?level=0&sector=C"),
-    "png head": ("HEAD", "/export.png?level=0"),
-    "404": ("GET", "/no/such/page"),
-    "api 404": ("GET", "/api/v1/nothing"),
-    "health": ("GET", "/healthz"),
+    "page": ("GET", "/?level=1&sector=C29", 200),
+    "embed": ("GET", "/embed?level=0", 200),
+    "layout": ("GET", "/_dash-layout", 200),
+    "asset": ("GET", "/assets/style.css", 200),
+    "bundle": ("GET", "/vendor/plotly-custom.min.js", 200),
+    "shapes": ("GET", "/geometry/0.geojson", 200),
+    "api": ("GET", "/api/v1/meta", 200),
+    "api 400": ("GET", "/api/v1/values?level=9", 400),
+    "csv": ("GET", "/export.csv?level=0&sector=C", 200),
+    "png head": ("HEAD", "/export.png?level=0", 200),
+    "404": ("GET", "/no/such/page", 404),
+    "api 404": ("GET", "/api/v1/nothing", 404),
+    "health": ("GET", "/healthz", 200),
+    "favicon": ("GET", "/favicon.ico", 200),
+    "405": ("POST", "/api/v1/meta", 405),
 }
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_of_response_carries_the_security_headers(gunicorn, kind):
     base, _, _ = gunicorn
-    method, path = KINDS[kind]
+    method, path, expected = KINDS[kind]
     status, headers, _ = request(base, path, method)
-    assert status < 500
+    assert status == expected
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] in ("same-origin", "strict-origin-when-cross-origin")
     assert len(headers.get_all("Content-Security-Policy")) == 1
@@ -190,6 +192,26 @@ def test_every_kind_of_response_carries_the_security_headers(gunicorn, kind):
     assert policy["frame-ancestors"] == ("*" if path.startswith("/embed") else "'self'")
     server = headers.get("Server", "")
     assert not re.search(r"\d|werkzeug|python", server, re.IGNORECASE), server
+
+
+def test_a_server_error_carries_the_headers_too():
+    """An exception no handler catches (a 500 page written by Flask itself) still goes out with the headers."""
+    from flask import Flask
+
+    from dashboard.server.policy import SecurityHeaders
+
+    app = Flask("failing")
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self';")
+    assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
 
 
 def test_no_versions_in_headers_or_page_config(gunicorn):
@@ -204,7 +226,7 @@ def test_no_versions_in_headers_or_page_config(gunicorn):
     assert sys.version not in page and f'"{plotly.__version__}"' not in page and f'"{dash.__version__}"' not in page
 
 
-@pytest.mark.parametrize("path", ["/nope", "/favicon.ico", "/wp-login.php", "/_dash-update-component", "/embed/x", "/geometry/9.geojson"])
+@pytest.mark.parametrize("path", ["/nope", "/favicon.ico/x", "/wp-login.php", "/_dash-update-component", "/embed/x", "/geometry/9.geojson"])
 def test_unknown_paths_answer_404(gunicorn, path):
     base, _, _ = gunicorn
     assert request(base, path)[0] == 404

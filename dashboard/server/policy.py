@@ -37,7 +37,8 @@ development server (``--dev``) sends ``Server: clustermap`` (``dashboard.server.
 
 Paths: the app's pages are ``/`` and ``/embed``; Dash answers its index page for any
 other path (its catch-all ``/<path:path>`` is for multi-page apps, which this is not), so
-that route answers 404 here. A component-suite path Dash refuses (``../dash.py``, an
+that route answers 404 here. ``/favicon.ico`` is Dash's icon (``/_favicon.ico``), which
+browsers ask for on pages that name none (the embed page, the API's JSON in a tab). A component-suite path Dash refuses (``../dash.py``, an
 unknown package) is a 404, not a 500. ``HEAD /export.png`` answers the headers of a PNG
 without rendering one (the view is not checked: GET checks it and may answer 400).
 """
@@ -58,6 +59,8 @@ WSGIApp = Callable[..., Iterable[bytes]]
 REFERRER_POLICY = "same-origin"
 DASH_CATCH_ALL = "/<path:path>"
 """Dash's route for the pages of a multi-page app: here every such path is unknown."""
+DASH_FAVICON = "/_favicon.ico"
+"""Dash's route (and endpoint) for the page's icon."""
 PNG_EXPORT_PATH = "/export.png"
 VERSION_KEYS = ("python_version", "dash_version", "plotly_version", "ddk_version", "dash_version_url")
 """Keys of Dash's page config that disclose versions (or point at plotly's version server)."""
@@ -156,6 +159,7 @@ def register(app: Dash, inline_scripts: Iterable[str] = ()) -> None:
     server = app.server
     own = [script_hash(script) for script in inline_scripts]
     server.before_request(_not_found_for_unknown_pages)
+    server.add_url_rule("/favicon.ico", "favicon", server.view_functions[DASH_FAVICON])
     server.register_error_handler(DependencyException, lambda e: ("Not Found", 404, {"Content-Type": "text/plain; charset=utf-8"}))
     app._config = _without_versions(app._config)  # type: ignore[method-assign]  # Dash's page config, per instance
     server.wsgi_app = SecurityHeaders(server.wsgi_app, [*app.csp_hashes(), *own])  # type: ignore[method-assign]

@@ -16,7 +16,10 @@ Chromium, once it has rendered a PNG, about 0.5 GB more; the master holds 0.2 GB
 the workers share. A callback is CPU work under the GIL, so more workers than cores only
 adds memory and context switches: ``workers = cores``, fewer if ``MEMORY_SHARE`` of the
 available memory would not hold ``WORKER_MEMORY`` each. Threads let a worker overlap what
-is not CPU (reading a request, sending a response, waiting for Chromium): ``THREADS = 4``.
+is not CPU (reading a request, sending a response, waiting for Chromium): ``THREADS = 4``,
+so that the two PNG renders a worker allows at once (``export_png.MAX_CONCURRENT``) leave
+two threads for everything else. Short load runs of 1 to 4 threads and 2 to 4 workers
+(``benchmarks/LOAD.md``) did not separate beyond the noise of the shared machine.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ WORKER_MEMORY = 1.2e9
 MEMORY_SHARE = 0.5
 """Share of the available memory the default workers may plan for."""
 THREADS = 4
+"""Threads per worker: two PNG render slots plus two for every other request."""
 LOAD_WAIT = 120.0
 """Seconds a request waits for its worker to finish loading before a 503."""
 WORKER_BOOT_ERROR = 3
