@@ -214,6 +214,35 @@ def test_a_server_error_carries_the_headers_too():
     assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
 
 
+def test_a_loading_worker_answers_health_at_once_and_the_app_once_loaded():
+    """``LoadingApp``: /healthz 200 and /readyz 503 while the data loads; other requests wait for it."""
+    import threading
+
+    from werkzeug.test import Client
+    from werkzeug.wrappers import Response
+
+    from dashboard.server.run import LoadingApp
+
+    release = threading.Event()
+
+    def load():
+        release.wait(30)
+        return Response("the app")
+
+    client = Client(LoadingApp(load))
+    health, ready = client.get("/healthz"), client.get("/readyz")
+    assert health.status_code == 200 and ready.status_code == 503 and ready.headers["Retry-After"]
+    assert ready.json == {"status": "loading"} and ready.headers["X-Content-Type-Options"] == "nosniff"
+    answers = []
+    waiting = threading.Thread(target=lambda: answers.append(client.get("/").get_data(as_text=True)))
+    waiting.start()
+    waiting.join(0.5)
+    assert answers == []  # held until the data is in memory, not refused
+    release.set()
+    waiting.join(30)
+    assert answers == ["the app"]
+
+
 def test_no_versions_in_headers_or_page_config(gunicorn):
     import dash
     import plotly
