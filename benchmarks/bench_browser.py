@@ -293,7 +293,7 @@ def breakdown(requests: list[dict]) -> dict[str, dict]:
 
 
 def new_page(browser, want: str):
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # wait_for_function evaluates strings; the CSP forbids eval
     context.add_init_script(INIT_SCRIPT.replace("WANT", json.dumps(want)))
     page = context.new_page()
     wire = Wire(page.context.new_cdp_session(page))

@@ -16,6 +16,7 @@ from dash import Dash
 from dashboard import api, callbacks, embed, export, first_view, geometry, points_layer, portfolio_panel, ranking, static_files
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.layout import page
+from dashboard.server import health, policy
 from layers.points.measures import POINT_INDICATORS
 
 
@@ -38,6 +39,9 @@ def create_app(
     custom_plotly: bool = True,
 ) -> Dash:
     """A ready Dash app over the built caches (building them first if needed).
+
+    Every response carries the security headers of ``dashboard.server.policy``; paths that
+    are not the app's answer 404; ``/healthz`` and ``/readyz`` report on the process.
 
     ``frame_ancestors``: origins allowed to frame ``/embed`` (default: ``CLUSTERMAP_FRAME_ANCESTORS``, else any).
     ``custom_plotly``: False leaves the main page to dcc.Graph's own full ``plotly.min.js`` (every trace
@@ -87,4 +91,7 @@ def create_app(
     static_files.register_assets(app.server)
     embed.register(app.server, data, allowed_ancestors=frame_ancestors, plotly_src=bundle.url)
     geometry.register(app.server, data)
+    health.register(app.server, data)
+    # last: the CSP holds the hashes of the inline scripts of every callback registered above
+    policy.register(app, inline_scripts=[embed.EMBED_SCRIPT])
     return app

@@ -29,11 +29,19 @@ def _build(args: argparse.Namespace) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    from dashboard.app import create_app
+    from dashboard.server import run
 
-    app = create_app()
-    print(f"Cluster Observatory Map on http://{args.host}:{args.port}/", flush=True)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    if args.dev:
+        run.serve_dev(args.host, args.port, debug=args.debug)
+    else:
+        run.serve(args.host, args.port, workers=args.workers, threads=args.threads)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
 
 
 def _export(args: argparse.Namespace) -> None:
@@ -111,10 +119,18 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--points", metavar="FILE", help="also read organisation records (CSV or Parquet; see README) and aggregate them per NUTS 2024 region")
     b.add_argument("--snap-km", type=float, help="with --points: move points outside every region to the nearest one within this distance")
     b.set_defaults(func=_build)
-    s = sub.add_parser("serve", help="start the dashboard (pulls and builds first if needed)")
-    s.add_argument("--host", default="127.0.0.1")
+    s = sub.add_parser(
+        "serve",
+        help="start the dashboard on gunicorn (pulls and builds first if needed)",
+        description="Runs gunicorn: the caches are built (if missing or stale) before the workers start, and each worker "
+        "only reads them. GET /healthz and /readyz report on the process. --dev runs Flask's development server instead.",
+    )
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
     s.add_argument("--port", type=int, default=8050)
-    s.add_argument("--debug", action="store_true")
+    s.add_argument("--workers", type=_positive, help="worker processes (default: one per core, as many as memory holds)")
+    s.add_argument("--threads", type=_positive, help="threads per worker (default 4)")
+    s.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn (one process; not for production)")
+    s.add_argument("--debug", action="store_true", help="with --dev: Dash's debug mode (reloads on code changes, error pages)")
     s.set_defaults(func=_serve)
     e = sub.add_parser(
         "export",
@@ -135,7 +151,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (2 for a user error)."""
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command == "serve" and args.debug and not args.dev:
+        p.error("--debug needs --dev (the development server); gunicorn never runs in debug mode")
+    if args.command == "serve" and args.dev and (args.workers or args.threads):
+        p.error("--workers and --threads are gunicorn's; the development server (--dev) is one process")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         args.func(args)

@@ -14,8 +14,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from layers import nace
-from layers.build import BuildReport, build
+from layers import nace, settings
+from layers.build import CLUSTERS_FILE, REPORT_FILE, BuildReport, build, load_report
 from layers.clusters import read_clusters_table
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
@@ -73,7 +73,7 @@ class DashboardData:
     point_geometry: dict[int, LevelGeometry] = field(default_factory=dict)
     """NUTS 2024 shapes of levels 0-3, where the organisation indicators are drawn."""
     data_dir: Path | None = None
-    """The data folder the caches were read from (where built files such as the bundle's compressed copies go)."""
+    """The data folder the caches were read from (``/readyz`` names its files; the bundle's compressed copies go there)."""
 
     def shapes(self, view) -> LevelGeometry:
         """The shapes a view is drawn on: NUTS 2024 (to level 3) for an organisation indicator, else the statistics' NUTS version."""
@@ -168,14 +168,29 @@ def _level_geojson(regions: gpd.GeoDataFrame, level: int, finest: dict[str, int]
     return LevelGeometry(level, geojson, frame["nuts_id"].tolist(), names, raw, hashlib.sha256(raw).hexdigest(), key)
 
 
-def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = None) -> DashboardData:
-    """Build the caches if needed, then read them into memory."""
-    report = build(data_dir=data_dir, mirror=mirror)
+def built_files(data_root: Path) -> list[Path]:
+    """The built files the app reads from ``data_root`` that are there: the table, its report, the shapes, the point records."""
+    named = [data_root / CLUSTERS_FILE, data_root / REPORT_FILE, *sorted((data_root / "nuts").glob("*.parquet")),
+             data_root / POINTS_FILE, data_root / ORGANISATIONS_FILE]
+    return [path for path in named if path.is_file()]
+
+
+def _nuts_source(data_root: Path, year: int) -> Path:
+    return data_root / "gisco" / f"NUTS_RG_20M_{year}_4326.geojson"
+
+
+def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = None, build_missing: bool = True) -> DashboardData:
+    """Build the caches if needed, then read them into memory.
+
+    ``build_missing=False`` never builds or downloads (a server worker: the caches were built
+    before it started); a folder that is not a current build raises one :class:`ClusterMapError` line.
+    """
+    data_root = Path(data_dir) if data_dir else settings.data_dir()
+    report = build(data_dir=data_root, mirror=mirror) if build_missing else load_report(data_root)
     table = read_clusters_table(report.clusters_file)  # the report's paths are relative to its own folder
     nuts_year = STATISTICS_NUTS_YEAR[DEFAULT_STATISTICS]
-    data_root = Path(report.data_dir)
     geometries = {
-        year: load_nuts(data_root / "gisco" / f"NUTS_RG_20M_{year}_4326.geojson", year=year, cache_dir=data_root / "nuts").regions
+        year: load_nuts(_nuts_source(data_root, year), year=year, cache_dir=data_root / "nuts").regions
         for year in NUTS_YEARS
     }
     regions = readable_names(geometries[nuts_year], geometries[max(NUTS_YEARS)])

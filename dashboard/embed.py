@@ -29,6 +29,9 @@ FRAME_ANCESTORS_ENV = "CLUSTERMAP_FRAME_ANCESTORS"
 """Space-separated origins allowed to frame ``/embed`` (e.g. ``https://www.clusterobservatory.eu``); default ``*``."""
 PLOTLY_BUNDLE = "/vendor/plotly-custom.min.js"
 """The app's plotly.js bundle; ``register`` is given the versioned URL (``?v=<hash>``, cached for a year)."""
+EMBED_SCRIPT = 'var f = JSON.parse(document.getElementById("embed-figure").textContent); Plotly.newPlot("map", f.data, f.layout, f.config);'
+"""The page's one inline script, the same on every embed page: the Content-Security-Policy allows it by its hash
+(``dashboard.server.policy``); the view's figure travels as JSON data beside it."""
 _ORIGIN_RE = re.compile(r"^(\*|'self'|https?://[A-Za-z0-9.\-]+(:\d{1,5})?)$")
 
 
@@ -83,10 +86,9 @@ def embed_page(data: DashboardData, query: str | bytes | dict[str, str], *, plot
 {notice}
 <div id="map" class="embed-map" role="figure" aria-label="{html.escape(map_title(view))}"></div>
 <p class="embed-footer"><a href="{html.escape(full_view)}" target="_blank" rel="noopener">Open the full view</a></p>
+<script id="embed-figure" type="application/json">{_script_json({"data": figure["data"], "layout": figure["layout"], "config": config})}</script>
 <script src="{html.escape(plotly_src)}"></script>
-<script>
-Plotly.newPlot("map", {_script_json(figure["data"])}, {_script_json(figure["layout"])}, {_script_json(config)});
-</script>
+<script>{EMBED_SCRIPT}</script>
 </body>
 </html>
 """

@@ -264,7 +264,9 @@ def browser():
 @pytest.fixture
 def page(browser, live_app):
     """A fresh page that records every request and console error."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    # Playwright's wait_for_function evaluates its predicate string, which the app's Content-Security-Policy
+    # forbids (no 'unsafe-eval'); tests/test_server.py checks the policy in a context without this bypass.
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.requests = []
     page.console_errors = []

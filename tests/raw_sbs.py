@@ -183,6 +183,10 @@ def portfolio(raw: RawSbs, geo: str, year: int) -> list[dict]:
     return sorted(rows, key=strength)
 
 
+SHOWN_DECIMALS = {"employment": 0, "local_units": 0, "wages": 1, "avg_wage": 0, "employment_share": 2, "lq": 2, "stars": 0}
+"""Decimals each indicator is shown with (the README's units: persons, units, million EUR to 0.1, EUR, % to 0.01, ratio to 0.01)."""
+
+
 @dataclass(frozen=True)
 class Expected:
     nuts_id: str
@@ -235,9 +239,11 @@ def expected_view(raw: RawSbs, ids: list[str], *, level: int, sector: str, indic
             raise AssertionError(f"no independent recipe for {indicator}")
         status = "value" if finite(cell.value) else "confidential" if "c" in cell.flag else "no data"
         rows.append((geo, cell, status, notes(words(cell.flag), note)))
-    values = [c.value for _, c, _, _ in rows if finite(c.value)]
+    # ranks on the value as shown (docs/methodology.md, "Ranks"): at the indicator's decimals, half to even
+    digits = SHOWN_DECIMALS[indicator]
+    values = [round(c.value, digits) for _, c, _, _ in rows if finite(c.value)]
     return [
-        Expected(geo, cell.value, cell.flag, status, text, 1 + sum(v > cell.value for v in values) if finite(cell.value) else None)
+        Expected(geo, cell.value, cell.flag, status, text, 1 + sum(v > round(cell.value, digits) for v in values) if finite(cell.value) else None)
         for geo, cell, status, text in rows
     ]
 

@@ -101,7 +101,11 @@ def test_values_match_the_raw_file(client, dashboard_data, raw, query):
 def test_values_known_fact(client):
     body = get_json(client, VALUES + "?level=2&sector=C29&indicator=employment&year=2014")
     de11 = next(r for r in body["regions"] if r["nuts_id"] == "DE11")
-    assert de11 == {"nuts_id": "DE11", "name": "Stuttgart", "value": 158012.0, "flag": "", "flag_text": "", "status": "value", "rank": 1}
+    label = de11.pop("class_label")
+    # the largest value of the map: the top of 5 classes (0 no data, 1 confidential, 2-6), whose legend entry ends at it
+    assert de11 == {"nuts_id": "DE11", "name": "Stuttgart", "value": 158012.0, "flag": "", "flag_text": "", "status": "value", "rank": 1,
+                    "country_rank": None, "country_ranked": 0, "class": 6}
+    assert label.endswith("158,012"), label
     statuses = {r["status"] for r in body["regions"]}
     assert statuses <= {"value", "confidential", "no data"} and "confidential" in statuses
 

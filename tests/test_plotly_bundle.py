@@ -223,7 +223,7 @@ def test_without_the_bundle_dcc_graph_fetches_the_full_plotly(browser, dashboard
     server = make_server("127.0.0.1", 0, create_app(dashboard_data, custom_plotly=False).server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)  # wait_for_function evaluates strings: conftest.page
     try:
         page = context.new_page()
         requests: list[str] = []

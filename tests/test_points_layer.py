@@ -190,7 +190,7 @@ def points_app(points_data):
 
 @pytest.fixture
 def points_page(browser, points_app):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)  # wait_for_function evaluates strings: conftest.page
     page = context.new_page()
     page.requests = []
     page.on("request", lambda r: page.requests.append(r.url))
