@@ -310,8 +310,8 @@ def test_wsgi_module_serves_a_built_folder_and_refuses_an_unbuilt_one(built, tmp
     run = subprocess.run([*gunicorn_cmd, "--bind", f"127.0.0.1:{free_port()}"], cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False)
     assert run.returncode == 3  # gunicorn stops: "Worker failed to boot"
     errors = [line for line in run.stderr.splitlines() if line.startswith("clustermap: error:")]
-    expected = (f"clustermap: error: no built data in {empty} (clusters.parquet, build_report.json, "
-                "gisco/NUTS_RG_20M_2013_4326.geojson, gisco/NUTS_RG_20M_2024_4326.geojson): run `clustermap build` first")
+    expected = (f"clustermap: error: {str(empty)!r} holds no build (build_report.json is missing). "
+                f"Run `clustermap build` with CLUSTERMAP_DATA_DIR={empty}.")
     assert errors == [expected]
     assert not list(empty.iterdir())  # read-only: nothing written
 
