@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -56,6 +56,10 @@ class LevelGeometry:
         return f"/geometry/{self.key or self.level}.geojson?v={self.etag[:16]}"
 
 
+VALUES_CACHE_SIZE = 256
+"""Views whose numbers a process keeps: a view's frame is about 300 rows (some 60 kB), so at most about 15 MB."""
+
+
 @dataclass
 class DashboardData:
     """Everything the callbacks read."""
@@ -81,21 +85,34 @@ class DashboardData:
             return self.point_geometry[POINT_MIXED_LEVEL if view.level == MIXED else view.level]
         return self.geometry[view.level]
 
+    def __post_init__(self) -> None:
+        # per process (each gunicorn worker has its own): lru_cache is thread-safe, so the gthread workers share it
+        self._values = lru_cache(maxsize=VALUES_CACHE_SIZE)(self._compute_values)
+
     def values(self, view, ids: pd.Series) -> pd.DataFrame:
         """Every number a view shows for regions ``ids``, from the point records or the statistics.
 
         Value, status, notes, rank (within the zoomed country too) and class, all
         computed in ``layers`` (``layers.ranks``, ``layers.classes``): the map, the
-        ranking, the CSV and the API read them from this one frame.
+        ranking, the CSV and the API read them from this one frame. Computed once per
+        view and kept (:data:`VALUES_CACHE_SIZE` views): the data is read-only, so a
+        view's numbers never change while the process runs. The caller gets a copy.
         """
-        country = view.zoom[:2] if view.zoom else None
-        if view.indicator in POINT_INDICATORS:
-            frame = self.point_measures.values(ids, nace_r2=view.nace_r2, indicator=view.indicator, country=country)
-            decimals = POINT_INDICATORS[view.indicator].decimals
+        values_view = (view.level, view.nace_r2, view.indicator, view.column, view.year, view.scheme, view.k, view.breaks,
+                       view.zoom[:2] if view.zoom else None)  # what the numbers depend on (not palette, layer or zoom region)
+        frame = self._values(values_view, tuple(ids))
+        return frame.copy()
+
+    def _compute_values(self, values_view: tuple, ids: tuple[str, ...]) -> pd.DataFrame:
+        level, nace_r2, indicator, column, year, scheme, k, breaks, country = values_view
+        regions = pd.Series(ids, dtype=object)
+        if indicator in POINT_INDICATORS:
+            frame = self.point_measures.values(regions, nace_r2=nace_r2, indicator=indicator, country=country)
+            decimals = POINT_INDICATORS[indicator].decimals
         else:
-            frame = region_values(self.index, ids, level=view.level, nace_r2=view.nace_r2, indicator=view.column, year=view.year, country=country)
-            decimals = decimals_of(view.column)
-        return with_classes(frame, decimals=decimals, column=view.column, scheme=view.scheme, k=view.k, breaks=view.breaks)
+            frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=year, country=country)
+            decimals = decimals_of(column)
+        return with_classes(frame, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks)
 
     @property
     def years(self) -> list[int]:
