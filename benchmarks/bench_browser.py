@@ -74,6 +74,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from dashboard.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (after the sys.path line)
+
 VIEWPORT = {"width": 1400, "height": 900}
 URLS = {"/": "Mixed", "/?level=2": "NUTS 2 regions"}
 """URL → text the map title must contain for the view to count as shown."""

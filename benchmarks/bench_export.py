@@ -127,7 +127,7 @@ def png_pixels(png: bytes) -> bytes:
 
 def browser_pss_mib(renderer) -> float:
     """Proportional set size of the renderer's browser: every process of its session (choreographer starts it in a new one)."""
-    proc = getattr(renderer._kaleido, "subprocess", None)  # noqa: SLF001 - a benchmark may look inside
+    proc = getattr(renderer._kaleido, "subprocess", None)  # a benchmark may look inside
     if proc is None:
         return float("nan")
     total = 0
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                 t = time.perf_counter()
                 try:
                     naive_png = pio.to_image(figure, format="png", width=args.width, height=args.height, scale=args.scale, validate=False)
-                except Exception as e:  # noqa: BLE001 - a failed naive render is a result too
+                except Exception as e:  # a failed naive render is a result too
                     naive_errors.append(f"{type(e).__name__}: {str(e)[:90]}")
                     continue
                 naive.append(time.perf_counter() - t)

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import shutil
@@ -60,7 +61,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _code_state import code_state  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _code_state import code_state
 
 REPO = Path(__file__).resolve().parents[1]
 ENDPOINT = "/_dash-update-component"
@@ -319,7 +320,7 @@ def run(
         drawn = data.shapes(MapView(level=level)).url  # the page has drawn this level's shapes
         post(client, request_body(spec, level, sectors[0], indicators[0], year, "level"))  # warm-up: the page's full load at this level
         for indicator in indicators:
-            for previous, sector in zip(sectors, sectors[1:]):
+            for previous, sector in itertools.pairwise(sectors):
                 where = f"NUTS {level} {indicator} {previous} → {sector}"
                 patch_ms, full_ms = [], []
                 patch_bytes = full_bytes = b""
@@ -492,7 +493,7 @@ def report(
         out.append(f"| envelope (multi, response, component and property keys) | {total - outputs:,} | {100 * (total - outputs) / total:.1f}% | |")
 
     if per_change:
-        out += ["", "### Per change", ""] + per_change_table(rows)
+        out += ["", "### Per change", "", *per_change_table(rows)]
     return "\n".join(out)
 
 

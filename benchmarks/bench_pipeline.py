@@ -40,7 +40,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from _code_state import code_state  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
+from _code_state import code_state
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = ("pull", "parse", "build", "noop")

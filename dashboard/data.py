@@ -16,13 +16,13 @@ import pandas as pd
 
 from layers import nace, settings
 from layers.build import CLUSTERS_FILE, REPORT_FILE, BuildReport, build, load_report
+from layers.classes import with_classes
 from layers.clusters import read_clusters_table
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
-from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_organisations
 from layers.points.build import POINTS_FILE
+from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_organisations
 from layers.points.measures import POINT_INDICATORS, PointMeasures, load_point_measures
-from layers.classes import with_classes
 from layers.query import ClustersIndex, decimals_of, region_values
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
 
@@ -216,4 +216,4 @@ def _bounds(regions: gpd.GeoDataFrame) -> dict[str, tuple[float, float, float, f
     return {str(i): tuple(round(float(v), 3) for v in b) for i, b in zip(regions["nuts_id"], regions.geometry.bounds.to_numpy())}
 
 
-__all__ = ["DashboardData", "LevelGeometry", "load_dashboard_data", "INDICATORS", "LEVEL_LABELS", "MIXED"]
+__all__ = ["INDICATORS", "LEVEL_LABELS", "MIXED", "DashboardData", "LevelGeometry", "load_dashboard_data"]

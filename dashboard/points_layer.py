@@ -23,8 +23,8 @@ from dashboard.callback_guard import guarded, text
 from dashboard.data import DashboardData
 from dashboard.figures import zoom_frame
 from dashboard.layout import FOCUS_ID, LEVEL_ID, ZOOM_ID, _labelled, control_id
-from dashboard.view import MapView
 from dashboard.payload import PointsPayload
+from dashboard.view import MapView
 from layers import nace
 from layers.points.catalogue import Organisations
 from layers.points.records import NACE_SEPARATOR
@@ -97,7 +97,7 @@ def points_payload(orgs: Organisations, view: MapView, bounds: tuple[float, floa
             "size": POINT_PX,
             "text": [organisation_hover(row, orgs) for _, row in in_frame.iterrows()],
             "ids": in_frame["id"].tolist(),
-            "count": int(len(in_frame)),
+            "count": len(in_frame),
         }
     return _clusters(orgs, selected, view.nace_r2, lon_range, lat_range, what)
 
@@ -128,7 +128,7 @@ def _clusters(orgs: Organisations, selected: pd.DataFrame, sector: str, lon_rang
         "size": [round(float(s), 1) for s in sizes],
         "text": text,
         "ids": ids,
-        "count": int(len(selected)),
+        "count": len(selected),
     }
 
 

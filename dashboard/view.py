@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, fields, replace
-from dataclasses import field as default_factory_field
+from dataclasses import dataclass, field as default_factory_field, fields, replace
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 

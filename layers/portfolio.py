@@ -45,7 +45,7 @@ PORTFOLIO_COLUMNS = (
 )
 """Columns of :func:`region_portfolio`, in order (``stars_known``: 0-3 star dimensions known)."""
 
-EU28 = frozenset("AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK UK".split())
+EU28 = frozenset(["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "UK"])
 """EU member states in the reference years 2008-2015, in Eurostat's codes (EL Greece, UK United Kingdom)."""
 
 NUTS_ID_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
@@ -244,9 +244,9 @@ def region_comparison(
 
 __all__ = [
     "EU28",
-    "EUSum",
     "NUTS_ID_RE",
     "PORTFOLIO_COLUMNS",
+    "EUSum",
     "RegionComparison",
     "UnknownRegionError",
     "UnknownYearError",

@@ -136,7 +136,7 @@ def _browser_guard(item: pytest.Item, phase: str) -> Generator[None, object, obj
     with _popen_refuses_browsers(launches):
         try:
             result = yield
-        except BaseException as e:  # noqa: BLE001  (re-raised below, or chained to the guard's failure)
+        except BaseException as e:  # re-raised below, or chained to the guard's failure
             error = e
     reported = item.stash.setdefault(_REPORTED, set())
     running = [p for p in tagged_browsers(tag) if p not in reported]

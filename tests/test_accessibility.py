@@ -20,7 +20,6 @@ short help text; or the focus sequence the Tab walk recorded.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -308,7 +307,7 @@ def test_sector_tree_works_with_the_keyboard_alone(page, live_app, way):
     assert f"sector={code}" in page.url, f"{way}: the URL is {page.url}; steps: {steps}"
     assert state["selected"] == [code], f"{way}: the tree marks {state['selected']} as chosen; steps: {steps}"
     after = sector_text(page)
-    assert after != before and (after.split()[0] == code or code == "TOTAL" and after.startswith("All sectors")), after
+    assert after != before and (after.split()[0] == code or (code == "TOTAL" and after.startswith("All sectors"))), after
     assert (code if code != "TOTAL" else "All sectors") in map_title(page), map_title(page)
     # focus stayed where the person was (the item or the search box), and the tree keeps one tab stop
     assert state["focused"] == (code if start == "sector-tree" or "Down" in way else "sector-search"), steps

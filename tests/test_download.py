@@ -100,7 +100,7 @@ def web(tmp_path: Path, mirror: Path, monkeypatch):
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 -- the base class's name
+    def log_message(self, format: str, *args: object) -> None:  # `format`: the base class's name
         pass
 
 

@@ -11,8 +11,8 @@ import pytest
 from dash import no_update
 
 from dashboard.callbacks import map_update
-from layers.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, classify
 from dashboard.figures import ATTRIBUTION, MapView, apply_payload, decode_notes, decode_values, encode_notes, encode_values, legend_labels
+from layers.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, classify
 from layers.indicators import INDICATORS
 from layers.query import region_values
 

@@ -16,8 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from layers.points import aggregate_points, join_points, read_nuts_regions, read_records, write_rejected
-from layers.points import catalogue
+from layers.points import aggregate_points, catalogue, join_points, read_nuts_regions, read_records, write_rejected
 from layers.points.build import (
     ORGANISATION_DTYPES,
     ORGANISATIONS_FILE,

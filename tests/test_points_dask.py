@@ -20,7 +20,6 @@ from layers.points.distributed import (  # noqa: E402
 )
 
 
-
 @pytest.fixture(scope="module")
 def regions(nuts_2024_file: Path):
     return read_nuts_regions(nuts_2024_file)
@@ -81,5 +80,5 @@ def test_regions_token_tracks_content(regions):
 
 def test_missing_dataset_is_reported(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FileNotFoundError, match="no .parquet files"):
+    with pytest.raises(FileNotFoundError, match=r"no \.parquet files"):
         read_points_parquet(tmp_path / "empty")

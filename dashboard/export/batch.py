@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from dashboard.export.errors import ExportParameterError
-from layers import files
 from dashboard.export.png import export_view_png, png_filename, render_png
 from dashboard.export.renderer import RENDERER
 from dashboard.export.size import DEFAULT_HEIGHT, DEFAULT_SCALE, DEFAULT_WIDTH, SIZE_PARAMETERS, check_size
+from layers import files
 
 
 def view_grid(

@@ -244,7 +244,7 @@ def _coordinates(
         raise ValueError(f"outside_share must be between 0 and 1, got {outside_share}")
     if regions is None or outside_share == 0.0:
         return sample_points(n, seed=rng, regions=regions)
-    anywhere = int(round(n * outside_share))
+    anywhere = round(n * outside_share)
     lon_a, lat_a = sample_points(n - anywhere, seed=rng, regions=regions)
     lon_b, lat_b = sample_points(anywhere, seed=rng)
     order = rng.permutation(n)
