@@ -242,9 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # batch: 3 levels x 3 sectors
         grid = export.view_grid(view_options(data), levels=LEVELS, sectors=["C", args.sector, "G47"], years=[args.year])
-        paths, batch_s = timed(
-            export.export_views, data, grid, out_dir, width=args.width, height=args.height, scale=args.scale, progress=False
-        )
+        paths, batch_s = timed(export.export_views, data, grid, out_dir, width=args.width, height=args.height, scale=args.scale, progress=False)
         assert len(paths) == len(grid)
 
         # 8 NUTS 2 exports: one after the other, then from 2 threads
@@ -273,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Seconds. warm = median of {args.repeat} (min–max); naive = median of {args.naive_repeat} `plotly.io.to_image` "
         "calls, each starting its own kaleido/Chromium (render only: figure built beforehand).\n"
     )
-    print("| NUTS | regions | PNG B | cold first export | warm export | of which figure | of which render | naive (fresh kaleido) | naive / warm render | same pixels as naive | warm ≤ 1 s |")
+    print(
+        "| NUTS | regions | PNG B | cold first export | warm export | of which figure | of which render | naive (fresh kaleido) | naive / warm render | same pixels as naive | warm ≤ 1 s |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in rows:
         print(

@@ -120,7 +120,10 @@ def user(base: str, bodies: dict[str, dict], offset: int, deadline: float, talli
     page = page_url(base)
     step = offset
     while time.monotonic() < deadline:
-        plan: list[tuple[str, str, str, dict | None, str]] = [("page", "GET", page, None, "_dash-config"), ("layout", "GET", f"{base}/_dash-layout", None, '"props"')]
+        plan: list[tuple[str, str, str, dict | None, str]] = [
+            ("page", "GET", page, None, "_dash-config"),
+            ("layout", "GET", f"{base}/_dash-layout", None, '"props"'),
+        ]
         for _ in range(5):
             step += 1
             plan.append(("callback", "POST", f"{base}/_dash-update-component", bodies[SECTORS[step % len(SECTORS)]], '"response"'))
@@ -173,8 +176,9 @@ def start(kind: str, data_dir: Path, log: Path, serve_args: tuple[str, ...] = ()
     args = ["--dev"] if kind == "dev" else list(serve_args)
     env = {**os.environ, "PYTHONPATH": str(REPO), "CLUSTERMAP_DATA_DIR": str(data_dir)}
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port), *args],
-                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port), *args], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -224,10 +228,14 @@ def run_server(kind: str, data_dir: Path, users: int, seconds: float, log: Path,
 
 
 def report(runs: list[Run], users: int, seconds: float) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor()
+    )
     lines = [
-        (f"Machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}, {memory_gb():.1f} GB memory, "
-         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"),
+        (
+            f"Machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}, {memory_gb():.1f} GB memory, "
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+        ),
         f"Load: {users} users, {seconds:.0f} s per server, loopback; view NUTS {LEVEL} {INDICATOR} {YEAR}, sectors {', '.join(SECTORS)}",
         "",
     ]
@@ -255,8 +263,10 @@ def report(runs: list[Run], users: int, seconds: float) -> str:
         p95 = percentile(production.tallies["callback"].ms, 95)
         errors = sum(t.errors for t in production.tallies.values())
         ok = errors == 0 and p95 <= TARGET_CALLBACK_P95_MS
-        lines.append(f"Target (gunicorn: 0 errors, callback p95 ≤ {TARGET_CALLBACK_P95_MS:.0f} ms): "
-                     f"{'met' if ok else 'NOT met'} ({errors} errors, callback p95 {p95:.0f} ms)")
+        lines.append(
+            f"Target (gunicorn: 0 errors, callback p95 ≤ {TARGET_CALLBACK_P95_MS:.0f} ms): "
+            f"{'met' if ok else 'NOT met'} ({errors} errors, callback p95 {p95:.0f} ms)"
+        )
     return "\n".join(lines)
 
 

@@ -432,7 +432,9 @@ def report(
             if size > TARGET_PATCH_BYTES:
                 kib = "also over" if size > 10_240 else "but within"
                 verdicts.append(f"NUTS {level}: the largest update is {size:,} B {what}, over 10,000 B ({kib} 10 KiB = 10,240 B).")
-        summary.append(f"NUTS {level}: ≤ 10 KB per change {ok(big['patch_bytes'] <= TARGET_PATCH_BYTES)} (worst {big['patch_bytes']:,} B raw, {big_gz:,} B gzip)")
+        summary.append(
+            f"NUTS {level}: ≤ 10 KB per change {ok(big['patch_bytes'] <= TARGET_PATCH_BYTES)} (worst {big['patch_bytes']:,} B raw, {big_gz:,} B gzip)"
+        )
         if level == 2:
             for what, r, g in (("uncompressed", worst, False), ("gzip-compressed", worst_gz, True)):
                 if _ratio(r, g) < TARGET_RATIO_NUTS2:
@@ -540,9 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         if uncovered:
             print(f"note: the sequence does not change to {uncovered}, which the targets ask to cover", file=sys.stderr)
         t0 = time.perf_counter()
-        rows, largest = run(
-            app, data, repeat=args.repeat, sectors=sectors, levels=tuple(args.levels), indicators=indicators, year=args.year
-        )
+        rows, largest = run(app, data, repeat=args.repeat, sectors=sectors, levels=tuple(args.levels), indicators=indicators, year=args.year)
         print(f"measured in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         print(before)
         if code_state() != before:

@@ -138,9 +138,7 @@ def markdown_table(results: dict[str, list[dict]]) -> str:
             if "cells" in last
             else f"{last['rows']:,} rows"
         )
-        lines.append(
-            f"| {stage} | {statistics.median(secs):.3f} | {min(secs):.3f} | {max(secs):.3f} | {len(runs)} | {peak:.0f} | {base:.0f} | {out} |"
-        )
+        lines.append(f"| {stage} | {statistics.median(secs):.3f} | {min(secs):.3f} | {max(secs):.3f} | {len(runs)} | {peak:.0f} | {base:.0f} | {out} |")
     return "\n".join(lines)
 
 

@@ -265,9 +265,7 @@ def run_dask(coords: Path, *, workdir: Path, workers: int, rows_per_file: int) -
         folder.mkdir()
         for first in range(0, len(lon), rows_per_file):  # one file per partition, like write_points_parquet
             part = slice(first, first + rows_per_file)
-            frame = gpd.GeoDataFrame(
-                {"id": np.arange(len(lon))[part]}, geometry=gpd.points_from_xy(lon[part], lat[part]), crs="EPSG:4326"
-            )
+            frame = gpd.GeoDataFrame({"id": np.arange(len(lon))[part]}, geometry=gpd.points_from_xy(lon[part], lat[part]), crs="EPSG:4326")
             frame.to_parquet(folder / f"part-{first // rows_per_file:05d}.parquet", index=False)
     write_s = time.perf_counter() - start
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, Client(cluster) as client:
@@ -361,8 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                 report[f"records_{kind}"] = child([*made, "--records", str(records), "--only", "records"])
                 print("records", kind, report[f"records_{kind}"], flush=True)
                 report[f"build_{kind}"] = child(
-                    [*made, "--records", str(records), "--workdir", str(workdir),
-                     "--build-chunk-size", str(args.build_chunk_size), "--only", "build"]
+                    [*made, "--records", str(records), "--workdir", str(workdir), "--build-chunk-size", str(args.build_chunk_size), "--only", "build"]
                 )
                 print("build", kind, report[f"build_{kind}"], flush=True)
                 records.unlink()
@@ -380,8 +377,7 @@ def main(argv: list[str] | None = None) -> int:
             print("sjoin", report[f"sjoin{suffix}"], flush=True)
         if not args.no_dask:
             report["dask"] = child(
-                [*common, "--workdir", str(workdir), "--workers", str(args.workers),
-                 "--rows-per-file", str(args.rows_per_file), "--only", "dask"]
+                [*common, "--workdir", str(workdir), "--workers", str(args.workers), "--rows-per-file", str(args.rows_per_file), "--only", "dask"]
             )
             print("dask", report["dask"], flush=True)
         report["load_average_at_end"] = os.getloadavg()

@@ -140,7 +140,15 @@ def first_view(data: DashboardData, query: str) -> FirstView:
     """The view a page opens on, with everything its callbacks would otherwise send first (``dashboard.first_view``)."""
     view, notice = view_from_search(data, query)
     figure, _ = map_update(data, view, full=True, geometry_url=True)
-    return FirstView(view=view, search=f"?{query}" if query else "", query=view_query(view), figure=figure, png_name=view_slug(view), shapes_url=data.shapes(view).url, notice=notice)
+    return FirstView(
+        view=view,
+        search=f"?{query}" if query else "",
+        query=view_query(view),
+        figure=figure,
+        png_name=view_slug(view),
+        shapes_url=data.shapes(view).url,
+        notice=notice,
+    )
 
 
 def view_from_controls(data: DashboardData, values: tuple) -> MapView:

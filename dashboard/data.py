@@ -170,8 +170,13 @@ def _level_geojson(regions: gpd.GeoDataFrame, level: int, finest: dict[str, int]
 
 def built_files(data_root: Path) -> list[Path]:
     """The built files the app reads from ``data_root`` that are there: the table, its report, the shapes, the point records."""
-    named = [data_root / CLUSTERS_FILE, data_root / REPORT_FILE, *sorted((data_root / "nuts").glob("*.parquet")),
-             data_root / POINTS_FILE, data_root / ORGANISATIONS_FILE]
+    named = [
+        data_root / CLUSTERS_FILE,
+        data_root / REPORT_FILE,
+        *sorted((data_root / "nuts").glob("*.parquet")),
+        data_root / POINTS_FILE,
+        data_root / ORGANISATIONS_FILE,
+    ]
     return [path for path in named if path.is_file()]
 
 
@@ -189,10 +194,7 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
     report = build(data_dir=data_root, mirror=mirror) if build_missing else load_report(data_root)
     table = read_clusters_table(report.clusters_file)  # the report's paths are relative to its own folder
     nuts_year = STATISTICS_NUTS_YEAR[DEFAULT_STATISTICS]
-    geometries = {
-        year: load_nuts(_nuts_source(data_root, year), year=year, cache_dir=data_root / "nuts").regions
-        for year in NUTS_YEARS
-    }
+    geometries = {year: load_nuts(_nuts_source(data_root, year), year=year, cache_dir=data_root / "nuts").regions for year in NUTS_YEARS}
     regions = readable_names(geometries[nuts_year], geometries[max(NUTS_YEARS)])
     index = ClustersIndex(table.loc[table["has_shape"]].reset_index(drop=True))
     finest = finest_levels(regions, index.table)
@@ -207,8 +209,15 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
         # zooms to a NUTS 2024 region (a point view's click or search) need its bounds too; the statistics' version wins a shared code
         bounds = {**_bounds(current), **bounds}
     return DashboardData(
-        index=index, geometry=geometry, report=report, nuts_year=nuts_year, bounds=bounds,
-        organisations=organisations, point_measures=point_measures, point_geometry=point_geometry, data_dir=data_root,
+        index=index,
+        geometry=geometry,
+        report=report,
+        nuts_year=nuts_year,
+        bounds=bounds,
+        organisations=organisations,
+        point_measures=point_measures,
+        point_geometry=point_geometry,
+        data_dir=data_root,
     )
 
 

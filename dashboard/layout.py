@@ -157,12 +157,23 @@ def controls(
                         SCHEME_ID,
                         dcc.Dropdown(id=SCHEME_ID, options=_options("scheme"), value=view.scheme, clearable=False),
                     ),
-                    _labelled("Number of classes", K_ID, dcc.Slider(id=K_ID, min=min(ks), max=max(ks), step=1, value=view.k, marks={k: str(k) for k in ks}, included=False)),
+                    _labelled(
+                        "Number of classes",
+                        K_ID,
+                        dcc.Slider(id=K_ID, min=min(ks), max=max(ks), step=1, value=view.k, marks={k: str(k) for k in ks}, included=False),
+                    ),
                     html.Div(
                         _labelled(
                             "Upper bounds, comma-separated",
                             BREAKS_ID,
-                            dcc.Input(id=BREAKS_ID, type="text", value=",".join(f"{b:g}" for b in view.breaks), debounce=True, placeholder="e.g. 1000,5000,20000", className="text-input"),
+                            dcc.Input(
+                                id=BREAKS_ID,
+                                type="text",
+                                value=",".join(f"{b:g}" for b in view.breaks),
+                                debounce=True,
+                                placeholder="e.g. 1000,5000,20000",
+                                className="text-input",
+                            ),
                         ),
                         id=f"{BREAKS_ID}-panel",
                         hidden=view.scheme != "user",
@@ -237,7 +248,11 @@ def page(
     """
     insights = insights or []
     view = first.view
-    sidebar = [controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators), *(overlays or []), view_tools(first)]
+    sidebar = [
+        controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators),
+        *(overlays or []),
+        view_tools(first),
+    ]
     return html.Div(
         [
             dcc.Store(id=URL_SEARCH_ID, data={"search": first.search}),
@@ -250,17 +265,19 @@ def page(
                 [
                     html.Div(sidebar, className="sidebar"),
                     html.Div(
-                        [html.Button("Back to all of Europe", id=ZOOM_OUT_ID, n_clicks=0, className="zoom-out", hidden=view.zoom is None),
-                        dcc.Loading(
-                            dcc.Graph(
-                                id=MAP_ID,
-                                figure=first.figure,
-                                config=map_config(first.png_name),
-                                className="map",
-                                style={"height": "calc(100vh - 150px)", "minHeight": "480px"},
+                        [
+                            html.Button("Back to all of Europe", id=ZOOM_OUT_ID, n_clicks=0, className="zoom-out", hidden=view.zoom is None),
+                            dcc.Loading(
+                                dcc.Graph(
+                                    id=MAP_ID,
+                                    figure=first.figure,
+                                    config=map_config(first.png_name),
+                                    className="map",
+                                    style={"height": "calc(100vh - 150px)", "minHeight": "480px"},
+                                ),
+                                delay_show=300,
                             ),
-                            delay_show=300,
-                        )],
+                        ],
                         className="map-panel",
                     ),
                     dcc.Store(id=FOCUS_ID),

@@ -139,7 +139,10 @@ def search_options(orgs: Organisations | None, text: str | None, current: str | 
     hits = orgs.search(text, limit=SEARCH_LIMIT)
     if current and current not in set(hits["id"]) and (row := orgs.get(current)) is not None:
         hits = pd.concat([row.to_frame().T, hits])
-    return [{"label": f"{name} · {orgs.region_name(n3) or orgs.region_name(n2)}", "value": oid} for oid, name, n2, n3 in zip(hits["id"], hits["name"], hits["nuts2"], hits["nuts3"])]
+    return [
+        {"label": f"{name} · {orgs.region_name(n3) or orgs.region_name(n2)}", "value": oid}
+        for oid, name, n2, n3 in zip(hits["id"], hits["name"], hits["nuts2"], hits["nuts3"])
+    ]
 
 
 def found_organisation(data: DashboardData, organisation_id: str | None) -> tuple:

@@ -168,7 +168,9 @@ def table_data(rows: pd.DataFrame, view: MapView) -> RankingData:
 def caption(view: MapView, rows: pd.DataFrame, where: str = "") -> str:
     """The table's caption: indicator, unit, sector, level and year, where (``scope``), and how many regions have a value."""
     ranked = int((rows["status"] == STATUS_VALUE).sum())
-    mixed = " Mixed levels: each country at its finest level with data, so regions of different sizes rank together." if view.level == MIXED and not where else ""
+    mixed = (
+        " Mixed levels: each country at its finest level with data, so regions of different sizes rank together." if view.level == MIXED and not where else ""
+    )
     return f"{map_title(view)}: {len(rows)} regions{where}, {ranked} with a value, ranked from highest (rank 1).{mixed}"
 
 
@@ -230,9 +232,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
         },
     }
     if not n:
-        layout["annotations"] = [
-            {"text": "No region has a value for this view", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False}
-        ]
+        layout["annotations"] = [{"text": "No region has a value for this view", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False}]
         layout["xaxis"]["visible"] = False
         layout["yaxis"]["visible"] = False
     trace = {

@@ -71,7 +71,15 @@ def portfolio_figure(top: pd.DataFrame) -> dict:
                 "fixedrange": True,
             },
             "yaxis": {"categoryorder": "array", "categoryarray": labels, "autorange": "reversed", "automargin": True, "fixedrange": True, "ticks": ""},
-            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "title": {"text": "Cluster stars:"}, "traceorder": "normal"},
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.0,
+                "yanchor": "bottom",
+                "title": {"text": "Cluster stars:"},
+                "traceorder": "normal",
+            },
             "shapes": [
                 {"type": "line", "x0": v, "x1": v, "yref": "paper", "y0": 0, "y1": 1, "line": {"color": c, "width": 1.2, "dash": d}}
                 for v, c, d in ((1.0, "#1a1a1a", "dot"), (2.0, "#b35806", "dash"))

@@ -52,7 +52,12 @@ def _footer() -> html.Footer:
 
 
 def _message(data: DashboardData, geo: str, year: int | None, text: str) -> list:
-    return [_heading(data, geo, year, region_name(data, geo)), html.P(text, className="portfolio-message", role="status"), *organisations_section(data, geo), _footer()]
+    return [
+        _heading(data, geo, year, region_name(data, geo)),
+        html.P(text, className="portfolio-message", role="status"),
+        *organisations_section(data, geo),
+        _footer(),
+    ]
 
 
 def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *, top: int = TOP) -> list:
@@ -112,8 +117,14 @@ def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *
         children.append(
             html.Div(
                 [
-                    html.Button(_more_label(len(portfolio), False), id=MORE_ID, n_clicks=0, type="button", className="portfolio-more-button",
-                                **{"aria-expanded": "false"}),
+                    html.Button(
+                        _more_label(len(portfolio), False),
+                        id=MORE_ID,
+                        n_clicks=0,
+                        type="button",
+                        className="portfolio-more-button",
+                        **{"aria-expanded": "false"},
+                    ),
                     html.Div(id=REST_ID, className="portfolio-scroll"),
                 ],
                 className="portfolio-more",

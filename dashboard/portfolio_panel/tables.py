@@ -115,7 +115,14 @@ def organisations_section(data: DashboardData, geo: str) -> list:
     table = html.Table(
         [
             html.Caption(f"Organisations located in {geo}"),
-            html.Thead(html.Tr([html.Th(h, scope="col", className="num" if h in ("Members", "Employees") else None) for h in ("Name", "NACE codes", "Members", "Employees", "NUTS 3 region")])),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(h, scope="col", className="num" if h in ("Members", "Employees") else None)
+                        for h in ("Name", "NACE codes", "Members", "Employees", "NUTS 3 region")
+                    ]
+                )
+            ),
             html.Tbody(rows),
         ],
         className="portfolio-table portfolio-organisations",

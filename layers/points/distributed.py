@@ -54,9 +54,7 @@ _INDEX_LOCK = threading.Lock()
 _INDEX_CACHE_SIZE = 2
 
 
-def write_points_parquet(
-    points: gpd.GeoDataFrame, folder: str | os.PathLike[str], *, rows_per_file: int = 1_000_000
-) -> list[Path]:
+def write_points_parquet(points: gpd.GeoDataFrame, folder: str | os.PathLike[str], *, rows_per_file: int = 1_000_000) -> list[Path]:
     """Write points as a partitioned GeoParquet dataset: one ``part-NNNNN.parquet`` per partition.
 
     Written with geopandas rather than dask's writer, which trips pandas 3 deprecations.

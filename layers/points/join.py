@@ -101,9 +101,7 @@ def read_nuts_regions(path: str | os.PathLike[str], *, levels: tuple[int, ...] =
     frame = gpd.read_file(path)
     missing = [name for name in _GISCO_FIELDS if name not in frame.columns]
     if missing:
-        raise GeometryError(
-            f"{path}: missing GISCO properties {', '.join(missing)}; expected a NUTS_RG_*.geojson file from GISCO."
-        )
+        raise GeometryError(f"{path}: missing GISCO properties {', '.join(missing)}; expected a NUTS_RG_*.geojson file from GISCO.")
     if frame.crs is None:
         raise GeometryError(f"{path}: no CRS; GISCO GeoJSON files are EPSG:4326, re-download the file.")
     frame = frame.rename(columns=_GISCO_FIELDS)[[*_GISCO_FIELDS.values(), "geometry"]]
@@ -198,9 +196,7 @@ class RegionIndex:
         with no leaf that near; equally near leaves go to the smallest ``nuts_id``.
         """
         points = shapely.points(x, y)
-        hits, distance = self._metric()[1].query_nearest(
-            points, max_distance=tolerance_m, return_distance=True, all_matches=True
-        )
+        hits, distance = self._metric()[1].query_nearest(points, max_distance=tolerance_m, return_distance=True, all_matches=True)
         best = np.full(len(points), self.none, dtype=np.int32)
         np.minimum.at(best, hits[0], hits[1].astype(np.int32))
         nearest = np.full(len(points), np.nan)
@@ -320,8 +316,7 @@ def _checked_regions(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     missing = [c for c in ("nuts_id", "level") if c not in regions.columns]
     if missing or not isinstance(regions, gpd.GeoDataFrame):
         raise GeometryError(
-            f"regions need columns nuts_id, level and geometry (missing: {', '.join(missing) or 'geometry'}); "
-            "read GISCO files with read_nuts_regions()."
+            f"regions need columns nuts_id, level and geometry (missing: {', '.join(missing) or 'geometry'}); read GISCO files with read_nuts_regions()."
         )
     if len(regions) == 0:
         raise GeometryError("no regions given; check the level filter.")
@@ -335,10 +330,7 @@ def _checked_regions(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         raise GeometryError(f"nuts_id values appear more than once: {doubled[:5]}; dissolve them first.")
     wrong = ids[ids.str.len() - 2 != regions["level"].astype("int64")].tolist()
     if wrong or not set(regions["level"]).issubset(LEVELS):
-        raise GeometryError(
-            f"level must be 0-3 and equal len(nuts_id) - 2 (country code plus one character per level); "
-            f"inconsistent ids: {wrong[:5]}"
-        )
+        raise GeometryError(f"level must be 0-3 and equal len(nuts_id) - 2 (country code plus one character per level); inconsistent ids: {wrong[:5]}")
     geometries = regions.geometry.to_numpy()
     kinds = set(shapely.get_type_id(geometries).tolist())
     if not kinds <= {shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON}:
@@ -506,14 +498,9 @@ def _result(
             _run_chunks(len(todo), chunk_size, workers, work)
     elif snap_tolerance_m is not None and snap_tolerance_m < 0:
         raise ValueError(f"snap_tolerance_m must be >= 0 metres, got {snap_tolerance_m}")
-    columns: dict[str, object] = {
-        f"nuts{level}": pd.Categorical.from_codes(index.codes[level][leaf], categories=index.categories[level])
-        for level in LEVELS
-    }
+    columns: dict[str, object] = {f"nuts{level}": pd.Categorical.from_codes(index.codes[level][leaf], categories=index.categories[level]) for level in LEVELS}
     columns["status"] = pd.Categorical.from_codes(status, dtype=STATUS_DTYPE)
     columns["snap_distance_m"] = distance
     counts = np.bincount(status, minlength=3)
-    logger.info(
-        "joined %d points: %d inside, %d snapped, %d outside", len(leaf), counts[0], counts[1], counts[2]
-    )
+    logger.info("joined %d points: %d inside, %d snapped, %d outside", len(leaf), counts[0], counts[1], counts[2])
     return pd.DataFrame(columns)

@@ -140,10 +140,7 @@ def check_header(names: list[object], source: str) -> None:
     found = [str(c).strip().lower() for c in names]
     doubled = sorted({c for c in found if found.count(c) > 1})
     if doubled:
-        raise RecordsError(
-            f"{source}: column(s) {', '.join(map(repr, doubled))} appear more than once "
-            "(header names are case-insensitive); keep one of each."
-        )
+        raise RecordsError(f"{source}: column(s) {', '.join(map(repr, doubled))} appear more than once (header names are case-insensitive); keep one of each.")
     missing = [c for c in REQUIRED_COLUMNS if c not in found]
     if missing:
         listed = ", ".join(repr(c) for c in names) or "none"
