@@ -90,6 +90,8 @@ class DashboardData:
         """
         country = view.zoom[:2] if view.zoom else None
         if view.indicator in POINT_INDICATORS:
+            if self.point_measures is None:  # the view vocabulary offers these indicators only with records loaded
+                raise LookupError(f"indicator {view.indicator} needs organisation records (clustermap build --points); none are loaded")
             frame = self.point_measures.values(ids, nace_r2=view.nace_r2, indicator=view.indicator, country=country)
             decimals = POINT_INDICATORS[view.indicator].decimals
         else:
@@ -222,7 +224,10 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
 
 
 def _bounds(regions: gpd.GeoDataFrame) -> dict[str, tuple[float, float, float, float]]:
-    return {str(i): tuple(round(float(v), 3) for v in b) for i, b in zip(regions["nuts_id"], regions.geometry.bounds.to_numpy())}
+    boxes = {}
+    for nuts_id, (x0, y0, x1, y1) in zip(regions["nuts_id"], regions.geometry.bounds.to_numpy()):
+        boxes[str(nuts_id)] = (round(float(x0), 3), round(float(y0), 3), round(float(x1), 3), round(float(y1), 3))
+    return boxes
 
 
 __all__ = ["INDICATORS", "LEVEL_LABELS", "MIXED", "DashboardData", "LevelGeometry", "load_dashboard_data"]

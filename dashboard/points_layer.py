@@ -161,11 +161,9 @@ def found_organisation(data: DashboardData, organisation_id: str | None) -> tupl
 def layout(orgs: Organisations | None, view: MapView) -> html.Fieldset:
     """The layer's controls: on/off, what it holds (synthetic said so), and the organisation search."""
     none = orgs is None or not len(orgs)
-    about = (
-        "No organisation records loaded. `clustermap build --points FILE` adds them (see the README)."
-        if none
-        else f"{orgs.label}. Located on NUTS 2024 regions."
-    )
+    about, synthetic = "No organisation records loaded. `clustermap build --points FILE` adds them (see the README).", False
+    if orgs is not None and not none:
+        about, synthetic = f"{orgs.label}. Located on NUTS 2024 regions.", orgs.synthetic
     return html.Fieldset(
         [
             html.Legend("Organisations", className="control-label"),
@@ -175,7 +173,7 @@ def layout(orgs: Organisations | None, view: MapView) -> html.Fieldset:
                 value="on" if (view.points and not none) else "off",
                 className="radio",
             ),
-            html.P(about, className="points-about" + (" points-synthetic" if (not none and orgs.synthetic) else "")),
+            html.P(about, className="points-about" + (" points-synthetic" if synthetic else "")),
             _labelled(
                 "Find an organisation",
                 ORG_SEARCH_ID,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from dash import dcc, html
 
+from dashboard.html_attrs import wildcard_props
 from layers import nace
 
 TREE_ID = "sector-tree"
@@ -107,7 +108,7 @@ def sector_picker(store_id: str, codes: Iterable[str], selected: str) -> html.Di
             html.P(
                 [html.Span("Chosen: ", className="sector-current-key"), html.Span(current, id=CURRENT_ID)],
                 className="sector-current",
-                **{"aria-live": "polite"},
+                **wildcard_props({"aria-live": "polite"}),
             ),
             # no callback reads it: assets/sector_tree.js filters as it changes (and sets its aria-describedby, which dcc.Input does not take)
             dcc.Input(
@@ -130,12 +131,14 @@ def sector_picker(store_id: str, codes: Iterable[str], selected: str) -> html.Di
                 id=TREE_ID,
                 role="tree",
                 className="sector-tree",
-                **{
-                    "aria-labelledby": LABEL_ID,
-                    "data-nodes": json.dumps(tree_data(nodes), separators=(",", ":")),
-                    "data-heading-note": NO_TOTAL_NOTE,
-                    "data-total-code": nace.TOTAL,
-                },
+                **wildcard_props(
+                    {
+                        "aria-labelledby": LABEL_ID,
+                        "data-nodes": json.dumps(tree_data(nodes), separators=(",", ":")),
+                        "data-heading-note": NO_TOTAL_NOTE,
+                        "data-total-code": nace.TOTAL,
+                    }
+                ),
             ),
             dcc.Store(id=store_id, data=selected),
         ],

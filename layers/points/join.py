@@ -139,8 +139,7 @@ class RegionIndex:
         self.geometries: np.ndarray = regions.geometry.to_numpy()[leaf][order]
         self.tree = shapely.STRtree(self.geometries)
         self.metric_crs = metric_crs
-        self._metric_tree: shapely.STRtree | None = None
-        self._to_metric: Transformer | None = None
+        self._metric_index: tuple[Transformer, shapely.STRtree] | None = None
         self._grid: _CellGrid | None = None
         self._lock = threading.Lock()
         self.categories: dict[int, list[str]] = {}
@@ -206,11 +205,11 @@ class RegionIndex:
     def _metric(self) -> tuple[Transformer, shapely.STRtree]:
         """Transformer to the metric CRS and an STRtree of the leaves in it, built once."""
         with self._lock:
-            if self._metric_tree is None:
+            if self._metric_index is None:
                 metric = gpd.GeoSeries(self.geometries, crs=WGS84).to_crs(self.metric_crs)
-                self._to_metric = Transformer.from_crs(WGS84, self.metric_crs, always_xy=True)
-                self._metric_tree = shapely.STRtree(metric.to_numpy())
-            return self._to_metric, self._metric_tree
+                to_metric = Transformer.from_crs(WGS84, self.metric_crs, always_xy=True)
+                self._metric_index = to_metric, shapely.STRtree(metric.to_numpy())
+            return self._metric_index
 
 
 def join_xy(
