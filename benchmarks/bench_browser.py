@@ -74,6 +74,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from dashboard.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (after the sys.path line)
+
 VIEWPORT = {"width": 1400, "height": 900}
 URLS = {"/": "Mixed", "/?level=2": "NUTS 2 regions"}
 """URL → text the map title must contain for the view to count as shown."""
@@ -314,7 +315,11 @@ def wait_usable(page, wire: Wire) -> dict:
         " return Object.assign({}, window.__bench, {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd, responseEnd: n.responseEnd, resources: res}); }"
     )
     reqs = wire.snapshot()
-    geometry = [{"url": r["url"].split("/", 3)[-1], "status": r["status"], "cache": r["cache"], "encoded": r["encoded"], "encoding": r["encoding"]} for r in reqs if kind(r["url"]) == "geometry"]
+    geometry = [
+        {"url": r["url"].split("/", 3)[-1], "status": r["status"], "cache": r["cache"], "encoded": r["encoded"], "encoding": r["encoding"]}
+        for r in reqs
+        if kind(r["url"]) == "geometry"
+    ]
     long_before = [(t, d) for t, d in b.get("long", []) if t < b["usable"]]
     return {
         "usable_ms": b["usable"],
@@ -333,7 +338,20 @@ def wait_usable(page, wire: Wire) -> dict:
         "quiet": quiet,
         "geometry": geometry,
         "breakdown": breakdown(reqs),
-        "top": sorted(({"url": r["url"].split("/", 3)[-1][:90], "encoded": r["encoded"], "decoded": r["decoded"], "encoding": r["encoding"], "status": r["status"], "cache": r["cache"]} for r in reqs), key=lambda r: -r["encoded"])[:10],
+        "top": sorted(
+            (
+                {
+                    "url": r["url"].split("/", 3)[-1][:90],
+                    "encoded": r["encoded"],
+                    "decoded": r["decoded"],
+                    "encoding": r["encoding"],
+                    "status": r["status"],
+                    "cache": r["cache"],
+                }
+                for r in reqs
+            ),
+            key=lambda r: -r["encoded"],
+        )[:10],
         "timeline": [{**r, "name": r["name"][:90]} for r in b.get("resources", [])],
     }
 
@@ -477,7 +495,9 @@ def fmt_kb(v) -> str:
 def machine() -> dict:
     from importlib.metadata import version
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor()
+    )
     mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     return {
@@ -505,7 +525,9 @@ def timeline_summary(load: dict) -> str:
         parts.append(f"{k} ×{len(rs)} {fmt_ms(min(r['start'] for r in rs))}–{fmt_ms(max(r['end'] for r in rs))}")
     parts.sort(key=lambda t: float(t.rsplit(" ", 1)[-1].split("–")[0].replace(",", "")) if "–" in t else 0)
     longest = load.get("longest_task")
-    long = f"; main-thread long tasks before usable: {load.get('long_tasks_before_usable')}, {fmt_ms(load.get('long_task_ms_before_usable'))} ms in all" + (f", longest {fmt_ms(longest[1])} ms at {fmt_ms(longest[0])}" if longest else "")
+    long = f"; main-thread long tasks before usable: {load.get('long_tasks_before_usable')}, {fmt_ms(load.get('long_task_ms_before_usable'))} ms in all" + (
+        f", longest {fmt_ms(longest[1])} ms at {fmt_ms(longest[0])}" if longest else ""
+    )
     return "; ".join(parts) + f"; first paths {fmt_ms(load['first_paths_ms'])}; usable {fmt_ms(load['usable_ms'])}" + long
 
 
@@ -532,19 +554,27 @@ def report(results: dict) -> str:
     m = results["machine"]
     lines.append(f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, {m['chromium']}, Python {m['python']}")
     lines.append("packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()))
-    lines.append(f"load average start {tuple(round(x, 2) for x in m['loadavg_start'])}, end {tuple(round(x, 2) for x in results['loadavg_end'])}; runtime {results['runtime_s']:.0f} s; repeat {results['repeat']}, clicks per action {results['clicks_per_action']}")
+    lines.append(
+        f"load average start {tuple(round(x, 2) for x in m['loadavg_start'])}, end {tuple(round(x, 2) for x in results['loadavg_end'])}; runtime {results['runtime_s']:.0f} s; repeat {results['repeat']}, clicks per action {results['clicks_per_action']}"
+    )
     samples = [s[0] for s in results.get("loadavg_samples", [])]
     if samples:
-        lines.append(f"1-min load average at each timed cold load: median {med(samples):.2f}, min {min(samples):.2f}, max {max(samples):.2f} ({len(samples)} samples)")
+        lines.append(
+            f"1-min load average at each timed cold load: median {med(samples):.2f}, min {min(samples):.2f}, max {max(samples):.2f} ({len(samples)} samples)"
+        )
     lines.append("")
-    lines.append("| URL | variant | first view usable (median, ms) | min–max | first paths (ms) | DOMContentLoaded (ms) | long tasks before usable (median ms) | bytes to usable | bytes total cold | warm usable (ms) | bytes total warm | /geometry on warm reload |")
+    lines.append(
+        "| URL | variant | first view usable (median, ms) | min–max | first paths (ms) | DOMContentLoaded (ms) | long tasks before usable (median ms) | bytes to usable | bytes total cold | warm usable (ms) | bytes total warm | /geometry on warm reload |"
+    )
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for url in results["urls"]:
         for variant in results["variants"]:
             r = results["loads"][url][variant]
             cold, warm = r["cold"], r["warm"]
             u = [c["usable_ms"] for c in cold]
-            geo = sorted({f"{g['status']}{' ' + g['cache'] if g['cache'] else ''} ({g['encoded']} B)" for w in warm for g in w["geometry"]}) or ["none requested"]
+            geo = sorted({f"{g['status']}{' ' + g['cache'] if g['cache'] else ''} ({g['encoded']} B)" for w in warm for g in w["geometry"]}) or [
+                "none requested"
+            ]
             lines.append(
                 f"| `{url}` | {variant} | {fmt_ms(med(u))} | {fmt_ms(min(u))}–{fmt_ms(max(u))} | {fmt_ms(med(c['first_paths_ms'] for c in cold))} | {fmt_ms(med(c['dcl_ms'] for c in cold))} | {fmt_ms(med(c['long_task_ms_before_usable'] for c in cold))} "
                 f"| {fmt_kb(med(c['bytes_to_usable'] for c in cold))} | {fmt_kb(med(c['bytes_total'] for c in cold))} | {fmt_ms(med(w['usable_ms'] for w in warm))} "
@@ -562,7 +592,9 @@ def report(results: dict) -> str:
             cells = [f"{b[k]['n']}× {fmt_kb(b[k]['encoded'])} / {fmt_kb(b[k]['decoded'])}" if k in b else "–" for k in kinds]
             lines.append(f"| `{url}` | {variant} | " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("| URL | action | variant | click → map redrawn (median ms, from keydown) | min–max | from arming | keydown → first request | keydown → last response before redraw | bytes per change (median) | largest response | /geometry requests | timeouts |")
+    lines.append(
+        "| URL | action | variant | click → map redrawn (median ms, from keydown) | min–max | from arming | keydown → first request | keydown → last response before redraw | bytes per change (median) | largest response | /geometry requests | timeouts |"
+    )
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for url in results["urls"]:
         for action in ("year", "sector"):
@@ -584,7 +616,9 @@ def report(results: dict) -> str:
     def ratio(a, b):
         return "–" if not a or not b else f"{a / b:.1f}×"
 
-    pairs = [(url, other) for url in results["urls"] for other in ("naive", "full-plotly") if other in results["variants"] and "optimised" in results["variants"]]
+    pairs = [
+        (url, other) for url in results["urls"] for other in ("naive", "full-plotly") if other in results["variants"] and "optimised" in results["variants"]
+    ]
     for url, other in pairs:
         o, n = results["loads"][url]["optimised"], results["loads"][url][other]
         co, cn = results["clicks"][url]["optimised"], results["clicks"][url][other]
@@ -614,7 +648,9 @@ def report(results: dict) -> str:
             f"click → redrawn, slower action {fmt_ms(worst_click)} ms {'PASS' if worst_click <= TARGET_CLICK_MS else 'FAIL'} (≤ {TARGET_CLICK_MS})"
         )
     lines.append("")
-    lines.append("Phases of the first view (medians over the cold loads, ms from navigation start; 'next callbacks' are the ones the URL callback's outputs trigger):")
+    lines.append(
+        "Phases of the first view (medians over the cold loads, ms from navigation start; 'next callbacks' are the ones the URL callback's outputs trigger):"
+    )
     lines.append("")
     names = list(phases(results["loads"][results["urls"][0]][results["variants"][0]]["cold"][0]))
     lines.append("| URL | variant | " + " | ".join(names) + " |")
@@ -663,7 +699,16 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     variants = tuple(args.variants)
-    results: dict = {"machine": machine(), "repeat": args.repeat, "clicks_per_action": args.clicks, "urls": args.urls, "variants": variants, "loads": {}, "console_errors": {}, "loadavg_samples": []}
+    results: dict = {
+        "machine": machine(),
+        "repeat": args.repeat,
+        "clicks_per_action": args.clicks,
+        "urls": args.urls,
+        "variants": variants,
+        "loads": {},
+        "console_errors": {},
+        "loadavg_samples": [],
+    }
     own_dir = args.data_dir is None
     data_dir = Path(tempfile.mkdtemp(prefix="clustermap-bench-browser-")) if own_dir else args.data_dir.resolve()
     os.environ["CLUSTERMAP_DATA_DIR"] = str(data_dir)
@@ -698,9 +743,15 @@ def main(argv: list[str] | None = None) -> int:
                         results["loads"][url][variant]["cold"].append(cold)
                         results["loads"][url][variant]["warm"].append(warm)
                         results["console_errors"].setdefault(f"{url} {variant} load", []).extend(errors)
-                        print(f"{url} {variant} cold {cold['usable_ms']:.0f} ms {cold['bytes_total']} B; warm {warm['usable_ms']:.0f} ms {warm['bytes_total']} B", file=sys.stderr, flush=True)
+                        print(
+                            f"{url} {variant} cold {cold['usable_ms']:.0f} ms {cold['bytes_total']} B; warm {warm['usable_ms']:.0f} ms {warm['bytes_total']} B",
+                            file=sys.stderr,
+                            flush=True,
+                        )
             if args.profile:
-                results["profiles"] = {f"`{url}` {variant}": profile_load(browser, servers[variant], url, URLS[url]) for url in args.urls for variant in variants}
+                results["profiles"] = {
+                    f"`{url}` {variant}": profile_load(browser, servers[variant], url, URLS[url]) for url in args.urls for variant in variants
+                }
             results["clicks"] = {}
             for url in args.urls:
                 results["clicks"][url] = {}
@@ -708,7 +759,11 @@ def main(argv: list[str] | None = None) -> int:
                     out, errors = clicks(browser, servers[variant], url, URLS[url], args.clicks)
                     results["clicks"][url][variant] = out
                     results["console_errors"].setdefault(f"{url} {variant} clicks", []).extend(errors)
-                    print(f"{url} {variant} clicks year {[c['ms_from_event'] for c in out['year']]} sector {[c['ms_from_event'] for c in out['sector']]}", file=sys.stderr, flush=True)
+                    print(
+                        f"{url} {variant} clicks year {[c['ms_from_event'] for c in out['year']]} sector {[c['ms_from_event'] for c in out['sector']]}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             browser.close()
     finally:
         for proc in procs:

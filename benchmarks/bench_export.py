@@ -127,7 +127,7 @@ def png_pixels(png: bytes) -> bytes:
 
 def browser_pss_mib(renderer) -> float:
     """Proportional set size of the renderer's browser: every process of its session (choreographer starts it in a new one)."""
-    proc = getattr(renderer._kaleido, "subprocess", None)  # noqa: SLF001 - a benchmark may look inside
+    proc = getattr(renderer._kaleido, "subprocess", None)  # a benchmark may look inside
     if proc is None:
         return float("nan")
     total = 0
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                 t = time.perf_counter()
                 try:
                     naive_png = pio.to_image(figure, format="png", width=args.width, height=args.height, scale=args.scale, validate=False)
-                except Exception as e:  # noqa: BLE001 - a failed naive render is a result too
+                except Exception as e:  # a failed naive render is a result too
                     naive_errors.append(f"{type(e).__name__}: {str(e)[:90]}")
                     continue
                 naive.append(time.perf_counter() - t)
@@ -242,9 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # batch: 3 levels x 3 sectors
         grid = export.view_grid(view_options(data), levels=LEVELS, sectors=["C", args.sector, "G47"], years=[args.year])
-        paths, batch_s = timed(
-            export.export_views, data, grid, out_dir, width=args.width, height=args.height, scale=args.scale, progress=False
-        )
+        paths, batch_s = timed(export.export_views, data, grid, out_dir, width=args.width, height=args.height, scale=args.scale, progress=False)
         assert len(paths) == len(grid)
 
         # 8 NUTS 2 exports: one after the other, then from 2 threads
@@ -273,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Seconds. warm = median of {args.repeat} (min–max); naive = median of {args.naive_repeat} `plotly.io.to_image` "
         "calls, each starting its own kaleido/Chromium (render only: figure built beforehand).\n"
     )
-    print("| NUTS | regions | PNG B | cold first export | warm export | of which figure | of which render | naive (fresh kaleido) | naive / warm render | same pixels as naive | warm ≤ 1 s |")
+    print(
+        "| NUTS | regions | PNG B | cold first export | warm export | of which figure | of which render | naive (fresh kaleido) | naive / warm render | same pixels as naive | warm ≤ 1 s |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in rows:
         print(

@@ -161,7 +161,10 @@ def user(base: str, views: Views, offset: int, deadline: float, tallies: dict[st
     page = page_url(base)
     step = offset
     while time.monotonic() < deadline:
-        plan: list[tuple[str, str, str, dict | None, str]] = [("page", "GET", page, None, "_dash-config"), ("layout", "GET", f"{base}/_dash-layout", None, '"props"')]
+        plan: list[tuple[str, str, str, dict | None, str]] = [
+            ("page", "GET", page, None, "_dash-config"),
+            ("layout", "GET", f"{base}/_dash-layout", None, '"props"'),
+        ]
         for _ in range(5):
             step += 1
             plan.append(("callback", "POST", f"{base}/_dash-update-component", views.callback(step), '"response"'))
@@ -214,8 +217,9 @@ def start(kind: str, data_dir: Path, log: Path, serve_args: tuple[str, ...] = ()
     args = ["--dev"] if kind == "dev" else list(serve_args)
     env = {**os.environ, "PYTHONPATH": str(REPO), "CLUSTERMAP_DATA_DIR": str(data_dir)}
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port), *args],
-                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port), *args], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -266,12 +270,18 @@ def run_server(kind: str, data_dir: Path, users: int, seconds: float, log: Path,
 
 
 def report(runs: list[Run], users: int, seconds: float) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor()
+    )
     lines = [
-        (f"Machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}, {memory_gb():.1f} GB memory, "
-         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"),
-        (f"Load: {users} users, {seconds:.0f} s per server, loopback; repeat views: NUTS {LEVEL} {INDICATOR} {YEAR}, sectors {', '.join(SECTORS)}; "
-         f"distinct views: NUTS {LEVEL}, every sector x {', '.join(DISTINCT_INDICATORS)} x year x k, none asked twice"),
+        (
+            f"Machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}, {memory_gb():.1f} GB memory, "
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+        ),
+        (
+            f"Load: {users} users, {seconds:.0f} s per server, loopback; repeat views: NUTS {LEVEL} {INDICATOR} {YEAR}, sectors {', '.join(SECTORS)}; "
+            f"distinct views: NUTS {LEVEL}, every sector x {', '.join(DISTINCT_INDICATORS)} x year x k, none asked twice"
+        ),
         "",
     ]
     for run in runs:
@@ -297,8 +307,10 @@ def report(runs: list[Run], users: int, seconds: float) -> str:
         p95 = percentile(production.tallies["callback"].ms, 95)
         errors = sum(t.errors for t in production.tallies.values())
         ok = errors == 0 and p95 <= TARGET_CALLBACK_P95_MS
-        lines.append(f"Target ({production.server}: 0 errors, callback p95 ≤ {TARGET_CALLBACK_P95_MS:.0f} ms): "
-                     f"{'met' if ok else 'NOT met'} ({errors} errors, callback p95 {p95:.0f} ms)")
+        lines.append(
+            f"Target ({production.server}: 0 errors, callback p95 ≤ {TARGET_CALLBACK_P95_MS:.0f} ms): "
+            f"{'met' if ok else 'NOT met'} ({errors} errors, callback p95 {p95:.0f} ms)"
+        )
     return "\n".join(lines)
 
 
@@ -313,9 +325,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--data-dir", type=Path, help="a data folder to use (built first if needed); default: a temporary one")
     p.add_argument("--servers", nargs="+", choices=("gunicorn", "dev"), default=["gunicorn", "dev"])
-    p.add_argument("--views", nargs="+", choices=("repeat", "distinct"), default=["repeat", "distinct"],
-                   help="repeat: the users change among eight sectors (a server keeps a view's numbers once computed); "
-                   "distinct: every request names a view never asked before, so every one is computed")
+    p.add_argument(
+        "--views",
+        nargs="+",
+        choices=("repeat", "distinct"),
+        default=["repeat", "distinct"],
+        help="repeat: the users change among eight sectors (a server keeps a view's numbers once computed); "
+        "distinct: every request names a view never asked before, so every one is computed",
+    )
     p.add_argument("--serve-args", default="", help='extra options for the gunicorn server, e.g. "--workers 4 --threads 2" (default: its defaults)')
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="clustermap-load-") as tmp:

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import shutil
@@ -60,7 +61,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _code_state import code_state  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _code_state import code_state
 
 REPO = Path(__file__).resolve().parents[1]
 ENDPOINT = "/_dash-update-component"
@@ -319,7 +320,7 @@ def run(
         drawn = data.shapes(MapView(level=level)).url  # the page has drawn this level's shapes
         post(client, request_body(spec, level, sectors[0], indicators[0], year, "level"))  # warm-up: the page's full load at this level
         for indicator in indicators:
-            for previous, sector in zip(sectors, sectors[1:]):
+            for previous, sector in itertools.pairwise(sectors):
                 where = f"NUTS {level} {indicator} {previous} → {sector}"
                 patch_ms, full_ms = [], []
                 patch_bytes = full_bytes = b""
@@ -431,7 +432,9 @@ def report(
             if size > TARGET_PATCH_BYTES:
                 kib = "also over" if size > 10_240 else "but within"
                 verdicts.append(f"NUTS {level}: the largest update is {size:,} B {what}, over 10,000 B ({kib} 10 KiB = 10,240 B).")
-        summary.append(f"NUTS {level}: ≤ 10 KB per change {ok(big['patch_bytes'] <= TARGET_PATCH_BYTES)} (worst {big['patch_bytes']:,} B raw, {big_gz:,} B gzip)")
+        summary.append(
+            f"NUTS {level}: ≤ 10 KB per change {ok(big['patch_bytes'] <= TARGET_PATCH_BYTES)} (worst {big['patch_bytes']:,} B raw, {big_gz:,} B gzip)"
+        )
         if level == 2:
             for what, r, g in (("uncompressed", worst, False), ("gzip-compressed", worst_gz, True)):
                 if _ratio(r, g) < TARGET_RATIO_NUTS2:
@@ -492,7 +495,7 @@ def report(
         out.append(f"| envelope (multi, response, component and property keys) | {total - outputs:,} | {100 * (total - outputs) / total:.1f}% | |")
 
     if per_change:
-        out += ["", "### Per change", ""] + per_change_table(rows)
+        out += ["", "### Per change", "", *per_change_table(rows)]
     return "\n".join(out)
 
 
@@ -539,9 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         if uncovered:
             print(f"note: the sequence does not change to {uncovered}, which the targets ask to cover", file=sys.stderr)
         t0 = time.perf_counter()
-        rows, largest = run(
-            app, data, repeat=args.repeat, sectors=sectors, levels=tuple(args.levels), indicators=indicators, year=args.year
-        )
+        rows, largest = run(app, data, repeat=args.repeat, sectors=sectors, levels=tuple(args.levels), indicators=indicators, year=args.year)
         print(f"measured in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         print(before)
         if code_state() != before:

@@ -40,7 +40,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from _code_state import code_state  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
+from _code_state import code_state
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = ("pull", "parse", "build", "noop")
@@ -137,9 +138,7 @@ def markdown_table(results: dict[str, list[dict]]) -> str:
             if "cells" in last
             else f"{last['rows']:,} rows"
         )
-        lines.append(
-            f"| {stage} | {statistics.median(secs):.3f} | {min(secs):.3f} | {max(secs):.3f} | {len(runs)} | {peak:.0f} | {base:.0f} | {out} |"
-        )
+        lines.append(f"| {stage} | {statistics.median(secs):.3f} | {min(secs):.3f} | {max(secs):.3f} | {len(runs)} | {peak:.0f} | {base:.0f} | {out} |")
     return "\n".join(lines)
 
 

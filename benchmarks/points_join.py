@@ -31,6 +31,7 @@ after each measurement, since the machine may be shared.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -117,9 +118,9 @@ def make_records(path: Path, *, n: int, seed: int, bad_per_million: int, chunk_s
     start = time.perf_counter()
     csv = path.suffix == ".csv"
     writer = None
-    handle = open(path, "w", encoding="utf-8", newline="") if csv else None
     previous_last_id = None
-    try:
+    with contextlib.ExitStack() as closing:
+        handle = closing.enter_context(open(path, "w", encoding="utf-8", newline="")) if csv else None
         for k, chunk in enumerate(iter_synthetic_records(n, seed=seed, regions=regions, outside_share=0.1, chunk_size=chunk_size)):
             last_id = chunk["id"].iloc[-1]
             if csv:
@@ -129,14 +130,10 @@ def make_records(path: Path, *, n: int, seed: int, bad_per_million: int, chunk_s
                 chunk.to_csv(handle, index=False, header=k == 0)
             else:
                 table = pa.Table.from_pandas(chunk, preserve_index=False)
-                writer = writer or pq.ParquetWriter(path, table.schema)
+                if writer is None:
+                    writer = closing.enter_context(pq.ParquetWriter(path, table.schema))
                 writer.write_table(table)
             previous_last_id = last_id
-    finally:
-        if handle:
-            handle.close()
-        if writer:
-            writer.close()
     return {"path": str(path), "write_s": round(time.perf_counter() - start, 1), "file_mib": round(path.stat().st_size / 2**20)}
 
 
@@ -268,18 +265,15 @@ def run_dask(coords: Path, *, workdir: Path, workers: int, rows_per_file: int) -
         folder.mkdir()
         for first in range(0, len(lon), rows_per_file):  # one file per partition, like write_points_parquet
             part = slice(first, first + rows_per_file)
-            frame = gpd.GeoDataFrame(
-                {"id": np.arange(len(lon))[part]}, geometry=gpd.points_from_xy(lon[part], lat[part]), crs="EPSG:4326"
-            )
+            frame = gpd.GeoDataFrame({"id": np.arange(len(lon))[part]}, geometry=gpd.points_from_xy(lon[part], lat[part]), crs="EPSG:4326")
             frame.to_parquet(folder / f"part-{first // rows_per_file:05d}.parquet", index=False)
     write_s = time.perf_counter() - start
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
-        with Client(cluster) as client:
-            start = time.perf_counter()
-            joined = join_points_distributed(folder, regions, client=client, compute=False)
-            counts = client.compute(joined["nuts3"].value_counts(dropna=False)).result()
-            seconds = time.perf_counter() - start
-            worker_peaks = client.run(rss_mib)
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, Client(cluster) as client:
+        start = time.perf_counter()
+        joined = join_points_distributed(folder, regions, client=client, compute=False)
+        counts = client.compute(joined["nuts3"].value_counts(dropna=False)).result()
+        seconds = time.perf_counter() - start
+        worker_peaks = client.run(rss_mib)
     local = join_xy(lon, lat, RegionIndex(regions))["nuts3"].value_counts(dropna=False)
     same = bool(counts.sort_index().astype("int64").equals(local.sort_index().astype("int64")))
     return {
@@ -365,8 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                 report[f"records_{kind}"] = child([*made, "--records", str(records), "--only", "records"])
                 print("records", kind, report[f"records_{kind}"], flush=True)
                 report[f"build_{kind}"] = child(
-                    [*made, "--records", str(records), "--workdir", str(workdir),
-                     "--build-chunk-size", str(args.build_chunk_size), "--only", "build"]
+                    [*made, "--records", str(records), "--workdir", str(workdir), "--build-chunk-size", str(args.build_chunk_size), "--only", "build"]
                 )
                 print("build", kind, report[f"build_{kind}"], flush=True)
                 records.unlink()
@@ -384,8 +377,7 @@ def main(argv: list[str] | None = None) -> int:
             print("sjoin", report[f"sjoin{suffix}"], flush=True)
         if not args.no_dask:
             report["dask"] = child(
-                [*common, "--workdir", str(workdir), "--workers", str(args.workers),
-                 "--rows-per-file", str(args.rows_per_file), "--only", "dask"]
+                [*common, "--workdir", str(workdir), "--workers", str(args.workers), "--rows-per-file", str(args.rows_per_file), "--only", "dask"]
             )
             print("dask", report["dask"], flush=True)
         report["load_average_at_end"] = os.getloadavg()

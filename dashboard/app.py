@@ -57,7 +57,7 @@ def create_app(
         external_scripts=[bundle.url] if custom_plotly else [],
         title="Cluster Observatory Map",
         serve_locally=True,
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # Dash's signature says str; None (documented) keeps the tab's title while updating
         compress=True,  # flask-compress: gzip/brotli for the bundles, layout and callback responses
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)

@@ -175,10 +175,10 @@ def check_callback_body(body: object, callback_map: dict) -> None:
         if not isinstance(outputs, list) or len(outputs) != len(declared):
             raise BadCallbackRequest("outputs", f"outputs must be a list of {len(declared)} entries, as the callback declares")
         for item, key in zip(outputs, declared):
-            for one in (item if _is_many(key.rsplit(".", 1)[0]) and isinstance(item, list) else [item]):
+            for one in item if _is_many(key.rsplit(".", 1)[0]) and isinstance(item, list) else [item]:
                 _one(one, "outputs")
     else:
-        for one in (outputs if isinstance(outputs, list) and _is_many(output.rsplit(".", 1)[0]) else [outputs]):
+        for one in outputs if isinstance(outputs, list) and _is_many(output.rsplit(".", 1)[0]) else [outputs]:
             _one(one, "outputs")
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):

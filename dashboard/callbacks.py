@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Literal, overload
 
 import pandas as pd
-from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash import ClientsideFunction, Dash, Input, NoUpdate, Output, State, ctx, no_update
 
 from dashboard import callback_guard
 from dashboard.callback_guard import (
@@ -51,6 +52,7 @@ from dashboard.layout import (
     ZOOM_OUT_ID,
     notice_items,
 )
+from dashboard.payload import MapPayload
 from dashboard.points_layer import points_payload
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
 from dashboard.view import (
@@ -67,17 +69,22 @@ from dashboard.view import (
 from layers.points.measures import POINT_INDICATORS
 
 
-def payload_for(data: DashboardData, view: MapView) -> dict:
+def payload_for(data: DashboardData, view: MapView) -> MapPayload:
     """The values payload of a view, in its shapes' order, with the organisations layer when it is on."""
     values = data.values(view, pd.Series(data.shapes(view).ids))
     payload = map_payload(values, view)
-    shown = view.points and data.organisations is not None
-    if shown:
+    if view.points and data.organisations is not None:
         payload["points"] = points_payload(data.organisations, view, data.bounds.get(view.zoom) if view.zoom else None)
     return payload
 
 
-def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: bool = False) -> tuple[dict | object, dict | object]:
+@overload
+def map_update(data: DashboardData, view: MapView, *, full: Literal[True], geometry_url: bool = False) -> tuple[dict, NoUpdate]: ...
+@overload
+def map_update(data: DashboardData, view: MapView, *, full: Literal[False], geometry_url: bool = False) -> tuple[NoUpdate, MapPayload]: ...
+@overload
+def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: bool = False) -> tuple[dict | NoUpdate, MapPayload | NoUpdate]: ...
+def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: bool = False) -> tuple[dict | NoUpdate, MapPayload | NoUpdate]:
     """(figure, payload): the whole figure on a level change, else only the payload.
 
     ``geometry_url``: the figure names its shapes by URL (the app, where the
@@ -140,7 +147,15 @@ def first_view(data: DashboardData, query: str) -> FirstView:
     """The view a page opens on, with everything its callbacks would otherwise send first (``dashboard.first_view``)."""
     view, notice = view_from_search(data, query)
     figure, _ = map_update(data, view, full=True, geometry_url=True)
-    return FirstView(view=view, search=f"?{query}" if query else "", query=view_query(view), figure=figure, png_name=view_slug(view), shapes_url=data.shapes(view).url, notice=notice)
+    return FirstView(
+        view=view,
+        search=f"?{query}" if query else "",
+        query=view_query(view),
+        figure=figure,
+        png_name=view_slug(view),
+        shapes_url=data.shapes(view).url,
+        notice=notice,
+    )
 
 
 def view_from_controls(data: DashboardData, values: tuple) -> MapView:

@@ -16,13 +16,13 @@ import pandas as pd
 
 from layers import nace, settings
 from layers.build import CLUSTERS_FILE, REPORT_FILE, BuildReport, build, load_report
+from layers.classes import with_classes
 from layers.clusters import read_clusters_table
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
-from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_organisations
 from layers.points.build import POINTS_FILE
+from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_organisations
 from layers.points.measures import POINT_INDICATORS, PointMeasures, load_point_measures
-from layers.classes import with_classes
 from layers.query import ClustersIndex, decimals_of, region_values
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
 
@@ -98,8 +98,17 @@ class DashboardData:
         view and kept (:data:`VALUES_CACHE_SIZE` views): the data is read-only, so a
         view's numbers never change while the process runs. The caller gets a copy.
         """
-        values_view = (view.level, view.nace_r2, view.indicator, view.column, view.year, view.scheme, view.k, view.breaks,
-                       view.zoom[:2] if view.zoom else None)  # what the numbers depend on (not palette, layer or zoom region)
+        values_view = (
+            view.level,
+            view.nace_r2,
+            view.indicator,
+            view.column,
+            view.year,
+            view.scheme,
+            view.k,
+            view.breaks,
+            view.zoom[:2] if view.zoom else None,
+        )  # what the numbers depend on (not palette, layer or zoom region)
         frame = self._values(values_view, tuple(ids))
         return frame.copy()
 
@@ -107,6 +116,8 @@ class DashboardData:
         level, nace_r2, indicator, column, year, scheme, k, breaks, country = values_view
         regions = pd.Series(ids, dtype=object)
         if indicator in POINT_INDICATORS:
+            if self.point_measures is None:  # the view vocabulary offers these indicators only with records loaded
+                raise LookupError(f"indicator {indicator} needs organisation records (clustermap build --points); none are loaded")
             frame = self.point_measures.values(regions, nace_r2=nace_r2, indicator=indicator, country=country)
             decimals = POINT_INDICATORS[indicator].decimals
         else:
@@ -187,8 +198,13 @@ def _level_geojson(regions: gpd.GeoDataFrame, level: int, finest: dict[str, int]
 
 def built_files(data_root: Path) -> list[Path]:
     """The built files the app reads from ``data_root`` that are there: the table, its report, the shapes, the point records."""
-    named = [data_root / CLUSTERS_FILE, data_root / REPORT_FILE, *sorted((data_root / "nuts").glob("*.parquet")),
-             data_root / POINTS_FILE, data_root / ORGANISATIONS_FILE]
+    named = [
+        data_root / CLUSTERS_FILE,
+        data_root / REPORT_FILE,
+        *sorted((data_root / "nuts").glob("*.parquet")),
+        data_root / POINTS_FILE,
+        data_root / ORGANISATIONS_FILE,
+    ]
     return [path for path in named if path.is_file()]
 
 
@@ -206,10 +222,7 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
     report = build(data_dir=data_root, mirror=mirror) if build_missing else load_report(data_root)
     table = read_clusters_table(report.clusters_file)  # the report's paths are relative to its own folder
     nuts_year = STATISTICS_NUTS_YEAR[DEFAULT_STATISTICS]
-    geometries = {
-        year: load_nuts(_nuts_source(data_root, year), year=year, cache_dir=data_root / "nuts").regions
-        for year in NUTS_YEARS
-    }
+    geometries = {year: load_nuts(_nuts_source(data_root, year), year=year, cache_dir=data_root / "nuts").regions for year in NUTS_YEARS}
     regions = readable_names(geometries[nuts_year], geometries[max(NUTS_YEARS)])
     index = ClustersIndex(table.loc[table["has_shape"]].reset_index(drop=True))
     finest = finest_levels(regions, index.table)
@@ -224,13 +237,23 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
         # zooms to a NUTS 2024 region (a point view's click or search) need its bounds too; the statistics' version wins a shared code
         bounds = {**_bounds(current), **bounds}
     return DashboardData(
-        index=index, geometry=geometry, report=report, nuts_year=nuts_year, bounds=bounds,
-        organisations=organisations, point_measures=point_measures, point_geometry=point_geometry, data_dir=data_root,
+        index=index,
+        geometry=geometry,
+        report=report,
+        nuts_year=nuts_year,
+        bounds=bounds,
+        organisations=organisations,
+        point_measures=point_measures,
+        point_geometry=point_geometry,
+        data_dir=data_root,
     )
 
 
 def _bounds(regions: gpd.GeoDataFrame) -> dict[str, tuple[float, float, float, float]]:
-    return {str(i): tuple(round(float(v), 3) for v in b) for i, b in zip(regions["nuts_id"], regions.geometry.bounds.to_numpy())}
+    boxes = {}
+    for nuts_id, (x0, y0, x1, y1) in zip(regions["nuts_id"], regions.geometry.bounds.to_numpy()):
+        boxes[str(nuts_id)] = (round(float(x0), 3), round(float(y0), 3), round(float(x1), 3), round(float(y1), 3))
+    return boxes
 
 
-__all__ = ["DashboardData", "LevelGeometry", "load_dashboard_data", "INDICATORS", "LEVEL_LABELS", "MIXED"]
+__all__ = ["INDICATORS", "LEVEL_LABELS", "MIXED", "DashboardData", "LevelGeometry", "load_dashboard_data"]

@@ -33,8 +33,7 @@ from dashboard.payload import (
 )
 from dashboard.view import PALETTES, STAR_DIMENSIONS, MapView  # noqa: F401  (MapView re-exported: it lives in dashboard.view)
 from layers import nace
-from layers.classes import NO_DATA, Classes, classes_of, format_number
-from layers.classes import legend_labels as _legend_labels
+from layers.classes import NO_DATA, Classes, classes_of, format_number, legend_labels as _legend_labels
 from layers.indicators import INDICATORS, Indicator
 from layers.points.measures import POINT_INDICATORS
 
@@ -101,7 +100,7 @@ def view_attribution(view: MapView, organisations) -> str:
 
 def _colours(k: int, palette: str = PALETTE) -> list[str]:
     samples = sample_colorscale(palette, [0.12 + 0.88 * i / max(k - 1, 1) for i in range(k)], colortype="tuple") if k else []
-    value_colours = ["#%02x%02x%02x" % tuple(round(c * 255) for c in rgb) for rgb in samples]
+    value_colours = ["#" + "".join(f"{round(c * 255):02x}" for c in rgb) for rgb in samples]
     return [NO_DATA_COLOUR, CONFIDENTIAL_COLOUR, *value_colours]
 
 

@@ -115,4 +115,4 @@ def register(app: Dash, first_view_of: Callable[[str], FirstView], page_of: Call
         parts["scripts"] = parts.get("scripts", "") + "\n" + chunk_scripts(chunk_prefix)
         return interpolate(**parts)
 
-    app.interpolate_index = interpolate_index  # Dash's documented override point, per instance
+    app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]  # Dash's documented override point, per instance

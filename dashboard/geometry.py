@@ -29,4 +29,5 @@ def register(server: Flask, data: DashboardData) -> None:
         response = Response(shapes.geojson_bytes, mimetype="application/json")
         response.set_etag(shapes.etag)
         response.headers["Cache-Control"] = CACHE_CONTROL
-        return response.make_conditional(request)
+        response.make_conditional(request)  # in place: a 304 when the browser's copy is current
+        return response

@@ -7,6 +7,7 @@ from dash import dcc, html
 from dashboard.data import LEVEL_LABELS
 from dashboard.figures import ATTRIBUTION
 from dashboard.first_view import FirstView
+from dashboard.html_attrs import wildcard_props
 from dashboard.sector_tree import sector_picker
 from dashboard.view import PARAMETER, MapView
 from layers.indicators import INDICATORS, Indicator
@@ -57,7 +58,7 @@ SHAPES_ID = "map-shapes"
 """Store: the URL of the shapes the map is drawn on; when a view needs others, the whole figure is sent."""
 POINT_LEVEL_LABEL = "NUTS 3 regions (organisation indicators)"
 
-MAP_CONFIG = {
+MAP_CONFIG: dcc.Graph.Config = {
     "topojsonURL": "/assets/topojson/",
     "displaylogo": False,
     "showSendToCloud": False,
@@ -68,12 +69,12 @@ MAP_CONFIG = {
 """The map's Plotly config; the PNG file name is set per view (``map_config``, then ``assets/map.js``)."""
 
 
-def map_config(png_name: str) -> dict:
+def map_config(png_name: str) -> dcc.Graph.Config:
     """The map's Plotly config, its PNG download named ``png_name``."""
     return {**MAP_CONFIG, "toImageButtonOptions": {**MAP_CONFIG["toImageButtonOptions"], "filename": png_name}}
 
 
-def store(store_id: str, data: object = None) -> dcc.Store:
+def store(store_id: str, data: str | float | bool | dict | list | None = None) -> dcc.Store:
     """A ``dcc.Store``, without a ``data`` prop when there is none.
 
     A Store given ``data=None`` reports a change of its data when it mounts (its empty memory
@@ -157,12 +158,23 @@ def controls(
                         SCHEME_ID,
                         dcc.Dropdown(id=SCHEME_ID, options=_options("scheme"), value=view.scheme, clearable=False),
                     ),
-                    _labelled("Number of classes", K_ID, dcc.Slider(id=K_ID, min=min(ks), max=max(ks), step=1, value=view.k, marks={k: str(k) for k in ks}, included=False)),
+                    _labelled(
+                        "Number of classes",
+                        K_ID,
+                        dcc.Slider(id=K_ID, min=min(ks), max=max(ks), step=1, value=view.k, marks={k: str(k) for k in ks}, included=False),
+                    ),
                     html.Div(
                         _labelled(
                             "Upper bounds, comma-separated",
                             BREAKS_ID,
-                            dcc.Input(id=BREAKS_ID, type="text", value=",".join(f"{b:g}" for b in view.breaks), debounce=True, placeholder="e.g. 1000,5000,20000", className="text-input"),
+                            dcc.Input(
+                                id=BREAKS_ID,
+                                type="text",
+                                value=",".join(f"{b:g}" for b in view.breaks),
+                                debounce=True,
+                                placeholder="e.g. 1000,5000,20000",
+                                className="text-input",
+                            ),
                         ),
                         id=f"{BREAKS_ID}-panel",
                         hidden=view.scheme != "user",
@@ -201,7 +213,7 @@ def view_tools(first: FirstView) -> html.Div:
             html.Div(
                 [
                     html.A("Download CSV", id=CSV_LINK_ID, href=first.csv_href, download=""),
-                    html.Button("Embed", id=EMBED_BUTTON_ID, n_clicks=0, **{"aria-expanded": "false", "aria-controls": EMBED_SNIPPET_ID}),
+                    html.Button("Embed", id=EMBED_BUTTON_ID, n_clicks=0, **wildcard_props({"aria-expanded": "false", "aria-controls": EMBED_SNIPPET_ID})),
                 ],
                 className="view-tools",
             ),
@@ -237,7 +249,11 @@ def page(
     """
     insights = insights or []
     view = first.view
-    sidebar = [controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators), *(overlays or []), view_tools(first)]
+    sidebar = [
+        controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators),
+        *(overlays or []),
+        view_tools(first),
+    ]
     return html.Div(
         [
             dcc.Store(id=URL_SEARCH_ID, data={"search": first.search}),
@@ -250,17 +266,19 @@ def page(
                 [
                     html.Div(sidebar, className="sidebar"),
                     html.Div(
-                        [html.Button("Back to all of Europe", id=ZOOM_OUT_ID, n_clicks=0, className="zoom-out", hidden=view.zoom is None),
-                        dcc.Loading(
-                            dcc.Graph(
-                                id=MAP_ID,
-                                figure=first.figure,
-                                config=map_config(first.png_name),
-                                className="map",
-                                style={"height": "calc(100vh - 150px)", "minHeight": "480px"},
+                        [
+                            html.Button("Back to all of Europe", id=ZOOM_OUT_ID, n_clicks=0, className="zoom-out", hidden=view.zoom is None),
+                            dcc.Loading(
+                                dcc.Graph(
+                                    id=MAP_ID,
+                                    figure=first.figure,
+                                    config=map_config(first.png_name),
+                                    className="map",
+                                    style={"height": "calc(100vh - 150px)", "minHeight": "480px"},
+                                ),
+                                delay_show=300,
                             ),
-                            delay_show=300,
-                        )],
+                        ],
                         className="map-panel",
                     ),
                     dcc.Store(id=FOCUS_ID),

@@ -187,7 +187,7 @@ def encode_notes(texts: list[str]) -> NotesPayload:
     into ``combos`` (0 is the empty note), packed by :func:`pack_uints`. Far
     smaller than repeating texts when most regions carry one of a few notes.
     """
-    notes = [""] + sorted({t for t in texts if t}, key=lambda t: (-texts.count(t), t))
+    notes = ["", *sorted({t for t in texts if t}, key=lambda t: (-texts.count(t), t))]
     parts: list[str] = []
     for note in notes[1:]:
         parts.extend(p for p in note.split(NOTE_SEPARATOR) if p not in parts)

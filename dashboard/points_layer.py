@@ -23,8 +23,8 @@ from dashboard.callback_guard import guarded, text
 from dashboard.data import DashboardData
 from dashboard.figures import zoom_frame
 from dashboard.layout import FOCUS_ID, LEVEL_ID, ZOOM_ID, _labelled, control_id
-from dashboard.view import MapView
 from dashboard.payload import PointsPayload
+from dashboard.view import MapView
 from layers import nace
 from layers.points.catalogue import Organisations
 from layers.points.records import NACE_SEPARATOR
@@ -97,7 +97,7 @@ def points_payload(orgs: Organisations, view: MapView, bounds: tuple[float, floa
             "size": POINT_PX,
             "text": [organisation_hover(row, orgs) for _, row in in_frame.iterrows()],
             "ids": in_frame["id"].tolist(),
-            "count": int(len(in_frame)),
+            "count": len(in_frame),
         }
     return _clusters(orgs, selected, view.nace_r2, lon_range, lat_range, what)
 
@@ -128,7 +128,7 @@ def _clusters(orgs: Organisations, selected: pd.DataFrame, sector: str, lon_rang
         "size": [round(float(s), 1) for s in sizes],
         "text": text,
         "ids": ids,
-        "count": int(len(selected)),
+        "count": len(selected),
     }
 
 
@@ -139,7 +139,10 @@ def search_options(orgs: Organisations | None, text: str | None, current: str | 
     hits = orgs.search(text, limit=SEARCH_LIMIT)
     if current and current not in set(hits["id"]) and (row := orgs.get(current)) is not None:
         hits = pd.concat([row.to_frame().T, hits])
-    return [{"label": f"{name} · {orgs.region_name(n3) or orgs.region_name(n2)}", "value": oid} for oid, name, n2, n3 in zip(hits["id"], hits["name"], hits["nuts2"], hits["nuts3"])]
+    return [
+        {"label": f"{name} · {orgs.region_name(n3) or orgs.region_name(n2)}", "value": oid}
+        for oid, name, n2, n3 in zip(hits["id"], hits["name"], hits["nuts2"], hits["nuts3"])
+    ]
 
 
 def found_organisation(data: DashboardData, organisation_id: str | None) -> tuple:
@@ -158,11 +161,9 @@ def found_organisation(data: DashboardData, organisation_id: str | None) -> tupl
 def layout(orgs: Organisations | None, view: MapView) -> html.Fieldset:
     """The layer's controls: on/off, what it holds (synthetic said so), and the organisation search."""
     none = orgs is None or not len(orgs)
-    about = (
-        "No organisation records loaded. `clustermap build --points FILE` adds them (see the README)."
-        if none
-        else f"{orgs.label}. Located on NUTS 2024 regions."
-    )
+    about, synthetic = "No organisation records loaded. `clustermap build --points FILE` adds them (see the README).", False
+    if orgs is not None and not none:
+        about, synthetic = f"{orgs.label}. Located on NUTS 2024 regions.", orgs.synthetic
     return html.Fieldset(
         [
             html.Legend("Organisations", className="control-label"),
@@ -172,7 +173,7 @@ def layout(orgs: Organisations | None, view: MapView) -> html.Fieldset:
                 value="on" if (view.points and not none) else "off",
                 className="radio",
             ),
-            html.P(about, className="points-about" + (" points-synthetic" if (not none and orgs.synthetic) else "")),
+            html.P(about, className="points-about" + (" points-synthetic" if synthetic else "")),
             _labelled(
                 "Find an organisation",
                 ORG_SEARCH_ID,

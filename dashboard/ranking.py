@@ -29,6 +29,7 @@ from dashboard.figures import (
     view_unit,
     view_when,
 )
+from dashboard.html_attrs import wildcard_props
 from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, VIEW_QUERY_ID
 from dashboard.payload import RankingData, RankingRow
 from dashboard.view import (
@@ -67,7 +68,7 @@ LEVEL_NOUNS = {MIXED: "regions (finest level with data)", 0: "countries", 1: "NU
 BAR_COLOUR = "#2c7fb8"
 """One hue from the map's ColorBrewer YlGnBu: the bars differ by length only, so colour vision does not matter."""
 BAR_LABEL_LENGTH = 30
-BARS_CONFIG = {
+BARS_CONFIG: dcc.Graph.Config = {
     "displaylogo": False,
     "showSendToCloud": False,
     "scrollZoom": False,
@@ -168,7 +169,9 @@ def table_data(rows: pd.DataFrame, view: MapView) -> RankingData:
 def caption(view: MapView, rows: pd.DataFrame, where: str = "") -> str:
     """The table's caption: indicator, unit, sector, level and year, where (``scope``), and how many regions have a value."""
     ranked = int((rows["status"] == STATUS_VALUE).sum())
-    mixed = " Mixed levels: each country at its finest level with data, so regions of different sizes rank together." if view.level == MIXED and not where else ""
+    mixed = (
+        " Mixed levels: each country at its finest level with data, so regions of different sizes rank together." if view.level == MIXED and not where else ""
+    )
     return f"{map_title(view)}: {len(rows)} regions{where}, {ranked} with a value, ranked from highest (rank 1).{mixed}"
 
 
@@ -230,9 +233,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
         },
     }
     if not n:
-        layout["annotations"] = [
-            {"text": "No region has a value for this view", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False}
-        ]
+        layout["annotations"] = [{"text": "No region has a value for this view", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False}]
         layout["xaxis"]["visible"] = False
         layout["yaxis"]["visible"] = False
     trace = {
@@ -260,7 +261,7 @@ def layout() -> html.Section:
                 id=f"ranking-th-{key}",
                 scope="col",
                 className=f"ranking-col-{key}",
-                **({"aria-sort": "ascending"} if key == "rank" else {}),
+                **wildcard_props({"aria-sort": "ascending"} if key == "rank" else {}),
             )
             for key, label in COLUMNS
         ]
@@ -274,7 +275,7 @@ def layout() -> html.Section:
                 className="ranking-intro",
             ),
             dcc.Graph(id=BARS_ID, figure={"data": [], "layout": {"height": 610}}, config=BARS_CONFIG, clear_on_unhover=True, className="ranking-bars"),
-            html.P(id=TABLE_TITLE_ID, className="ranking-table-title", **{"aria-hidden": "true"}),
+            html.P(id=TABLE_TITLE_ID, className="ranking-table-title", **wildcard_props({"aria-hidden": "true"})),
             html.Div(
                 html.Table(
                     [
@@ -289,7 +290,7 @@ def layout() -> html.Section:
                 className="ranking-table-wrap",
                 tabIndex="0",
                 role="region",
-                **{"aria-labelledby": CAPTION_ID},
+                **wildcard_props({"aria-labelledby": CAPTION_ID}),
             ),
             html.P(id=SORT_STATUS_ID, className="visually-hidden", role="status"),
             dcc.Store(id=DATA_ID),
@@ -298,7 +299,7 @@ def layout() -> html.Section:
         ],
         id=PANEL_ID,
         className="ranking panel",
-        **{"aria-labelledby": HEADING_ID},
+        **wildcard_props({"aria-labelledby": HEADING_ID}),
     )
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from dash import dcc, html
 
+from dashboard.html_attrs import wildcard_props
 from layers import nace
 
 TREE_ID = "sector-tree"
@@ -104,9 +105,20 @@ def sector_picker(store_id: str, codes: Iterable[str], selected: str) -> html.Di
         [
             html.Label("Sector (NACE Rev. 2)", htmlFor=SEARCH_ID, id=LABEL_ID, className="control-label"),
             # a live region: a choice made from the search box (focus stays there) is announced too
-            html.P([html.Span("Chosen: ", className="sector-current-key"), html.Span(current, id=CURRENT_ID)], className="sector-current", **{"aria-live": "polite"}),
+            html.P(
+                [html.Span("Chosen: ", className="sector-current-key"), html.Span(current, id=CURRENT_ID)],
+                className="sector-current",
+                **wildcard_props({"aria-live": "polite"}),
+            ),
             # no callback reads it: assets/sector_tree.js filters as it changes (and sets its aria-describedby, which dcc.Input does not take)
-            dcc.Input(id=SEARCH_ID, type="search", placeholder="Search code or words, e.g. C29, motor", autoComplete="off", spellCheck=False, className="text-input sector-search"),
+            dcc.Input(
+                id=SEARCH_ID,
+                type="search",
+                placeholder="Search code or words, e.g. C29, motor",
+                autoComplete="off",
+                spellCheck=False,
+                className="text-input sector-search",
+            ),
             html.P(
                 "Filters the list by code or words. Down arrow moves into the list, Enter chooses the first match, Escape clears. "
                 "In the list: arrow keys move, right and left open and close, Enter or Space chooses, typing a code jumps to it.",
@@ -119,7 +131,14 @@ def sector_picker(store_id: str, codes: Iterable[str], selected: str) -> html.Di
                 id=TREE_ID,
                 role="tree",
                 className="sector-tree",
-                **{"aria-labelledby": LABEL_ID, "data-nodes": json.dumps(tree_data(nodes), separators=(",", ":")), "data-heading-note": NO_TOTAL_NOTE, "data-total-code": nace.TOTAL},
+                **wildcard_props(
+                    {
+                        "aria-labelledby": LABEL_ID,
+                        "data-nodes": json.dumps(tree_data(nodes), separators=(",", ":")),
+                        "data-heading-note": NO_TOTAL_NOTE,
+                        "data-total-code": nace.TOTAL,
+                    }
+                ),
             ),
             dcc.Store(id=store_id, data=selected),
         ],

@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -113,7 +114,8 @@ def register_plotly_bundle(server: Flask, bundle: PlotlyBundle) -> None:
         response.set_etag(f"{bundle.version}-{encoding or 'plain'}")
         versioned = request.args.get("v") == bundle.version
         response.headers["Cache-Control"] = CACHE_CONTROL if versioned else "no-cache"
-        return response.make_conditional(request)
+        response.make_conditional(request)  # in place: a 304 when the browser's copy is current
+        return response
 
 
 def whole_file(path: Path, mimetype: str) -> Response:
@@ -124,9 +126,10 @@ def whole_file(path: Path, mimetype: str) -> Response:
     body = path.read_bytes()
     response = Response(body, mimetype=mimetype)
     response.set_etag(hashlib.sha256(body).hexdigest()[:16])
-    response.last_modified = path.stat().st_mtime
+    response.last_modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: a 304 when the browser's copy is current
+    return response
 
 
 def register_assets(server: Flask, folder: Path = ASSETS) -> None:

@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, fields, replace
-from dataclasses import field as default_factory_field
+from dataclasses import dataclass, field as default_factory_field, fields, replace
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
@@ -249,6 +248,8 @@ def _scheme_check(view: MapView, options: ViewOptions) -> str | None:
     return None
 
 
+# The table is read as a table: one row per parameter, its options grouped on a few lines.
+# fmt: off
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         "level", "level", "NUTS level of the map: 0 countries, 1, 2, or mixed (each country at its finest level with data); 3 with the organisation indicators",
@@ -307,6 +308,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         control=Control("points", "value"), message="points must be on or off (the organisations layer)",
     ),
 )
+# fmt: on
 """The view parameters, in the order a query writes them. See CONTRIBUTING.md, "Adding a view parameter"."""
 
 PARAMETER = {p.name: p for p in PARAMETERS}

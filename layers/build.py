@@ -83,7 +83,9 @@ class BuildReport:
         """Lines for the terminal."""
         verb = "built" if self.built else "up to date"
         lines = [f"{self.clusters_file}: {verb}, {self.rows:,} rows from {self.statistics}"]
-        lines.append(f"  {self.lines_read:,} lines read, {self.rejected_rows:,} rejected" + (f" (see {self.path(self.rejected_report)})" if self.rejected_report else ""))
+        lines.append(
+            f"  {self.lines_read:,} lines read, {self.rejected_rows:,} rejected" + (f" (see {self.path(self.rejected_report)})" if self.rejected_report else "")
+        )
         lines.append(
             f"  {len(self.codes_without_shape) + len(self.extra_regio_codes)} codes have no shape and are not drawn: "
             f"{len(self.extra_regio_codes)} extra-regio, {len(self.codes_without_shape)} others ({', '.join(self.codes_without_shape)})"
@@ -182,7 +184,9 @@ def load_report(data_dir: Path) -> BuildReport:
     named = [report.clusters_path, *([report.rejected_report] if report.rejected_report else []), *report.inputs]
     for relative in named:
         if not _is_inside(relative):
-            raise CacheError(f"{str(report_path)!r} names {relative!r}, which is not a path inside the data folder (a report of an older version, or edited). {fix}")
+            raise CacheError(
+                f"{str(report_path)!r} names {relative!r}, which is not a path inside the data folder (a report of an older version, or edited). {fix}"
+            )
         if not report.path(relative).is_file():
             raise CacheError(f"{str(report_path)!r} names {relative!r}, which is missing from {str(data_dir)!r}. {fix}")
     for relative, digest in report.inputs.items():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Literal
 
 import mapclassify
 import numpy as np
@@ -161,9 +160,7 @@ CLASSES_ATTR = "classes"
 """Key of a values frame's ``attrs`` that holds its :class:`ViewClasses` (the legend needs the classes without regions too)."""
 
 
-def with_classes(
-    frame: pd.DataFrame, *, decimals: int, column: str, scheme: Scheme = "quantiles", k: int = 5, breaks: tuple[float, ...] = ()
-) -> pd.DataFrame:
+def with_classes(frame: pd.DataFrame, *, decimals: int, column: str, scheme: Scheme = "quantiles", k: int = 5, breaks: tuple[float, ...] = ()) -> pd.DataFrame:
     """``frame`` (``layers.query.region_values``'s shape) with each region's ``class`` and ``class_label`` (its legend entry).
 
     The :class:`ViewClasses` go into ``frame.attrs["classes"]`` for the legend; read them with :func:`classes_of`.

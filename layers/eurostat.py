@@ -104,10 +104,7 @@ def _parse_header(path: Path, header: str) -> tuple[list[str], list[int]]:
     dims = first[: -len(suffix)].split(",")
     missing = [d for d in REQUIRED_DIMENSIONS if d not in dims]
     if missing or dims[-1] != "geo":
-        msg = (
-            f"{str(path)!r} line 1, field 1: dimensions {dims} lack {missing or ['geo last']}; "
-            f"this reader needs {list(REQUIRED_DIMENSIONS)} with 'geo' last."
-        )
+        msg = f"{str(path)!r} line 1, field 1: dimensions {dims} lack {missing or ['geo last']}; this reader needs {list(REQUIRED_DIMENSIONS)} with 'geo' last."
         raise EurostatFormatError(msg)
     years = []
     for i, name in enumerate(fields[1:], start=2):

@@ -98,9 +98,7 @@ def region_totals(wide: pd.DataFrame) -> pd.DataFrame:
     # A section is missing from a total when its employment is NaN *or* its row is absent.
     known = rows.loc[rows["employment"].notna()].groupby(["geo", "year"])["nace_r2"].agg(frozenset)
     known = known.reindex(out.index)
-    out["total_missing_sections"] = [
-        ",".join(s for s in sections if not isinstance(k, frozenset) or s not in k) for k in known
-    ]
+    out["total_missing_sections"] = [",".join(s for s in sections if not isinstance(k, frozenset) or s not in k) for k in known]
     out = out.reset_index()
     out["nace_r2"] = nace.TOTAL
     return out

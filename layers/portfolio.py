@@ -45,7 +45,38 @@ PORTFOLIO_COLUMNS = (
 )
 """Columns of :func:`region_portfolio`, in order (``stars_known``: 0-3 star dimensions known)."""
 
-EU28 = frozenset("AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK UK".split())
+EU28 = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "EL",
+        "ES",
+        "FI",
+        "FR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+        "UK",
+    ]
+)
 """EU member states in the reference years 2008-2015, in Eurostat's codes (EL Greece, UK United Kingdom)."""
 
 NUTS_ID_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
@@ -152,9 +183,7 @@ def _complete(row: pd.Series, names: tuple[str, ...]) -> bool:
     return bool(all(bool(row.get(f"{n}_complete", True)) for n in names))
 
 
-def region_comparison(
-    table_or_index: pd.DataFrame | ClustersIndex, geo: str, *, year: int, nace_r2: str = nace.TOTAL
-) -> RegionComparison:
+def region_comparison(table_or_index: pd.DataFrame | ClustersIndex, geo: str, *, year: int, nace_r2: str = nace.TOTAL) -> RegionComparison:
     """Persons employed and average wage of ``geo`` against its country (NUTS 0 row ``geo[:2]``) and the EU.
 
     The EU row is the sum of the NUTS 0 rows of the countries in the table that
@@ -175,8 +204,18 @@ def region_comparison(
 
     def record(scope: str, code: str, row: pd.Series | None) -> None:
         if row is None:
-            records.append({"scope": scope, "geo": code, "employment": np.nan, "employment_flag": "", "employment_complete": False,
-                            "avg_wage": np.nan, "avg_wage_flag": "", "avg_wage_complete": False})
+            records.append(
+                {
+                    "scope": scope,
+                    "geo": code,
+                    "employment": np.nan,
+                    "employment_flag": "",
+                    "employment_complete": False,
+                    "avg_wage": np.nan,
+                    "avg_wage_flag": "",
+                    "avg_wage_complete": False,
+                }
+            )
             return
         records.append(
             {
@@ -206,10 +245,7 @@ def region_comparison(
             missing[code] = "confidential" if "c" in str(countries.at[code, "employment_flag"]) else "no data"
     summed = countries.loc[has_employment]
     partial = tuple(c for c in summed.index if not bool(summed.at[c, "employment_complete"]))
-    definition = (
-        f"EU = sum of the NUTS 0 rows of the {len(summed)} countries with a value in the data for {int(year)}"
-        f" ({nace.display_name(nace_r2)})"
-    )
+    definition = f"EU = sum of the NUTS 0 rows of the {len(summed)} countries with a value in the data for {int(year)} ({nace.display_name(nace_r2)})"
     eu = EUSum(
         definition=definition,
         countries=tuple(summed.index),
@@ -244,9 +280,9 @@ def region_comparison(
 
 __all__ = [
     "EU28",
-    "EUSum",
     "NUTS_ID_RE",
     "PORTFOLIO_COLUMNS",
+    "EUSum",
     "RegionComparison",
     "UnknownRegionError",
     "UnknownYearError",

@@ -43,7 +43,7 @@ _TOTAL_INPUTS = {"avg_wage": ("wages", "employment")}
 
 
 def _partial_total_note(rows: pd.DataFrame, indicator: str, employment_missing: np.ndarray) -> np.ndarray:
-    """"partial total" where the base sums behind ``indicator`` lack a section.
+    """ "partial total" where the base sums behind ``indicator`` lack a section.
 
     The sections are named for employment (the table keeps that list); other
     sums can lack other sections, so they are only said to be partial.
@@ -65,9 +65,7 @@ def decimals_of(column: str) -> int:
     return INDICATORS[column].decimals if column in INDICATORS else 0
 
 
-def region_values(
-    index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: str, indicator: str, year: int, country: str | None = None
-) -> pd.DataFrame:
+def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: str, indicator: str, year: int, country: str | None = None) -> pd.DataFrame:
     """Values of one indicator (or one star column, 1 = star) for the regions ``ids`` (in that order).
 
     ``ids`` may mix levels (the "mixed" map): each is looked up at its own level

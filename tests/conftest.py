@@ -121,8 +121,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Before anything runs: a test that asks for the ``browser`` fixture (directly or through another) needs the marker."""
     unmarked = [i.nodeid for i in items if "browser" in getattr(i, "fixturenames", ()) and not i.get_closest_marker("browser")]
     if unmarked:
-        raise pytest.UsageError("these tests use the `browser` fixture without the `browser` marker "
-                                f"(add @pytest.mark.browser): {', '.join(unmarked)}")
+        raise pytest.UsageError(f"these tests use the `browser` fixture without the `browser` marker (add @pytest.mark.browser): {', '.join(unmarked)}")
 
 
 def _browser_guard(item: pytest.Item, phase: str) -> Generator[None, object, object]:
@@ -136,7 +135,7 @@ def _browser_guard(item: pytest.Item, phase: str) -> Generator[None, object, obj
     with _popen_refuses_browsers(launches):
         try:
             result = yield
-        except BaseException as e:  # noqa: BLE001  (re-raised below, or chained to the guard's failure)
+        except BaseException as e:  # re-raised below, or chained to the guard's failure
             error = e
     reported = item.stash.setdefault(_REPORTED, set())
     running = [p for p in tagged_browsers(tag) if p not in reported]
@@ -144,8 +143,8 @@ def _browser_guard(item: pytest.Item, phase: str) -> Generator[None, object, obj
     if launches or running:
         what = "; ".join([*(f"started {c}" for c in launches), *(f"left running: process {p}" for p in running)])
         raise pytest.fail.Exception(
-            f"{item.nodeid} ({phase}) launched Chromium without the `browser` marker ({what}). "
-            "Mark it @pytest.mark.browser, or do not start a browser.", pytrace=False
+            f"{item.nodeid} ({phase}) launched Chromium without the `browser` marker ({what}). Mark it @pytest.mark.browser, or do not start a browser.",
+            pytrace=False,
         ) from error
     if error is not None:
         raise error

@@ -19,8 +19,14 @@ from pathlib import Path
 BASE = {"V16110": "employment", "V11210": "local_units", "V13320": "wages"}
 """The indic_sb codes the indicators are made of (methodology, section 1)."""
 FLAG_WORDS = {
-    "b": "break in time series", "c": "confidential", "d": "definition differs", "e": "estimated",
-    "i": "see metadata", "p": "provisional", "r": "revised", "u": "low reliability",
+    "b": "break in time series",
+    "c": "confidential",
+    "d": "definition differs",
+    "e": "estimated",
+    "i": "see metadata",
+    "p": "provisional",
+    "r": "revised",
+    "u": "low reliability",
 }
 """The flag letters of the mirror's README (``/work/shared/data/README.md``)."""
 TOTAL = "TOTAL"
@@ -170,15 +176,26 @@ def portfolio(raw: RawSbs, geo: str, year: int) -> list[dict]:
     rows = []
     for code in codes:
         stars, known = raw.stars(level, code, year, [geo])[geo]
-        rows.append({
-            "nace_r2": code, "stars": stars.value, "stars_known": known, "lq": raw.lq(level, code, geo, year, ref[code]).value,
-            "employment": raw.cell("employment", code, geo, year).value, "avg_wage": raw.avg_wage(code, geo, year).value,
-            "employment_share": raw.share(code, geo, year).value,
-        })
+        rows.append(
+            {
+                "nace_r2": code,
+                "stars": stars.value,
+                "stars_known": known,
+                "lq": raw.lq(level, code, geo, year, ref[code]).value,
+                "employment": raw.cell("employment", code, geo, year).value,
+                "avg_wage": raw.avg_wage(code, geo, year).value,
+                "employment_share": raw.share(code, geo, year).value,
+            }
+        )
 
     def strength(row: dict) -> tuple:
-        return (not finite(row["stars"]), -row["stars"] if finite(row["stars"]) else 0,
-                not finite(row["lq"]), -row["lq"] if finite(row["lq"]) else 0, row["nace_r2"])
+        return (
+            not finite(row["stars"]),
+            -row["stars"] if finite(row["stars"]) else 0,
+            not finite(row["lq"]),
+            -row["lq"] if finite(row["lq"]) else 0,
+            row["nace_r2"],
+        )
 
     return sorted(rows, key=strength)
 

@@ -20,7 +20,6 @@ short help text; or the focus sequence the Tab walk recorded.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -172,7 +171,9 @@ def describe(stops: list[dict | None]) -> str:
         if s is None:
             out.append(f"{i:2d}. (body)")
         else:
-            out.append(f"{i:2d}. <{s['tag']}> id={s['id']} in #{s['control']} role={s['role']} announced={s.get('axRole')}/{s.get('axName')!r} aria-label={s['ariaLabel']!r} {s['text']!r}")
+            out.append(
+                f"{i:2d}. <{s['tag']}> id={s['id']} in #{s['control']} role={s['role']} announced={s.get('axRole')}/{s.get('axName')!r} aria-label={s['ariaLabel']!r} {s['text']!r}"
+            )
     return "\n".join(out)
 
 
@@ -299,16 +300,20 @@ def test_sector_tree_works_with_the_keyboard_alone(page, live_app, way):
         steps.append((key, page.evaluate(TREE_STATE_JS)))
     try:
         page.wait_for_function("code => new URLSearchParams(location.search).get('sector') === code", arg=code, timeout=10_000)
-        page.wait_for_function("code => document.querySelector('#map .gtitle').textContent.includes(code === 'TOTAL' ? 'All sectors' : ' ' + code + ' ')", arg=code, timeout=10_000)
+        page.wait_for_function(
+            "code => document.querySelector('#map .gtitle').textContent.includes(code === 'TOTAL' ? 'All sectors' : ' ' + code + ' ')", arg=code, timeout=10_000
+        )
     except PlaywrightTimeout:
-        pytest.fail(f"{way}: 10 s after the keys the URL and the map title do not show {code}: URL {page.url}, "
-                    f"title {map_title(page)!r}, tree {page.evaluate(TREE_STATE_JS)}; steps: {steps}")
+        pytest.fail(
+            f"{way}: 10 s after the keys the URL and the map title do not show {code}: URL {page.url}, "
+            f"title {map_title(page)!r}, tree {page.evaluate(TREE_STATE_JS)}; steps: {steps}"
+        )
     state = page.evaluate(TREE_STATE_JS)
     wait_url(page, f"sector={code}")
     assert f"sector={code}" in page.url, f"{way}: the URL is {page.url}; steps: {steps}"
     assert state["selected"] == [code], f"{way}: the tree marks {state['selected']} as chosen; steps: {steps}"
     after = sector_text(page)
-    assert after != before and (after.split()[0] == code or code == "TOTAL" and after.startswith("All sectors")), after
+    assert after != before and (after.split()[0] == code or (code == "TOTAL" and after.startswith("All sectors"))), after
     assert (code if code != "TOTAL" else "All sectors") in map_title(page), map_title(page)
     # focus stayed where the person was (the item or the search box), and the tree keeps one tab stop
     assert state["focused"] == (code if start == "sector-tree" or "Down" in way else "sector-search"), steps

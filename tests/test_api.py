@@ -103,8 +103,18 @@ def test_values_known_fact(client):
     de11 = next(r for r in body["regions"] if r["nuts_id"] == "DE11")
     label = de11.pop("class_label")
     # the largest value of the map: the top of 5 classes (0 no data, 1 confidential, 2-6), whose legend entry ends at it
-    assert de11 == {"nuts_id": "DE11", "name": "Stuttgart", "value": 158012.0, "flag": "", "flag_text": "", "status": "value", "rank": 1,
-                    "country_rank": None, "country_ranked": 0, "class": 6}
+    assert de11 == {
+        "nuts_id": "DE11",
+        "name": "Stuttgart",
+        "value": 158012.0,
+        "flag": "",
+        "flag_text": "",
+        "status": "value",
+        "rank": 1,
+        "country_rank": None,
+        "country_ranked": 0,
+        "class": 6,
+    }
     assert label.endswith("158,012"), label
     statuses = {r["status"] for r in body["regions"]}
     assert statuses <= {"value", "confidential", "no data"} and "confidential" in statuses
@@ -174,8 +184,11 @@ def test_portfolio_de11(client, dashboard_data, raw):
     assert [s["nace_r2"] for s in every] == [e["nace_r2"] for e in expected]
     for got, want in zip(every, expected):
         for key, value in want.items():
-            same = got[key] is None if isinstance(value, float) and math.isnan(value) else (
-                got[key] == value if isinstance(value, (str, int)) else got[key] is not None and math.isclose(got[key], value, rel_tol=1e-12))
+            same = (
+                got[key] is None
+                if isinstance(value, float) and math.isnan(value)
+                else (got[key] == value if isinstance(value, (str, int)) else got[key] is not None and math.isclose(got[key], value, rel_tol=1e-12))
+            )
             assert same, ("DE11 2014", want["nace_r2"], key, got[key], value)
     top = body["sectors"][0]
     assert top["nace_r2"] == "C29" and top["stars"] == 3 and top["employment"] == 158012
@@ -199,8 +212,17 @@ def test_portfolio_defaults_and_other_levels(client):
 
 @pytest.mark.parametrize(
     "query, parameter",
-    [("year=1999", "year"), ("year=abc", "year"), ("limit=0", "limit"), ("limit=1001", "limit"),
-     ("limit=ten", "limit"), ("limit=-3", "limit"), ("limit=1.5", "limit"), ("sector=C", "sector"), ("year=2014&year=2015", "year")],
+    [
+        ("year=1999", "year"),
+        ("year=abc", "year"),
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=-3", "limit"),
+        ("limit=1.5", "limit"),
+        ("sector=C", "sector"),
+        ("year=2014&year=2015", "year"),
+    ],
 )
 def test_portfolio_bad_parameters_are_400(client, query, parameter):
     body = get_json(client, PORTFOLIO.format("DE11") + "?" + query, 400)
@@ -276,7 +298,10 @@ def test_openapi_document_validates(client):
 
 def read_export(text: str) -> pd.DataFrame:
     return pd.read_csv(
-        io.StringIO(text), comment="#", keep_default_na=False, na_values={"value": [""], "rank": [""]},
+        io.StringIO(text),
+        comment="#",
+        keep_default_na=False,
+        na_values={"value": [""], "rank": [""]},
         dtype={"nuts_id": str, "name": str, "flag": str, "flag_text": str, "status": str, "rank": "Int64"},
     )
 
@@ -307,8 +332,14 @@ def test_csv_round_trip(client, dashboard_data, raw, query):
     expected = expected_view(raw, geometry.ids, level=view.level, sector=view.nace_r2, indicator=view.indicator, year=view.year)
     assert frame["name"].tolist() == geometry.names
     rows = [
-        {"nuts_id": r.nuts_id, "value": None if pd.isna(r.value) else float(r.value), "flag": r.flag, "flag_text": r.flag_text,
-         "status": r.status, "rank": None if pd.isna(r.rank) else int(r.rank)}
+        {
+            "nuts_id": r.nuts_id,
+            "value": None if pd.isna(r.value) else float(r.value),
+            "flag": r.flag,
+            "flag_text": r.flag_text,
+            "status": r.status,
+            "rank": None if pd.isna(r.rank) else int(r.rank),
+        }
         for r in frame.itertuples(index=False)
     ]
     assert_same(rows, expected, query)

@@ -29,11 +29,35 @@ def _wrong_values(rng: random.Random) -> list:
     for _ in range(rng.randint(20, 30)):
         deep = [deep]
     return [
-        None, True, False, 0, -1, 2**63, rng.random() * 1e9, float(rng.randint(-5, 5)), "", " ", "x" * 5000,
-        "<script>alert(1)</script>", "../../etc/passwd", "2014", "mixed", "?level=9&level=1", "?" + "a=1&" * 200,
-        [], [1, "a", None], [[{"points": []}]], {}, {"points": "nope"}, {"points": [{"location": 5}]},
-        {"points": [{"location": "ZZ99"}]}, {"points": [None]}, {"search": 7}, {"search": "?year=1800&zoom=XX"},
-        {"a": {"b": {"c": [1, 2, {"d": None}]}}}, deep,
+        None,
+        True,
+        False,
+        0,
+        -1,
+        2**63,
+        rng.random() * 1e9,
+        float(rng.randint(-5, 5)),
+        "",
+        " ",
+        "x" * 5000,
+        "<script>alert(1)</script>",
+        "../../etc/passwd",
+        "2014",
+        "mixed",
+        "?level=9&level=1",
+        "?" + "a=1&" * 200,
+        [],
+        [1, "a", None],
+        [[{"points": []}]],
+        {},
+        {"points": "nope"},
+        {"points": [{"location": 5}]},
+        {"points": [{"location": "ZZ99"}]},
+        {"points": [None]},
+        {"search": 7},
+        {"search": "?year=1800&zoom=XX"},
+        {"a": {"b": {"c": [1, 2, {"d": None}]}}},
+        deep,
     ]
 
 
@@ -93,10 +117,20 @@ def _requests(callbacks: list[dict], rng: random.Random) -> list[tuple[str, obje
                 out.append((f"{callback['output']} {spec['id']}.{spec['property']}", _body(callback, values)))
     some = callbacks[0]
     broken: list[object] = [
-        {}, [], "text", 5, None, {"output": 5}, {"output": "no-such.children"}, {"output": "map.figure", "inputs": []},
-        {**_body(some, [None] * 30), "inputs": "x"}, {**_body(some, [None] * 30), "inputs": [1, 2]},
-        {**_body(some, [None] * 30), "outputs": None}, {**_body(some, [None] * 30), "state": {}},
-        {**_body(some, [None] * 30), "changedPropIds": [5]}, {**_body(some, [None] * 30), "inputs": [{"id": 3}] * len(some["inputs"])},
+        {},
+        [],
+        "text",
+        5,
+        None,
+        {"output": 5},
+        {"output": "no-such.children"},
+        {"output": "map.figure", "inputs": []},
+        {**_body(some, [None] * 30), "inputs": "x"},
+        {**_body(some, [None] * 30), "inputs": [1, 2]},
+        {**_body(some, [None] * 30), "outputs": None},
+        {**_body(some, [None] * 30), "state": {}},
+        {**_body(some, [None] * 30), "changedPropIds": [5]},
+        {**_body(some, [None] * 30), "inputs": [{"id": 3}] * len(some["inputs"])},
     ]
     out += [(f"broken body {i}", body) for i, body in enumerate(broken)]
     return out

@@ -115,7 +115,10 @@ def test_a_folder_that_does_not_hold_its_build_says_what_is_wrong(built, tmp_pat
         "missing": (lambda f: (f / "clusters.parquet").unlink(), "names 'clusters.parquet', which is missing from"),
         "no_report": (lambda f: (f / "build_report.json").unlink(), "holds no build (build_report.json is missing)"),
         "changed_input": (lambda f: (f / SBS).write_bytes(b"not the statistics"), "sbs_r_nuts06_r2.tsv.gz' is not the file the last build read"),
-        "foreign_table": (lambda f: (f / "clusters.parquet.inputs.json").write_text('{"fingerprint": "0"}'), "clusters.parquet' was not built from the inputs in"),
+        "foreign_table": (
+            lambda f: (f / "clusters.parquet.inputs.json").write_text('{"fingerprint": "0"}'),
+            "clusters.parquet' was not built from the inputs in",
+        ),
     }
     for name, (damage, message) in cases.items():
         folder = broken(name, damage)
@@ -285,9 +288,7 @@ def test_without_network_or_mirror_every_command_prints_one_line(command: list[s
     """The network is a closed loopback port (a proxy nobody listens on): nothing leaves the machine."""
     env = {k: v for k, v in os.environ.items() if k.upper() not in {"CLUSTERMAP_MIRROR", "NO_PROXY", "ALL_PROXY"}}
     env.update(PYTHONPATH=str(REPO), CLUSTERMAP_DATA_DIR=str(tmp_path / "data"), HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9")
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", *command], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
-    )
+    done = subprocess.run([sys.executable, "-m", "dashboard.cli", *command], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     output = done.stdout + done.stderr
     assert done.returncode == 2, output
     assert len(output.splitlines()) == 1 and output.endswith("\n"), output

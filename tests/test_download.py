@@ -47,7 +47,11 @@ def test_pinned_hash_rejects_a_damaged_mirror_copy(tmp_path: Path, mirror: Path)
 def unreachable(monkeypatch):
     """Point every source at a closed loopback port: the 'no network' case, deterministically."""
     for name, source in list(sources.SOURCES.items()):
-        monkeypatch.setitem(sources.SOURCES, name, sources.Source(source.name, f"http://127.0.0.1:9/{Path(source.relpath).name}", source.relpath, source.sha256, source.description))
+        monkeypatch.setitem(
+            sources.SOURCES,
+            name,
+            sources.Source(source.name, f"http://127.0.0.1:9/{Path(source.relpath).name}", source.relpath, source.sha256, source.description),
+        )
 
 
 def test_no_network_no_mirror_gives_one_clear_message(tmp_path: Path, monkeypatch, capsys, unreachable):
@@ -100,7 +104,7 @@ def web(tmp_path: Path, mirror: Path, monkeypatch):
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 -- the base class's name
+    def log_message(self, format: str, *args: object) -> None:  # `format`: the base class's name
         pass
 
 
@@ -125,7 +129,9 @@ def test_download_with_the_wrong_hash_keeps_the_previous_copy(tmp_path: Path, we
     before = good.read_bytes()
     geojson = served / "gisco" / "NUTS_RG_20M_2024_4326.geojson"
     geojson.write_bytes(geojson.read_bytes()[:-10] + b"          ")
-    with pytest.raises(DownloadError, match=r"downloaded from http://127\.0\.0\.1:\d+/gisco/NUTS_RG_20M_2024_4326\.geojson does not match its registered sha256"):
+    with pytest.raises(
+        DownloadError, match=r"downloaded from http://127\.0\.0\.1:\d+/gisco/NUTS_RG_20M_2024_4326\.geojson does not match its registered sha256"
+    ):
         pull_all(data_dir=data_dir, mirror=None)
     assert good.read_bytes() == before
     assert [p for p in data_dir.rglob(".*")] == []

@@ -204,7 +204,9 @@ def test_region_names_are_text_not_markup(browser, dashboard_data):
     geometry[2] = dataclasses.replace(level2, names=names)
     url, server = serve(create_app(dataclasses.replace(dashboard_data, geometry=geometry)))
     try:
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)  # the escaping is under test, not the CSP (which would stop the script too); wait_for_function evaluates strings
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 900}, bypass_csp=True
+        )  # the escaping is under test, not the CSP (which would stop the script too); wait_for_function evaluates strings
         page = context.new_page()
         for path in ("/?sector=C29&level=2", "/embed?sector=C29&level=2"):
             page.goto(url + path)

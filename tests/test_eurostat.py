@@ -167,11 +167,7 @@ def test_empty_code_and_infinite_value_are_rejected(tmp_path: Path, sbs_path: Pa
 
 def test_same_key_once_freq_is_ignored(tmp_path: Path):
     path = tmp_path / "api.tsv"
-    path.write_text(
-        "freq,nace_r2,indic_sb,geo\\TIME_PERIOD\t2014 \n"
-        "A,C,V16110,AT11\t10 \n"
-        "Q,C,V16110,AT11\t12 \n"
-    )
+    path.write_text("freq,nace_r2,indic_sb,geo\\TIME_PERIOD\t2014 \nA,C,V16110,AT11\t10 \nQ,C,V16110,AT11\t12 \n")
     result = read_eurostat_tsv(path)
     assert result.rejected["line"].tolist() == [3]
     assert "duplicate key 'Q,C,V16110,AT11', first seen on line 2" in result.rejected["reason"].iat[0]

@@ -17,7 +17,7 @@ import pytest
 
 from dashboard import export
 from dashboard.callbacks import payload_for
-from dashboard.export import ExportParameterError, RenderTimeout, Renderer, export_figure, export_views, view_grid
+from dashboard.export import ExportParameterError, Renderer, RenderTimeout, export_figure, export_views, view_grid
 from dashboard.figures import ATTRIBUTION, MapView, map_title
 from dashboard.view import view_options, view_query, view_slug
 from tests.conftest import CHROMIUM

@@ -11,8 +11,8 @@ import pytest
 from dash import no_update
 
 from dashboard.callbacks import map_update
-from layers.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, classify
 from dashboard.figures import ATTRIBUTION, MapView, apply_payload, decode_notes, decode_values, encode_notes, encode_values, legend_labels
+from layers.classes import CONFIDENTIAL, FIRST_VALUE_CLASS, NO_DATA, classify
 from layers.indicators import INDICATORS
 from layers.query import region_values
 
@@ -62,7 +62,10 @@ def test_full_figure_has_geometry_title_and_attribution(dashboard_data):
     trace = figure["data"][0]
     assert trace["type"] == "choropleth"
     assert len(trace["geojson"]["features"]) == len(dashboard_data.geometry[2].ids) == 314
-    assert figure["layout"]["title"]["text"] == "Persons employed (persons) · C29 Manufacture of motor vehicles, trailers and semi-trailers · NUTS 2 regions · 2014"
+    assert (
+        figure["layout"]["title"]["text"]
+        == "Persons employed (persons) · C29 Manufacture of motor vehicles, trailers and semi-trailers · NUTS 2 regions · 2014"
+    )
     assert figure["layout"]["annotations"][0]["text"] == ATTRIBUTION
     labels = trace["colorbar"]["ticktext"]
     assert labels[:2] == ["no data", "confidential"] and len(labels) == 7

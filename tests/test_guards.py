@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import CHROMIUM, REPO
 
-INNER = '''
+INNER = """
 import os, signal, subprocess, time
 import pytest
 from dashboard.chromium import CHROMIUM
@@ -60,9 +60,9 @@ def test_chromium_started_around_subprocess_without_the_marker(request, tmp_path
 def test_chromium_with_the_marker():
     assert b"Chromium" in subprocess.run([CHROMIUM, "--version"], capture_output=True, check=True).stdout
 
-'''
+"""
 
-INNER_SKIPS = '''
+INNER_SKIPS = """
 import pytest
 
 
@@ -72,16 +72,16 @@ def test_runs():
 
 def test_skips():
     pytest.skip("an optional thing is missing")
-'''
+"""
 
-INNER_MODULE_SKIP = '''
+INNER_MODULE_SKIP = """
 import pytest
 pytest.importorskip("no_such_module_for_the_guard_test")
 
 
 def test_never_runs():
     pass
-'''
+"""
 
 
 def inner_session(tmp_path: Path, files: dict[str, str], *, ci: bool, report: Path | None = None) -> subprocess.CompletedProcess:
@@ -92,10 +92,28 @@ def inner_session(tmp_path: Path, files: dict[str, str], *, ci: bool, report: Pa
     if ci:
         env["CI"] = "true"
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider", "-rA", "-q",
-         "--continue-on-collection-errors", "-W", "ignore::pytest.PytestUnknownMarkWarning",
-         *([f"--junitxml={report}"] if report else []), *files],
-        check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests.conftest",
+            "-p",
+            "no:cacheprovider",
+            "-rA",
+            "-q",
+            "--continue-on-collection-errors",
+            "-W",
+            "ignore::pytest.PytestUnknownMarkWarning",
+            *([f"--junitxml={report}"] if report else []),
+            *files,
+        ],
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

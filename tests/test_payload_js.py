@@ -97,7 +97,10 @@ def test_map_js_draws_what_python_draws_and_what_layers_computed(node, dashboard
             if np.isnan(rank):
                 assert rank_text == "" and status != "value", view
             elif view.zoom and not np.isnan(local):
-                assert rank_text == f"rank {int(local)} of {int(frame['country_ranked'].iloc[0])} in {view.zoom[:2]}, {int(rank)} of {int(frame['ranked'].iloc[0])} in Europe"
+                assert (
+                    rank_text
+                    == f"rank {int(local)} of {int(frame['country_ranked'].iloc[0])} in {view.zoom[:2]}, {int(rank)} of {int(frame['ranked'].iloc[0])} in Europe"
+                )
             else:
                 assert rank_text == f"rank {int(rank)} of {int(frame['ranked'].iloc[0])}", view
 
@@ -128,9 +131,16 @@ def test_packed_numbers_in_node_equal_pythons(node, tmp_path):
         classes = [2 + v % 3 for v in numbers]
         notes = [f"note {v % 5}" if v % 2 else "" for v in numbers]
         payload = {
-            "values": [1] * n, "decimals": 0, "classes": encode_classes(np.array(classes)), "ranks": pack_uints(np.array(numbers)),
-            "ranked": n, "notes": encode_notes(notes), "legend": ["no data", "confidential", "a", "b", "c"],
-            "colours": ["#000000"] * 5, "title": "t", "unit": "u",
+            "values": [1] * n,
+            "decimals": 0,
+            "classes": encode_classes(np.array(classes)),
+            "ranks": pack_uints(np.array(numbers)),
+            "ranked": n,
+            "notes": encode_notes(notes),
+            "legend": ["no data", "confidential", "a", "b", "c"],
+            "colours": ["#000000"] * 5,
+            "title": "t",
+            "unit": "u",
         }
         cases.append({"payload": payload, "figure": bare_figure([f"R{i}" for i in range(n)])})
     for got, numbers, case in zip(run_map_js(node, cases, tmp_path), series, cases):

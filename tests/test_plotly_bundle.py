@@ -159,7 +159,8 @@ def plotly_requests(page) -> list[str]:
 def drawn(page, selector: str) -> int:
     """How many elements match ``selector`` with a drawn, non-empty box."""
     return page.eval_on_selector_all(
-        selector, "els => els.filter(e => { const b = e.getBoundingClientRect(); return b.width > 0 && b.height > 0 && (e.getAttribute('d') || '').length > 4; }).length"
+        selector,
+        "els => els.filter(e => { const b = e.getBoundingClientRect(); return b.width > 0 && b.height > 0 && (e.getAttribute('d') || '').length > 4; }).length",
     )
 
 

@@ -16,8 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from layers.points import aggregate_points, join_points, read_nuts_regions, read_records, write_rejected
-from layers.points import catalogue
+from layers.points import aggregate_points, catalogue, join_points, read_nuts_regions, read_records, write_rejected
 from layers.points.build import (
     ORGANISATION_DTYPES,
     ORGANISATIONS_FILE,
@@ -248,7 +247,9 @@ def test_cli_build_points_writes_aggregate_and_reports(built, mirror, tmp_path, 
     n_rejected = rejected["line"].nunique()
     outside = pd.read_csv(copy / "reports" / "points.outside.csv")
     assert f"{len(outside)} outside every region" in out
-    inside, snapped, n_outside = (int(x.replace(",", "")) for x in re.search(r"([\d,]+) inside a region, ([\d,]+) snapped to the nearest, ([\d,]+) outside", out).groups())
+    inside, snapped, n_outside = (
+        int(x.replace(",", "")) for x in re.search(r"([\d,]+) inside a region, ([\d,]+) snapped to the nearest, ([\d,]+) outside", out).groups()
+    )
     assert n_outside == len(outside) and snapped == 0
     assert n_rejected + inside + n_outside == 41  # every row is rejected, inside or outside: nothing dropped
     assert inside > 0 and n_outside > 0  # the synthetic box holds land and sea

@@ -20,7 +20,6 @@ from layers.points.distributed import (  # noqa: E402
 )
 
 
-
 @pytest.fixture(scope="module")
 def regions(nuts_2024_file: Path):
     return read_nuts_regions(nuts_2024_file)
@@ -28,9 +27,7 @@ def regions(nuts_2024_file: Path):
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
-    ) as cluster, distributed.Client(cluster) as client:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         yield client
 
 
@@ -67,9 +64,7 @@ def test_lazy_result_and_grid_path(tmp_path, client, regions, records):
     lazy = join_points_distributed(read_points_parquet(tmp_path / "points"), regions, grid=True, compute=False)
     assert lazy.npartitions == 3
     got = by_id(client.compute(lazy).result())
-    pd.testing.assert_frame_equal(
-        got.drop(columns="geometry"), by_id(join_points(records, regions, grid=False)).drop(columns="geometry")
-    )
+    pd.testing.assert_frame_equal(got.drop(columns="geometry"), by_id(join_points(records, regions, grid=False)).drop(columns="geometry"))
 
 
 def test_regions_token_tracks_content(regions):
@@ -81,5 +76,5 @@ def test_regions_token_tracks_content(regions):
 
 def test_missing_dataset_is_reported(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FileNotFoundError, match="no .parquet files"):
+    with pytest.raises(FileNotFoundError, match=r"no \.parquet files"):
         read_points_parquet(tmp_path / "empty")

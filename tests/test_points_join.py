@@ -185,9 +185,7 @@ def test_aggregate_counts_each_code_once_and_totals(regions):
 
 
 def test_write_points_aggregate_is_atomic(tmp_path, regions):
-    joined = pd.concat(
-        [pd.DataFrame({"nace": ["C10"]}), join_xy(np.array([10.5]), np.array([50.5]), regions)], axis=1
-    )
+    joined = pd.concat([pd.DataFrame({"nace": ["C10"]}), join_xy(np.array([10.5]), np.array([50.5]), regions)], axis=1)
     table = aggregate_points(joined)
     path = tmp_path / "agg" / "points.parquet"
     write_points_aggregate(table, path)
@@ -258,9 +256,7 @@ def test_parents_agree_with_each_level_joined_alone(sample_join, nuts_2024):
         alone = join_points(records[["geometry"]], nuts_2024[nuts_2024["level"] == level], grid=False)
         column = f"nuts{level}"
         has_leaf = joined["status"] == "inside"
-        pd.testing.assert_series_equal(
-            joined.loc[has_leaf, column].astype("object"), alone.loc[has_leaf, column].astype("object")
-        )
+        pd.testing.assert_series_equal(joined.loc[has_leaf, column].astype("object"), alone.loc[has_leaf, column].astype("object"))
         child = joined[f"nuts{level + 1}"].astype("object")
         parent = joined[column].astype("object")
         known = child.notna()

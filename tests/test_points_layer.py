@@ -102,7 +102,9 @@ def test_europe_is_clustered_and_every_organisation_counted(orgs):
 
 def test_zoomed_region_shows_each_organisation_with_name_sectors_region(orgs, points_data):
     region = orgs.frame["nuts2"].value_counts().index[-1]
-    bounds = points_data.bounds.get(region) or tuple(orgs.frame.loc[orgs.frame["nuts2"] == region, ["longitude", "latitude"]].agg(["min", "max"]).T.to_numpy().T.ravel()[[0, 2, 1, 3]])
+    bounds = points_data.bounds.get(region) or tuple(
+        orgs.frame.loc[orgs.frame["nuts2"] == region, ["longitude", "latitude"]].agg(["min", "max"]).T.to_numpy().T.ravel()[[0, 2, 1, 3]]
+    )
     payload = points_payload(orgs, MapView(nace_r2="TOTAL", zoom=region), bounds)
     assert payload["kind"] == "organisations"
     lon_range, lat_range = zoom_frame(bounds)

@@ -41,8 +41,7 @@ def problems(result, line: int) -> pd.DataFrame:
 def test_valid_csv_is_read_as_points(tmp_path):
     path = write(
         tmp_path,
-        "a,Alpha,48.21,16.37, c10 ; g451;C10 ,12,100,1999,https://a.example\n"
-        "b,Beta,52.52,13.40,C,,,,\n",
+        "a,Alpha,48.21,16.37, c10 ; g451;C10 ,12,100,1999,https://a.example\nb,Beta,52.52,13.40,C,,,,\n",
     )
     result = read_records(path)
     records = result.records
@@ -72,9 +71,7 @@ def test_extra_columns_are_kept(tmp_path):
 
 
 def test_parquet_records(tmp_path):
-    frame = pd.DataFrame(
-        {"id": [1, 2], "name": ["A", "B"], "latitude": [48.2, 95.0], "longitude": [16.3, 16.3], "nace": ["C10", "C"]}
-    )
+    frame = pd.DataFrame({"id": [1, 2], "name": ["A", "B"], "latitude": [48.2, 95.0], "longitude": [16.3, 16.3], "nace": ["C10", "C"]})
     path = tmp_path / "records.parquet"
     frame.to_parquet(path)
     result = read_records(path)
@@ -113,7 +110,7 @@ def test_empty_file_and_unknown_suffix_raise(tmp_path):
 
 
 def test_non_numeric_coordinates_are_rejected(tmp_path):
-    path = write(tmp_path, "a,Alpha,abc,16.37,C\nb,Beta,48.2,\"16,3\",C\nc,Gamma,,16.3,C\nd,Delta,nan,1,C\n")
+    path = write(tmp_path, 'a,Alpha,abc,16.37,C\nb,Beta,48.2,"16,3",C\nc,Gamma,,16.3,C\nd,Delta,nan,1,C\n')
     result = read_records(path)
     assert result.n_valid == 0 and result.n_rejected == 4
     (reason,) = problems(result, 2)["reason"]
@@ -186,9 +183,7 @@ def test_rejected_report_is_written(tmp_path):
     report = result.write_rejected(tmp_path / "out" / "rejected.csv")
     written = pd.read_csv(report)
     assert list(written.columns) == ["line", "id", "field", "reason"]
-    assert written.to_dict("records") == [
-        {"line": 2, "id": "a", "field": "latitude", "reason": "latitude 'abc' is not a number"}
-    ]
+    assert written.to_dict("records") == [{"line": 2, "id": "a", "field": "latitude", "reason": "latitude 'abc' is not a number"}]
     assert [p.name for p in report.parent.iterdir()] == ["rejected.csv"]
     empty = write_rejected(read_records(write(tmp_path, "b,B,1,1,C\n", name="ok.csv")), tmp_path / "none.csv")
     assert empty.read_text(encoding="utf-8").strip() == "line,id,field,reason"

@@ -76,7 +76,7 @@ def test_order_unknown_stars_last_and_limit(dashboard_data, table):
     stars = p["stars"].to_numpy()
     known = ~np.isnan(stars)
     assert known.any() and (~known).any()
-    assert not known[np.argmax(~known):].any(), "NaN stars come after every known one"
+    assert not known[np.argmax(~known) :].any(), "NaN stars come after every known one"
     assert (np.diff(stars[known]) <= 0).all()
     for _, group in p.loc[known].groupby("stars"):
         lq = group["lq"].to_numpy()

@@ -103,7 +103,7 @@ def expected_rank_text(region: dict, body: dict, zoom: str | None) -> str:
 
 
 def europe_rank_of(text: str) -> str:
-    """"rank 9 of 268" and "rank 3 of 31 in DE, 9 of 268 in Europe" both give "9 of 268"."""
+    """ "rank 9 of 268" and "rank 3 of 31 in DE, 9 of 268 in Europe" both give "9 of 268"."""
     return text.removeprefix("rank ").split(", ")[-1].removesuffix(" in Europe") if text else ""
 
 

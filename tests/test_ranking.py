@@ -127,7 +127,10 @@ def test_zoomed_to_a_country_ranks_only_its_regions(dashboard_data):
     assert "Top 20 NUTS 2 regions in Deutschland (DE) by" in figure["layout"]["title"]["text"]
     assert all(code.startswith("DE") for code in figure["data"][0]["y"])
     # a region's zoom (the region search) ranks its country; no zoom, all of Europe
-    assert ranking.ranking_rows(dashboard_data, MapView(level=2, nace_r2="C29", indicator="employment", year=2014, zoom="DE11"))["nuts_id"].tolist() == rows["nuts_id"].tolist()
+    assert (
+        ranking.ranking_rows(dashboard_data, MapView(level=2, nace_r2="C29", indicator="employment", year=2014, zoom="DE11"))["nuts_id"].tolist()
+        == rows["nuts_id"].tolist()
+    )
     assert ranking.scope(dashboard_data, C29) == "" and " in " not in ranking.caption(C29, europe)
     # the mixed map zoomed to France: one level, so no "regions of different sizes" note
     fr = MapView(level=-1, nace_r2="C29", indicator="employment", year=2014, zoom="FR")

@@ -147,8 +147,11 @@ def test_worked_facts_from_the_raw_file(live_app, raw):
     de11 = next(r for r in api_rows(live_app, view_query(2, "C29", "employment", 2014))[1] if r["nuts_id"] == "DE11")
     assert raw.cell("employment", "C29", "DE11", 2014) == Cell(158012.0, "")
     assert de11["value"] == 158012.0 and de11["rank"] == 1
-    confidential = [(geo, c) for (name, nace, geo, year), c in raw.cells.items()
-                    if (name, nace, year) == ("employment", "C29", 2014) and c.flag == "c" and geo in raw.shapes[2]]
+    confidential = [
+        (geo, c)
+        for (name, nace, geo, year), c in raw.cells.items()
+        if (name, nace, year) == ("employment", "C29", 2014) and c.flag == "c" and geo in raw.shapes[2]
+    ]
     assert confidential, "C29 employment 2014 has confidential NUTS 2 cells in the file"
     regions = {r["nuts_id"]: r for r in api_rows(live_app, view_query(2, "C29", "employment", 2014))[1]}
     for geo, _ in confidential:

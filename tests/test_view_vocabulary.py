@@ -21,7 +21,6 @@ from dashboard.callbacks import (
     view_from_controls_values,
     view_from_search,
 )
-from layers.classes import SCHEMES
 from dashboard.data import MIXED
 from dashboard.view import (
     CONTROL_PARAMETERS,
@@ -36,6 +35,7 @@ from dashboard.view import (
     view_params,
     view_query,
 )
+from layers.classes import SCHEMES
 from layers.indicators import INDICATORS
 
 
@@ -145,7 +145,7 @@ def test_cli_choices_are_the_tables_fixed_vocabulary():
 
 
 def test_controls_are_wired_from_the_table(options):
-    assert CONTROLS == tuple((p.name, p.control.id, p.control.prop) for p in CONTROL_PARAMETERS)
+    assert tuple((p.name, p.control.id, p.control.prop) for p in CONTROL_PARAMETERS) == CONTROLS
     views = [
         options.default(),
         MapView(level=1, nace_r2="C29", indicator="stars", year=2011, star="size", palette="Viridis"),

@@ -37,8 +37,10 @@ ERROR_SCHEMA = {
         "parameter": {"type": ["string", "null"], "description": "The parameter at fault (null when none is)"},
         "given": {"type": "string", "description": "The value given (cut to 100 characters)"},
         "allowed": {"description": "The allowed values: a list, or {minimum, maximum}"},
-        "problems": {"type": "array", "items": {"type": "object", "properties": {
-            "parameter": {"type": "string"}, "given": {"type": "string"}, "error": {"type": "string"}}}},
+        "problems": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"parameter": {"type": "string"}, "given": {"type": "string"}, "error": {"type": "string"}}},
+        },
     },
 }
 
@@ -46,8 +48,9 @@ ERROR_SCHEMA = {
 class ApiError(ClusterMapError):
     """A request answered with an error status and the JSON error body."""
 
-    def __init__(self, status: int, message: str, *, parameter: str | None = None, given: str | None = None,
-                 allowed: Any = None, problems: list[dict] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, *, parameter: str | None = None, given: str | None = None, allowed: Any = None, problems: list[dict] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.parameter, self.given, self.allowed, self.problems = status, message, parameter, given, allowed, problems
 
@@ -107,8 +110,14 @@ def allowed_values(parameter: str, options: ViewOptions) -> Any:
 def view_error(problems: Sequence[ViewProblem], options: ViewOptions, status: int = 400) -> ApiError:
     """The error for a view query's problems: the first names the parameter, all are listed."""
     first = problems[0]
-    return ApiError(status, first.message, parameter=first.parameter, given=first.given,
-                    allowed=allowed_values(first.parameter, options), problems=[p.as_dict() for p in problems])
+    return ApiError(
+        status,
+        first.message,
+        parameter=first.parameter,
+        given=first.given,
+        allowed=allowed_values(first.parameter, options),
+        problems=[p.as_dict() for p in problems],
+    )
 
 
 def error_handlers(blueprint: Blueprint) -> None:

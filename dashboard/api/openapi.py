@@ -51,9 +51,11 @@ def _ref(name: str) -> dict:
 
 
 def _error_responses(*codes: int) -> dict:
-    text = {400: "A parameter is unknown, repeated, malformed or not among the allowed values.",
-            404: "Unknown region (not a NUTS code, or no statistics for it).",
-            500: "Unexpected failure (no traceback is sent)."}
+    text = {
+        400: "A parameter is unknown, repeated, malformed or not among the allowed values.",
+        404: "Unknown region (not a NUTS code, or no statistics for it).",
+        500: "Unexpected failure (no traceback is sent).",
+    }
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": _ref("Error")}}} for c in codes}
 
 
@@ -86,14 +88,35 @@ def openapi_spec(state: ApiState) -> dict:
             "properties": {
                 "nuts_year": {"type": "integer"},
                 "statistics": {"type": "string"},
-                "levels": {"type": "array", "items": {"type": "object", "properties": {
-                    "level": {"type": "integer"}, "label": {"type": "string"}, "regions": {"type": "integer"}}}},
-                "sectors": {"type": "array", "items": {"type": "object", "properties": {
-                    "code": {"type": "string"}, "label": {"type": "string"}, "level": {"type": "integer", "description": "0 total, 1 section, 2 division, 3 group"},
-                    "parent": {"type": ["string", "null"]}}}},
-                "indicators": {"type": "array", "items": {"type": "object", "properties": {
-                    "name": {"type": "string"}, "label": {"type": "string"}, "unit": {"type": "string"},
-                    "decimals": {"type": "integer"}, "description": {"type": "string"}}}},
+                "levels": {
+                    "type": "array",
+                    "items": {"type": "object", "properties": {"level": {"type": "integer"}, "label": {"type": "string"}, "regions": {"type": "integer"}}},
+                },
+                "sectors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"},
+                            "label": {"type": "string"},
+                            "level": {"type": "integer", "description": "0 total, 1 section, 2 division, 3 group"},
+                            "parent": {"type": ["string", "null"]},
+                        },
+                    },
+                },
+                "indicators": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "label": {"type": "string"},
+                            "unit": {"type": "string"},
+                            "decimals": {"type": "integer"},
+                            "description": {"type": "string"},
+                        },
+                    },
+                },
                 "years": {"type": "array", "items": {"type": "integer"}},
                 "statuses": string_list,
                 "default_view": _ref("View"),
@@ -111,8 +134,14 @@ def openapi_spec(state: ApiState) -> dict:
                 "flag": {"type": "string", "description": "Eurostat flag letters, '' for none"},
                 "flag_text": {"type": "string", "description": "The flags in words, plus notes (partial totals, upper bounds, lower bounds)"},
                 "status": {"type": "string", "enum": [STATUS_VALUE, STATUS_CONFIDENTIAL, STATUS_MISSING]},
-                "rank": {"type": ["integer", "null"], "description": "1 = highest among the regions with a value, on the value at the indicator's decimals; ties share the best rank (docs/methodology.md 9.1)"},
-                "country_rank": {"type": ["integer", "null"], "description": "With zoom: the same rank among the zoomed country's regions; null outside it or without zoom"},
+                "rank": {
+                    "type": ["integer", "null"],
+                    "description": "1 = highest among the regions with a value, on the value at the indicator's decimals; ties share the best rank (docs/methodology.md 9.1)",
+                },
+                "country_rank": {
+                    "type": ["integer", "null"],
+                    "description": "With zoom: the same rank among the zoomed country's regions; null outside it or without zoom",
+                },
                 "country_ranked": {"type": "integer", "description": "With zoom: how many of the country's regions have a value; 0 without zoom"},
                 "class": {"type": "integer", "description": "The map's colour class: 0 no data, 1 confidential, 2... value classes of scheme and k"},
                 "class_label": {"type": "string", "description": "The legend entry of that class"},
@@ -174,12 +203,18 @@ def openapi_spec(state: ApiState) -> dict:
                 "order": {"type": "string"},
                 "sectors_total": {"type": "integer"},
                 "sectors": {"type": "array", "items": _ref("PortfolioSector")},
-                "comparison": {"type": "object", "properties": {
-                    "nace_r2": {"type": "string"},
-                    "rows": {"type": "array", "items": _ref("ComparisonRow")},
-                    "eu": {"type": "object", "description": "EU = the sum of the NUTS 0 rows of the countries in the data that year; "
-                           "missing (confidential / no data) and partial countries are named, non-EU countries (NO) too"},
-                }},
+                "comparison": {
+                    "type": "object",
+                    "properties": {
+                        "nace_r2": {"type": "string"},
+                        "rows": {"type": "array", "items": _ref("ComparisonRow")},
+                        "eu": {
+                            "type": "object",
+                            "description": "EU = the sum of the NUTS 0 rows of the countries in the data that year; "
+                            "missing (confidential / no data) and partial countries are named, non-EU countries (NO) too",
+                        },
+                    },
+                },
                 "notes": string_list,
                 "attribution": string_list,
                 "source": {"type": "string"},
@@ -191,35 +226,70 @@ def openapi_spec(state: ApiState) -> dict:
         return {"200": {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}}
 
     paths = {
-        f"{API_PREFIX}/meta": {"get": {
-            "operationId": "getMeta", "summary": "What the data holds: NUTS year, levels, sectors, indicators, years, attribution",
-            "responses": {**ok("Meta", "Metadata"), **_error_responses(500)}}},
-        f"{API_PREFIX}/values": {"get": {
-            "operationId": "getValues", "summary": "One map's values: every region of a level for a sector, indicator and year",
-            "parameters": view_parameters,
-            "responses": {**ok("Values", "Values in the level's region order"), **_error_responses(400, 500)}}},
-        f"{API_PREFIX}/regions/{{nuts_id}}/portfolio": {"get": {
-            "operationId": "getPortfolio", "summary": "A region's strongest sectors (stars, then LQ) and its comparison with its country and the EU",
-            "parameters": [
-                {"name": "nuts_id", "in": "path", "required": True, "description": "NUTS 2013 code of a region with statistics (levels 0-2)",
-                 "schema": {"type": "string", "pattern": NUTS_ID_RE.pattern}, "example": "DE11"},
-                {"name": "year", "in": "query", "required": False, "schema": {"type": "integer", "enum": years, "default": default.year}},
-                {"name": "limit", "in": "query", "required": False, "description": "How many sectors to list",
-                 "schema": {"type": "integer", "minimum": LIMIT_RANGE[0], "maximum": LIMIT_RANGE[1], "default": DEFAULT_LIMIT}},
-            ],
-            "responses": {**ok("Portfolio", "Portfolio and comparison"), **_error_responses(400, 404, 500)}}},
-        f"{API_PREFIX}/openapi.json": {"get": {
-            "operationId": "getOpenApi", "summary": "This description",
-            "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-        EXPORT_PATH: {"get": {
-            "operationId": "exportCsv", "summary": "A view's values as CSV (attachment)",
-            "description": "Columns " + ", ".join(CSV_COLUMNS) + ". Lines starting with # are comments (title, source, view query; "
-                           "the last line repeats the source): read with pandas.read_csv(url, comment='#'). Text cells are quoted.",
-            "parameters": view_parameters,
-            "responses": {"200": {"description": "CSV, UTF-8", "headers": {"Content-Disposition": {"schema": {"type": "string"},
-                                  "description": "attachment; filename=<view slug>.csv"}},
-                                  "content": {"text/csv": {"schema": {"type": "string"}}}},
-                          **_error_responses(400, 500)}}},
+        f"{API_PREFIX}/meta": {
+            "get": {
+                "operationId": "getMeta",
+                "summary": "What the data holds: NUTS year, levels, sectors, indicators, years, attribution",
+                "responses": {**ok("Meta", "Metadata"), **_error_responses(500)},
+            }
+        },
+        f"{API_PREFIX}/values": {
+            "get": {
+                "operationId": "getValues",
+                "summary": "One map's values: every region of a level for a sector, indicator and year",
+                "parameters": view_parameters,
+                "responses": {**ok("Values", "Values in the level's region order"), **_error_responses(400, 500)},
+            }
+        },
+        f"{API_PREFIX}/regions/{{nuts_id}}/portfolio": {
+            "get": {
+                "operationId": "getPortfolio",
+                "summary": "A region's strongest sectors (stars, then LQ) and its comparison with its country and the EU",
+                "parameters": [
+                    {
+                        "name": "nuts_id",
+                        "in": "path",
+                        "required": True,
+                        "description": "NUTS 2013 code of a region with statistics (levels 0-2)",
+                        "schema": {"type": "string", "pattern": NUTS_ID_RE.pattern},
+                        "example": "DE11",
+                    },
+                    {"name": "year", "in": "query", "required": False, "schema": {"type": "integer", "enum": years, "default": default.year}},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "description": "How many sectors to list",
+                        "schema": {"type": "integer", "minimum": LIMIT_RANGE[0], "maximum": LIMIT_RANGE[1], "default": DEFAULT_LIMIT},
+                    },
+                ],
+                "responses": {**ok("Portfolio", "Portfolio and comparison"), **_error_responses(400, 404, 500)},
+            }
+        },
+        f"{API_PREFIX}/openapi.json": {
+            "get": {
+                "operationId": "getOpenApi",
+                "summary": "This description",
+                "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object"}}}}},
+            }
+        },
+        EXPORT_PATH: {
+            "get": {
+                "operationId": "exportCsv",
+                "summary": "A view's values as CSV (attachment)",
+                "description": "Columns " + ", ".join(CSV_COLUMNS) + ". Lines starting with # are comments (title, source, view query; "
+                "the last line repeats the source): read with pandas.read_csv(url, comment='#'). Text cells are quoted.",
+                "parameters": view_parameters,
+                "responses": {
+                    "200": {
+                        "description": "CSV, UTF-8",
+                        "headers": {"Content-Disposition": {"schema": {"type": "string"}, "description": "attachment; filename=<view slug>.csv"}},
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    **_error_responses(400, 500),
+                },
+            }
+        },
     }
     return {
         "openapi": "3.1.0",
@@ -227,7 +297,7 @@ def openapi_spec(state: ApiState) -> dict:
             "title": "Cluster Observatory Map API",
             "version": "1.0.0",
             "description": "Eurostat regional structural business statistics (sbs_r_nuts06_r2) by NUTS "
-                           f"{state.data.nuts_year} region, NACE Rev. 2 sector and year. " + " · ".join(ATTRIBUTIONS) + ".",
+            f"{state.data.nuts_year} region, NACE Rev. 2 sector and year. " + " · ".join(ATTRIBUTIONS) + ".",
         },
         "paths": paths,
         "components": {"schemas": schemas},

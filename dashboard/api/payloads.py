@@ -92,12 +92,21 @@ class ApiState:
     def portfolio_args(self, raw_query: str | bytes) -> tuple[int, int]:
         """(year, limit) of a portfolio query, by the same rule as a view query (empty: not given; repeated: 400)."""
         query, problems = read_query(raw_query)
-        problems += [ViewProblem(name, text[:100], f"unknown parameter {name!r}; known: {', '.join(PORTFOLIO_PARAMETERS)}")
-                     for name, text in query.items() if name not in PORTFOLIO_PARAMETERS]
+        problems += [
+            ViewProblem(name, text[:100], f"unknown parameter {name!r}; known: {', '.join(PORTFOLIO_PARAMETERS)}")
+            for name, text in query.items()
+            if name not in PORTFOLIO_PARAMETERS
+        ]
         if problems:
             first = problems[0]
-            raise ApiError(400, first.message, parameter=first.parameter, given=first.given, allowed=self._portfolio_allowed(first.parameter),
-                           problems=[p.as_dict() for p in problems])
+            raise ApiError(
+                400,
+                first.message,
+                parameter=first.parameter,
+                given=first.given,
+                allowed=self._portfolio_allowed(first.parameter),
+                problems=[p.as_dict() for p in problems],
+            )
         year = self.default_view.year
         if "year" in query:
             try:
@@ -108,8 +117,13 @@ class ApiState:
         if "limit" in query:
             raw = query["limit"].strip()
             if not _INT_RE.match(raw) or not LIMIT_RANGE[0] <= int(raw) <= LIMIT_RANGE[1]:
-                raise ApiError(400, f"limit must be a whole number {LIMIT_RANGE[0]}-{LIMIT_RANGE[1]}", parameter="limit",
-                               given=raw[:100], allowed=self._portfolio_allowed("limit"))
+                raise ApiError(
+                    400,
+                    f"limit must be a whole number {LIMIT_RANGE[0]}-{LIMIT_RANGE[1]}",
+                    parameter="limit",
+                    given=raw[:100],
+                    allowed=self._portfolio_allowed("limit"),
+                )
             limit = int(raw)
         return year, limit
 
@@ -121,11 +135,11 @@ class ApiState:
     def region(self, nuts_id: str) -> str:
         """The region code, checked against the pattern and the regions with statistics (else 404)."""
         if not NUTS_ID_RE.match(nuts_id or ""):
-            raise ApiError(404, "not a NUTS code: two capital letters, then up to three capital letters or digits (e.g. DE11)",
-                           parameter="nuts_id", given=nuts_id[:20])
+            raise ApiError(
+                404, "not a NUTS code: two capital letters, then up to three capital letters or digits (e.g. DE11)", parameter="nuts_id", given=nuts_id[:20]
+            )
         if nuts_id not in self.regions:
-            raise ApiError(404, f"no region {nuts_id!r} with statistics; see /api/v1/values for the regions of a level",
-                           parameter="nuts_id", given=nuts_id)
+            raise ApiError(404, f"no region {nuts_id!r} with statistics; see /api/v1/values for the regions of a level", parameter="nuts_id", given=nuts_id)
         return nuts_id
 
     # -- payloads ---------------------------------------------------------------------------
@@ -149,9 +163,7 @@ class ApiState:
             "nuts_year": self.data.nuts_year,
             "statistics": DEFAULT_STATISTICS,
             "levels": [{"level": lv, "label": LEVEL_LABELS[lv], "regions": len(self.data.geometry[lv].ids)} for lv in STATISTICS_LEVELS],
-            "sectors": [
-                {"code": c, "label": nace.label(c), "level": nace.level_of(c), "parent": nace.parent_of(c)} for c in self.sectors
-            ],
+            "sectors": [{"code": c, "label": nace.label(c), "level": nace.level_of(c), "parent": nace.parent_of(c)} for c in self.sectors],
             "indicators": [
                 {"name": i.name, "label": i.label, "unit": i.unit, "decimals": i.decimals, "description": i.description}
                 for i in [*INDICATORS.values(), *(POINT_INDICATORS[n] for n in sorted(self.options.point_indicators))]
@@ -181,8 +193,17 @@ class ApiState:
                 "class_label": label,
             }
             for nuts_id, name, value, flag, text, status, rank, country_rank, country_ranked, klass, label in zip(
-                frame["nuts_id"], frame["name"], frame["value"], frame["flag"], frame["flag_text"], frame["status"], frame["rank"],
-                frame["country_rank"], frame["country_ranked"], frame["class"], frame["class_label"],
+                frame["nuts_id"],
+                frame["name"],
+                frame["value"],
+                frame["flag"],
+                frame["flag_text"],
+                frame["status"],
+                frame["rank"],
+                frame["country_rank"],
+                frame["country_ranked"],
+                frame["class"],
+                frame["class_label"],
             )
         ]
         return {
@@ -255,12 +276,32 @@ class ApiState:
         writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for nuts_id, name, value, flag, text, status, rank, country_rank, country_ranked, klass, label in zip(
-            frame["nuts_id"], frame["name"], frame["value"], frame["flag"], frame["flag_text"], frame["status"], frame["rank"],
-            frame["country_rank"], frame["country_ranked"], frame["class"], frame["class_label"],
+            frame["nuts_id"],
+            frame["name"],
+            frame["value"],
+            frame["flag"],
+            frame["flag_text"],
+            frame["status"],
+            frame["rank"],
+            frame["country_rank"],
+            frame["country_ranked"],
+            frame["class"],
+            frame["class_label"],
         ):
             writer.writerow(
-                [_text(nuts_id), _text(name), float(value) if math.isfinite(value) else None, _text(flag), _text(text),
-                 _text(status), _rank(rank), _rank(country_rank), int(country_ranked), int(klass), _text(label)]
+                [
+                    _text(nuts_id),
+                    _text(name),
+                    float(value) if math.isfinite(value) else None,
+                    _text(flag),
+                    _text(text),
+                    _text(status),
+                    _rank(rank),
+                    _rank(country_rank),
+                    int(country_ranked),
+                    int(klass),
+                    _text(label),
+                ]
             )
         buffer.write(f"# {source}\n")
         return buffer.getvalue()
@@ -270,4 +311,3 @@ def _text(value: Any) -> str:
     """A text cell; a leading = + - @ gets a ' so that spreadsheets do not run it as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
-

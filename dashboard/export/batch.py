@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from dashboard.export.errors import ExportParameterError
-from layers import files
 from dashboard.export.png import export_view_png, png_filename, render_png
 from dashboard.export.renderer import RENDERER
 from dashboard.export.size import DEFAULT_HEIGHT, DEFAULT_SCALE, DEFAULT_WIDTH, SIZE_PARAMETERS, check_size
+from layers import files
 
 
 def view_grid(
@@ -154,7 +154,17 @@ def portfolio_export_figure(data, geo: str, year: int, *, top: int = 10) -> dict
     layout["title"] = {"text": f"{name} ({geo}) · strongest sectors by cluster stars, then location quotient · {year}", "x": 0.01, "font": {"size": 15}}
     layout["annotations"] = [
         *(layout.get("annotations") or []),
-        {"text": ATTRIBUTION, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "yshift": -55, "yanchor": "top", "showarrow": False, "font": {"size": 10, "color": "#444"}},
+        {
+            "text": ATTRIBUTION,
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": 0,
+            "yshift": -55,
+            "yanchor": "top",
+            "showarrow": False,
+            "font": {"size": 10, "color": "#444"},
+        },
     ]
     return figure
 
@@ -191,8 +201,16 @@ def export_portfolios(
 
 
 def portfolio_command(
-    out_dir: Path, *, level: int = 2, regions: Sequence[str] | None = None, year: int | None = None, width: int = DEFAULT_WIDTH,
-    height: int = DEFAULT_HEIGHT, scale: float = DEFAULT_SCALE, progress: bool = True, data_dir: Path | None = None,
+    out_dir: Path,
+    *,
+    level: int = 2,
+    regions: Sequence[str] | None = None,
+    year: int | None = None,
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+    scale: float = DEFAULT_SCALE,
+    progress: bool = True,
+    data_dir: Path | None = None,
 ) -> list[Path]:
     """``clustermap export --portfolios``: every region of ``level`` with statistics (or ``regions``) in ``year``."""
     from dashboard.data import load_dashboard_data

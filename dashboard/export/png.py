@@ -140,9 +140,7 @@ def export_view_png(data, view, size: ImageSize) -> bytes:
     """The PNG of one view, with its query string in a ``Comment`` chunk."""
     from dashboard.view import view_query
 
-    return render_png(
-        export_figure(data, view), width=size.width, height=size.height, scale=size.scale, text={"Comment": f"view: {view_query(view)}"}
-    )
+    return render_png(export_figure(data, view), width=size.width, height=size.height, scale=size.scale, text={"Comment": f"view: {view_query(view)}"})
 
 
 def png_filename(stem: str) -> str:

@@ -228,7 +228,7 @@ def _close(k, loop: asyncio.AbstractEventLoop, thread: threading.Thread | None) 
     if k is not None:
         try:
             asyncio.run_coroutine_threadsafe(k.close(), loop).result(10)
-        except BaseException:  # noqa: BLE001 - closing is best effort; make sure the process goes
+        except BaseException:  # closing is best effort; make sure the process goes
             proc = getattr(k, "subprocess", None)
             if proc is not None and proc.poll() is None:
                 with contextlib.suppress(OSError):

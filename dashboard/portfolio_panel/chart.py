@@ -11,11 +11,12 @@ import html as html_text
 
 import numpy as np
 import pandas as pd
+from dash import dcc
 
 STAR_COLOURS = {0: "#c7e9b4", 1: "#7fcdbb", 2: "#1d91c0", 3: "#0c2c84"}
 """ColorBrewer YlGnBu steps (sequential, colour-blind safe): more stars, darker."""
 UNKNOWN_COLOUR = "#9e9e9e"
-CHART_CONFIG = {"displaylogo": False, "showSendToCloud": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+CHART_CONFIG: dcc.Graph.Config = {"displaylogo": False, "showSendToCloud": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
 def _bar_label(code: str, label: str, width: int = 40) -> str:
@@ -32,7 +33,7 @@ def portfolio_figure(top: pd.DataFrame) -> dict:
     full = [html_text.escape(f"{c} {lab}") for c, lab in zip(top["nace_r2"], top["label"])]
     stars = top["stars"].to_numpy(dtype=float)
     lq = top["lq"].to_numpy(dtype=float)
-    groups = [(s, f"{s} star{'s' if s != 1 else ''}", STAR_COLOURS[s]) for s in (3, 2, 1, 0)]
+    groups: list[tuple[int | None, str, str]] = [(s, f"{s} star{'s' if s != 1 else ''}", STAR_COLOURS[s]) for s in (3, 2, 1, 0)]
     if np.isnan(stars).any():
         groups.append((None, "unknown", UNKNOWN_COLOUR))
     traces = []
@@ -71,7 +72,15 @@ def portfolio_figure(top: pd.DataFrame) -> dict:
                 "fixedrange": True,
             },
             "yaxis": {"categoryorder": "array", "categoryarray": labels, "autorange": "reversed", "automargin": True, "fixedrange": True, "ticks": ""},
-            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "title": {"text": "Cluster stars:"}, "traceorder": "normal"},
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.0,
+                "yanchor": "bottom",
+                "title": {"text": "Cluster stars:"},
+                "traceorder": "normal",
+            },
             "shapes": [
                 {"type": "line", "x0": v, "x1": v, "yref": "paper", "y0": 0, "y1": 1, "line": {"color": c, "width": 1.2, "dash": d}}
                 for v, c, d in ((1.0, "#1a1a1a", "dot"), (2.0, "#b35806", "dash"))

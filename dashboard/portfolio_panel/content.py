@@ -11,6 +11,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard.data import DashboardData
+from dashboard.html_attrs import wildcard_props
 from dashboard.portfolio_panel.chart import CHART_CONFIG, portfolio_figure
 from dashboard.portfolio_panel.layout import CHART_ID, CLOSE_ID, MORE_ID, PANEL_ID, REST_ID
 from dashboard.portfolio_panel.tables import comparison_table, organisations_section, region_name, sectors_table
@@ -52,7 +53,12 @@ def _footer() -> html.Footer:
 
 
 def _message(data: DashboardData, geo: str, year: int | None, text: str) -> list:
-    return [_heading(data, geo, year, region_name(data, geo)), html.P(text, className="portfolio-message", role="status"), *organisations_section(data, geo), _footer()]
+    return [
+        _heading(data, geo, year, region_name(data, geo)),
+        html.P(text, className="portfolio-message", role="status"),
+        *organisations_section(data, geo),
+        _footer(),
+    ]
 
 
 def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *, top: int = TOP) -> list:
@@ -112,8 +118,14 @@ def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *
         children.append(
             html.Div(
                 [
-                    html.Button(_more_label(len(portfolio), False), id=MORE_ID, n_clicks=0, type="button", className="portfolio-more-button",
-                                **{"aria-expanded": "false"}),
+                    html.Button(
+                        _more_label(len(portfolio), False),
+                        id=MORE_ID,
+                        n_clicks=0,
+                        type="button",
+                        className="portfolio-more-button",
+                        **wildcard_props({"aria-expanded": "false"}),
+                    ),
                     html.Div(id=REST_ID, className="portfolio-scroll"),
                 ],
                 className="portfolio-more",
@@ -131,9 +143,11 @@ def _more_label(n: int, expanded: bool) -> str:
 
 def rest_children(data: DashboardData, geo: str | None, year: int | None, clicks: int | None, *, top: int = TOP) -> tuple[list, str, str]:
     """(table of the sectors after the top ones, button label, aria-expanded) for the "all sectors" toggle's click count."""
-    expanded = bool(clicks) and int(clicks) % 2 == 1
+    expanded = clicks is not None and clicks % 2 == 1
+    if geo is None or year is None:
+        return [], "", "false"
     try:
-        portfolio = region_portfolio(data.index, str(geo), year=int(year))
+        portfolio = region_portfolio(data.index, geo, year=year)
     except (UnknownRegionError, UnknownYearError, TypeError, ValueError):
         return [], "", "false"
     label = _more_label(len(portfolio), expanded)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from dashboard.html_attrs import wildcard_props
+
 PANEL_ID = "portfolio-panel"
 YEAR_SHOWN_ID = "portfolio-year"
 """Store: the year, passed on only while a region is in focus (so a year change without one sends nothing)."""
@@ -22,4 +24,4 @@ CHART_ID = "portfolio-chart"
 
 def layout() -> list:
     """The panel, empty (hidden by CSS) until a region is in focus, and its year store."""
-    return [html.Section(id=PANEL_ID, className="portfolio", **{"aria-labelledby": f"{PANEL_ID}-title"}), dcc.Store(id=YEAR_SHOWN_ID)]
+    return [html.Section(id=PANEL_ID, className="portfolio", **wildcard_props({"aria-labelledby": f"{PANEL_ID}-title"})), dcc.Store(id=YEAR_SHOWN_ID)]

@@ -12,9 +12,11 @@ import math
 import numpy as np
 import pandas as pd
 from dash import html
+from dash.development.base_component import Component
 
 from dashboard.data import DashboardData
 from dashboard.figures import format_value
+from dashboard.html_attrs import wildcard_props
 from layers import nace
 from layers.eurostat import flag_words
 from layers.portfolio import region_comparison
@@ -115,7 +117,14 @@ def organisations_section(data: DashboardData, geo: str) -> list:
     table = html.Table(
         [
             html.Caption(f"Organisations located in {geo}"),
-            html.Thead(html.Tr([html.Th(h, scope="col", className="num" if h in ("Members", "Employees") else None) for h in ("Name", "NACE codes", "Members", "Employees", "NUTS 3 region")])),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(h, scope="col", className="num" if h in ("Members", "Employees") else None)
+                        for h in ("Name", "NACE codes", "Members", "Employees", "NUTS 3 region")
+                    ]
+                )
+            ),
             html.Tbody(rows),
         ],
         className="portfolio-table portfolio-organisations",
@@ -214,7 +223,7 @@ def _sector_rows(top: pd.DataFrame, notes: list[str] | None, start: int = 1) -> 
             html.Th([html.Span(row["nace_r2"], className="portfolio-code"), " ", row["label"]], scope="row"),
             html.Td(
                 [
-                    html.Span(glyphs, className="portfolio-stars", **{"aria-hidden": "true"}),
+                    html.Span(glyphs, className="portfolio-stars", **wildcard_props({"aria-hidden": "true"})),
                     " " if glyphs else "",
                     stars,
                     html.Br(),
@@ -258,7 +267,7 @@ def sectors_table(rows: pd.DataFrame, wage_flags: dict[str, str], caption: str, 
         ],
         className="portfolio-table portfolio-sectors",
     )
-    children = [table]
+    children: list[Component] = [table]
     if common:
         children.append(html.P(f"Eurostat flags on every sector above: {flag_words(''.join(sorted(common)))}.", className="portfolio-note"))
     return html.Div(children)

@@ -162,4 +162,4 @@ def register(app: Dash, inline_scripts: Iterable[str] = ()) -> None:
     server.add_url_rule("/favicon.ico", "favicon", server.view_functions[DASH_FAVICON])
     server.register_error_handler(DependencyException, lambda e: ("Not Found", 404, {"Content-Type": "text/plain; charset=utf-8"}))
     app._config = _without_versions(app._config)  # type: ignore[method-assign]  # Dash's page config, per instance
-    server.wsgi_app = SecurityHeaders(server.wsgi_app, [*app.csp_hashes(), *own])  # type: ignore[method-assign]
+    server.wsgi_app = SecurityHeaders(server.wsgi_app, [*app.csp_hashes(), *own])

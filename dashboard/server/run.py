@@ -117,8 +117,12 @@ class LoadingApp:
         elif path == health.READY_PATH:
             response = health.loading()
         else:
-            response = Response(json.dumps({"error": "the server is still loading its data; try again shortly"}), 503,
-                                mimetype="application/json", headers={"Retry-After": "5", "Cache-Control": "no-store"})
+            response = Response(
+                json.dumps({"error": "the server is still loading its data; try again shortly"}),
+                503,
+                mimetype="application/json",
+                headers={"Retry-After": "5", "Cache-Control": "no-store"},
+            )
         return response(environ, start_response)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -180,8 +184,7 @@ def _build(data_dir: Path) -> None:
         print(f"clustermap: error: {e}", file=sys.stderr, flush=True)
         sys.exit(2)
     except Exception as e:  # a bug: one line, as the CLI does (``clustermap -v build`` shows the traceback)
-        print(f"clustermap: unexpected error while building ({type(e).__name__}: {e}); run `clustermap -v build` for details",
-              file=sys.stderr, flush=True)
+        print(f"clustermap: unexpected error while building ({type(e).__name__}: {e}); run `clustermap -v build` for details", file=sys.stderr, flush=True)
         sys.exit(1)
     if report.built:
         print(report.summary(), flush=True)

@@ -2,7 +2,8 @@
 
 ``records`` reads and validates CSV/Parquet files (``schema``, ``readers``,
 ``validation``), ``join`` assigns each point its
-NUTS 0-3 regions (fast STRtree path), ``aggregate`` sums organisations per region and
+NUTS 0-3 regions (fast STRtree path; ``regions`` reads the shapes, ``grid`` is the
+shortcut for large inputs), ``aggregate`` sums organisations per region and
 NACE code, ``synthetic`` makes clearly-labelled fake records for tests and benchmarks,
 and ``distributed`` runs the same join on dask-geopandas (not re-exported: dask is an
 optional dependency). The synthetic names are loaded on first use so that

@@ -33,6 +33,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Final, Self
 
 import pandas as pd
 import pyarrow as pa
@@ -47,7 +48,7 @@ from layers.points.records import DEFAULT_CHUNK_ROWS, REJECTED_COLUMNS, iter_rec
 log = logging.getLogger(__name__)
 
 POINTS_FILE = "points.parquet"
-POINTS_NACE_LEVEL = "all"
+POINTS_NACE_LEVEL: Final = "all"
 """Each organisation counted under its codes and every broader one, so the map can filter by any NACE code."""
 ORGANISATIONS_FILE = "organisations.parquet"
 """Located organisations for the map; read by ``layers.points.catalogue``."""
@@ -195,7 +196,7 @@ class _AtomicFile:
         self.pending = files.PendingFile(path)  # locked while open, so a clean-up never takes it for a killed write
         self.tmp = self.pending.tmp
 
-    def __enter__(self) -> _AtomicFile:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:

@@ -26,7 +26,7 @@ from layers._errors import RecordsError
 from layers.points.build import ORGANISATIONS_FILE, SOURCE_KEY
 from layers.points.records import NACE_SEPARATOR
 
-__all__ = ["ORGANISATIONS_FILE", "ORGANISATION_COLUMNS", "Organisations", "load_organisations", "SOURCE_KEY"]
+__all__ = ["ORGANISATIONS_FILE", "ORGANISATION_COLUMNS", "SOURCE_KEY", "Organisations", "load_organisations"]
 
 log = logging.getLogger(__name__)
 

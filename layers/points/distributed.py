@@ -54,9 +54,7 @@ _INDEX_LOCK = threading.Lock()
 _INDEX_CACHE_SIZE = 2
 
 
-def write_points_parquet(
-    points: gpd.GeoDataFrame, folder: str | os.PathLike[str], *, rows_per_file: int = 1_000_000
-) -> list[Path]:
+def write_points_parquet(points: gpd.GeoDataFrame, folder: str | os.PathLike[str], *, rows_per_file: int = 1_000_000) -> list[Path]:
     """Write points as a partitioned GeoParquet dataset: one ``part-NNNNN.parquet`` per partition.
 
     Written with geopandas rather than dask's writer, which trips pandas 3 deprecations.
@@ -134,11 +132,10 @@ def join_points_distributed(
     # dask would turn text and categorical columns into pyarrow strings; keep the dtypes
     # of the single-machine path so both give identical frames
     with dask.config.set({"dataframe.convert-string": False}):
-        frame = points if hasattr(points, "map_partitions") else read_points_parquet(points)
+        frame = read_points_parquet(points) if isinstance(points, str | os.PathLike) else points
         token = regions_token(regions)
-        options = {"regions_key": token, "snap_tolerance_m": snap_tolerance_m, "grid": grid}
-        meta = _join_partition(frame._meta, regions, **options)
-        joined = frame.map_partitions(_join_partition, regions, **options, meta=meta)
+        meta = _join_partition(frame._meta, regions, regions_key=token, snap_tolerance_m=snap_tolerance_m, grid=grid)
+        joined = frame.map_partitions(_join_partition, regions, regions_key=token, snap_tolerance_m=snap_tolerance_m, grid=grid, meta=meta)
         if not compute:
             return joined
         logger.info("joining %d partitions on %s", frame.npartitions, client or "the default scheduler")

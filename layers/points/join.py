@@ -24,11 +24,13 @@ are ``outside`` and never snapped.
 Speed and memory
 ----------------
 The exact test is ``STRtree.query(points, predicate="intersects")`` reduced with
-numpy. For large inputs (from :data:`GRID_MIN_POINTS`) a cell grid (1/32 degree,
-built once per index in about 1.3 s) first settles every point whose cell provably
-lies inside exactly one leaf (``contains_properly`` of the slightly enlarged cell,
-and no other leaf intersects it) or outside all leaves; only points in cells crossed
-by a boundary go through the STRtree. Both paths give identical answers (tested).
+numpy. For large inputs (from :data:`GRID_MIN_POINTS`) a cell grid
+(:mod:`layers.points.grid`; 1/32 degree, built once per index in about 1.3 s) first
+settles every point whose cell provably lies inside exactly one leaf
+(``contains_properly`` of the slightly enlarged cell, and no other leaf intersects it)
+or outside all leaves; only points in cells crossed by a boundary go through the
+STRtree. Both paths give identical answers (tested). The region shapes are read and
+checked in :mod:`layers.points.regions`.
 Points are processed in chunks (default 250 000) in a thread pool (shapely releases
 the GIL while building points); only one int32 per point is kept between chunks and
 the region columns are categoricals, so 10 million points need well under 8 GiB.
@@ -42,8 +44,6 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -52,6 +52,8 @@ import shapely
 from pyproj import Transformer
 
 from layers._errors import GeometryError
+from layers.points.grid import EXACT, CellGrid
+from layers.points.regions import LEVELS, WGS84, checked_regions, read_nuts_regions
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -66,7 +68,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-LEVELS = (0, 1, 2, 3)
 NUTS_COLUMNS = tuple(f"nuts{level}" for level in LEVELS)
 STATUS_DTYPE = pd.CategoricalDtype(["inside", "snapped", "outside"])
 JOIN_COLUMNS = (*NUTS_COLUMNS, "status", "snap_distance_m")
@@ -78,42 +79,7 @@ Measured in CPU time on NUTS 2024 (benchmarks/points.md): the grid costs about 1
 build and then about 0.4 µs a point against 1.5 µs for the plain STRtree, so it pays
 off from about 1.2 M points; at 1 M the STRtree path was faster (1.4-1.5 s against
 1.6-1.8 s), at 1.5 M the grid (1.9-2.1 s against 2.3-2.5 s)."""
-GRID_BASE_DEG = 1.0
-GRID_DEPTH = 5  # cells of GRID_BASE_DEG / 2**GRID_DEPTH degrees
-_EXACT = -1  # grid code: the cell is crossed by a boundary, test each point
-WGS84 = "EPSG:4326"
-_GISCO_FIELDS = {"NUTS_ID": "nuts_id", "LEVL_CODE": "level", "CNTR_CODE": "country", "NAME_LATN": "name_latn"}
 _INSIDE, _SNAPPED, _OUTSIDE = 0, 1, 2
-
-
-def read_nuts_regions(path: str | os.PathLike[str], *, levels: tuple[int, ...] = LEVELS) -> gpd.GeoDataFrame:
-    """Read a GISCO NUTS GeoJSON into ``nuts_id, level, country, name_latn, geometry``.
-
-    Invalid shapes are repaired with ``shapely.make_valid`` (a point-in-polygon test on
-    a self-intersecting ring can give wrong answers), and the result is in EPSG:4326.
-
-    Raises
-    ------
-    GeometryError
-        The file lacks the GISCO properties or has no CRS.
-    """
-    path = Path(path)
-    frame = gpd.read_file(path)
-    missing = [name for name in _GISCO_FIELDS if name not in frame.columns]
-    if missing:
-        raise GeometryError(
-            f"{path}: missing GISCO properties {', '.join(missing)}; expected a NUTS_RG_*.geojson file from GISCO."
-        )
-    if frame.crs is None:
-        raise GeometryError(f"{path}: no CRS; GISCO GeoJSON files are EPSG:4326, re-download the file.")
-    frame = frame.rename(columns=_GISCO_FIELDS)[[*_GISCO_FIELDS.values(), "geometry"]]
-    frame["nuts_id"] = frame["nuts_id"].astype("str")
-    frame["level"] = frame["level"].astype("int64")
-    frame = frame[frame["level"].isin(levels)]
-    if frame.crs != WGS84:
-        frame = frame.to_crs(WGS84)
-    frame = frame.set_geometry(_repair(frame.geometry.to_numpy(), label=str(path)), crs=frame.crs)
-    return frame.sort_values(["level", "nuts_id"], kind="stable").reset_index(drop=True)
 
 
 class RegionIndex:
@@ -131,7 +97,7 @@ class RegionIndex:
     """
 
     def __init__(self, regions: gpd.GeoDataFrame, *, metric_crs: str = "EPSG:3035") -> None:
-        regions = _checked_regions(regions)
+        regions = checked_regions(regions)
         ids = regions["nuts_id"].to_numpy(dtype=object)
         prefixes = {i[:k] for i in ids for k in range(2, len(i))}
         leaf = np.array([i not in prefixes for i in ids], dtype=bool)
@@ -141,9 +107,8 @@ class RegionIndex:
         self.geometries: np.ndarray = regions.geometry.to_numpy()[leaf][order]
         self.tree = shapely.STRtree(self.geometries)
         self.metric_crs = metric_crs
-        self._metric_tree: shapely.STRtree | None = None
-        self._to_metric: Transformer | None = None
-        self._grid: _CellGrid | None = None
+        self._metric_index: tuple[Transformer, shapely.STRtree] | None = None
+        self._grid: CellGrid | None = None
         self._lock = threading.Lock()
         self.categories: dict[int, list[str]] = {}
         self.codes: dict[int, np.ndarray] = {}
@@ -179,11 +144,11 @@ class RegionIndex:
         """Whether the cell grid has been built already."""
         return self._grid is not None
 
-    def grid(self) -> _CellGrid:
+    def grid(self) -> CellGrid:
         """The cell grid, built on first use (thread-safe)."""
         with self._lock:
             if self._grid is None:
-                self._grid = _CellGrid.build(self.geometries, self.tree, self.none)
+                self._grid = CellGrid.build(self.geometries, self.tree, self.none)
             return self._grid
 
     def to_metric(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -198,9 +163,7 @@ class RegionIndex:
         with no leaf that near; equally near leaves go to the smallest ``nuts_id``.
         """
         points = shapely.points(x, y)
-        hits, distance = self._metric()[1].query_nearest(
-            points, max_distance=tolerance_m, return_distance=True, all_matches=True
-        )
+        hits, distance = self._metric()[1].query_nearest(points, max_distance=tolerance_m, return_distance=True, all_matches=True)
         best = np.full(len(points), self.none, dtype=np.int32)
         np.minimum.at(best, hits[0], hits[1].astype(np.int32))
         nearest = np.full(len(points), np.nan)
@@ -210,11 +173,11 @@ class RegionIndex:
     def _metric(self) -> tuple[Transformer, shapely.STRtree]:
         """Transformer to the metric CRS and an STRtree of the leaves in it, built once."""
         with self._lock:
-            if self._metric_tree is None:
+            if self._metric_index is None:
                 metric = gpd.GeoSeries(self.geometries, crs=WGS84).to_crs(self.metric_crs)
-                self._to_metric = Transformer.from_crs(WGS84, self.metric_crs, always_xy=True)
-                self._metric_tree = shapely.STRtree(metric.to_numpy())
-            return self._to_metric, self._metric_tree
+                to_metric = Transformer.from_crs(WGS84, self.metric_crs, always_xy=True)
+                self._metric_index = to_metric, shapely.STRtree(metric.to_numpy())
+            return self._metric_index
 
 
 def join_xy(
@@ -315,49 +278,6 @@ def join_points(
     return out
 
 
-def _checked_regions(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Regions in EPSG:4326 with valid polygons and coherent ids, or GeometryError."""
-    missing = [c for c in ("nuts_id", "level") if c not in regions.columns]
-    if missing or not isinstance(regions, gpd.GeoDataFrame):
-        raise GeometryError(
-            f"regions need columns nuts_id, level and geometry (missing: {', '.join(missing) or 'geometry'}); "
-            "read GISCO files with read_nuts_regions()."
-        )
-    if len(regions) == 0:
-        raise GeometryError("no regions given; check the level filter.")
-    if regions.crs is None:
-        logger.warning("regions have no CRS; assuming EPSG:4326")
-    elif regions.crs != WGS84:
-        regions = regions.to_crs(WGS84)
-    ids = regions["nuts_id"].astype("str")
-    doubled = ids[ids.duplicated()].unique().tolist()
-    if doubled:
-        raise GeometryError(f"nuts_id values appear more than once: {doubled[:5]}; dissolve them first.")
-    wrong = ids[ids.str.len() - 2 != regions["level"].astype("int64")].tolist()
-    if wrong or not set(regions["level"]).issubset(LEVELS):
-        raise GeometryError(
-            f"level must be 0-3 and equal len(nuts_id) - 2 (country code plus one character per level); "
-            f"inconsistent ids: {wrong[:5]}"
-        )
-    geometries = regions.geometry.to_numpy()
-    kinds = set(shapely.get_type_id(geometries).tolist())
-    if not kinds <= {shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON}:
-        raise GeometryError("region geometries must be polygons or multipolygons.")
-    out = gpd.GeoDataFrame({"nuts_id": ids.to_numpy()}, geometry=_repair(geometries, label="regions"), crs=WGS84)
-    return out
-
-
-def _repair(geometries: np.ndarray, *, label: str) -> np.ndarray:
-    """Make invalid polygons valid, keeping only their polygonal parts."""
-    invalid = ~shapely.is_valid(geometries)
-    if not invalid.any():
-        return geometries
-    repaired = geometries.copy()
-    repaired[invalid] = shapely.make_valid(geometries[invalid], method="structure", keep_collapsed=False)
-    logger.info("%s: repaired %d invalid shapes with make_valid", label, int(invalid.sum()))
-    return repaired
-
-
 def _default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -401,78 +321,13 @@ def _locate(
             leaf[start:stop] = index.locate(points_at(np.arange(start, stop)))
             return
         codes = cells.lookup(lon[start:stop], lat[start:stop], index.none)
-        exact = np.flatnonzero(codes == _EXACT)
+        exact = np.flatnonzero(codes == EXACT)
         if len(exact):
             codes[exact] = index.locate(points_at(start + exact))
         leaf[start:stop] = codes
 
     _run_chunks(n, chunk_size, workers, work)
     return leaf
-
-
-@dataclass(frozen=True)
-class _CellGrid:
-    """Regular lon/lat grid whose cells hold a leaf number, "no leaf", or :data:`_EXACT`.
-
-    A cell gets a leaf only if that leaf ``contains_properly`` the cell enlarged by
-    ``eps`` and no other leaf intersects it, so every point of the cell (even one put
-    in the neighbouring cell by rounding) has exactly that leaf as its only match; a
-    cell no leaf intersects holds "no leaf". Built coarse to fine: only cells crossed by
-    a boundary are split in four, ``GRID_DEPTH`` times.
-    """
-
-    x0: float
-    y0: float
-    step: float
-    codes: np.ndarray
-
-    @classmethod
-    def build(cls, geometries: np.ndarray, tree: shapely.STRtree, none: int, *, eps: float = 1e-9) -> _CellGrid:
-        xmin, ymin, xmax, ymax = shapely.total_bounds(geometries)
-        base = GRID_BASE_DEG
-        x0, y0 = np.floor(xmin / base) * base, np.floor(ymin / base) * base
-        nbx, nby = int((xmax - x0) // base) + 1, int((ymax - y0) // base) + 1
-        dtype = np.int16 if none < np.iinfo(np.int16).max else np.int32
-        codes = np.full((nby, nbx), _EXACT, dtype=dtype)
-        iy, ix = np.divmod(np.arange(nbx * nby), nbx)
-        shapely.prepare(geometries)
-        step = base
-        for level in range(GRID_DEPTH + 1):
-            if level:
-                codes = np.repeat(np.repeat(codes, 2, axis=0), 2, axis=1)
-            left, bottom = x0 + ix * step, y0 + iy * step
-            boxes = shapely.box(left - eps, bottom - eps, left + step + eps, bottom + step + eps)
-            hits = tree.query(boxes, predicate="intersects")
-            count = np.bincount(hits[0], minlength=len(boxes))
-            single = np.zeros(len(boxes), dtype=np.int64)
-            alone = count[hits[0]] == 1
-            single[hits[0][alone]] = hits[1][alone]
-            inside = np.zeros(len(boxes), dtype=bool)
-            one = np.flatnonzero(count == 1)
-            inside[one] = shapely.contains_properly(geometries[single[one]], boxes[one])
-            empty = count == 0
-            codes[iy[empty], ix[empty]] = none
-            codes[iy[inside], ix[inside]] = single[inside]
-            split = ~empty & ~inside
-            if level == GRID_DEPTH:
-                break
-            sx, sy = ix[split], iy[split]
-            ix = np.concatenate([2 * sx, 2 * sx + 1, 2 * sx, 2 * sx + 1])
-            iy = np.concatenate([2 * sy, 2 * sy, 2 * sy + 1, 2 * sy + 1])
-            step /= 2
-        share = 100 * (codes == _EXACT).mean()
-        logger.debug("cell grid %s of %g degrees, %.0f%% cells need the exact test", codes.shape, step, share)
-        return cls(x0=float(x0), y0=float(y0), step=step, codes=codes)
-
-    def lookup(self, lon: np.ndarray, lat: np.ndarray, none: int) -> np.ndarray:
-        """Code of each point's cell (int32); points off the grid or non-finite get ``none``."""
-        ny, nx = self.codes.shape
-        gx = (lon - self.x0) / self.step
-        gy = (lat - self.y0) / self.step
-        on = (gx >= 0) & (gx < nx) & (gy >= 0) & (gy < ny)  # False for NaN
-        out = np.full(len(lon), none, dtype=np.int32)
-        out[on] = self.codes[gy[on].astype(np.intp), gx[on].astype(np.intp)]
-        return out
 
 
 def _result(
@@ -506,14 +361,9 @@ def _result(
             _run_chunks(len(todo), chunk_size, workers, work)
     elif snap_tolerance_m is not None and snap_tolerance_m < 0:
         raise ValueError(f"snap_tolerance_m must be >= 0 metres, got {snap_tolerance_m}")
-    columns: dict[str, object] = {
-        f"nuts{level}": pd.Categorical.from_codes(index.codes[level][leaf], categories=index.categories[level])
-        for level in LEVELS
-    }
+    columns: dict[str, object] = {f"nuts{level}": pd.Categorical.from_codes(index.codes[level][leaf], categories=index.categories[level]) for level in LEVELS}
     columns["status"] = pd.Categorical.from_codes(status, dtype=STATUS_DTYPE)
     columns["snap_distance_m"] = distance
     counts = np.bincount(status, minlength=3)
-    logger.info(
-        "joined %d points: %d inside, %d snapped, %d outside", len(leaf), counts[0], counts[1], counts[2]
-    )
+    logger.info("joined %d points: %d inside, %d snapped, %d outside", len(leaf), counts[0], counts[1], counts[2])
     return pd.DataFrame(columns)

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from layers.indicators import Indicator
 from layers._errors import RecordsError
+from layers.indicators import Indicator
 from layers.points.aggregate import AGGREGATE_COLUMNS
 from layers.query import STATUS_MISSING, STATUS_VALUE
 from layers.ranks import rank_columns

@@ -67,9 +67,7 @@ class IdScan:
     duplicates: dict[str, str]
 
 
-def read_records(
-    path: str | os.PathLike[str], *, file_format: str | None = None, chunk_size: int | None = None
-) -> RecordsResult:
+def read_records(path: str | os.PathLike[str], *, file_format: str | None = None, chunk_size: int | None = None) -> RecordsResult:
     """Read and validate a CSV or Parquet file of point records.
 
     Parameters
@@ -98,9 +96,7 @@ def read_records(
     return validate_records(frame, source=str(path), first_line=first_line)
 
 
-def scan_ids(
-    path: str | os.PathLike[str], *, file_format: str | None = None, chunk_size: int = DEFAULT_CHUNK_ROWS
-) -> IdScan:
+def scan_ids(path: str | os.PathLike[str], *, file_format: str | None = None, chunk_size: int = DEFAULT_CHUNK_ROWS) -> IdScan:
     """Read only the ``id`` column of a records file, in chunks, and list the ids used more than once.
 
     The first of the two passes of :func:`iter_records`: a chunk cannot know whether
@@ -211,10 +207,7 @@ def _guess_format(path: Path) -> str:
         return "csv"
     if name.endswith(_PARQUET_SUFFIXES):
         return "parquet"
-    raise RecordsError(
-        f"{path}: cannot tell the format from the file name; use a .csv or .parquet suffix "
-        "or pass file_format='csv' / 'parquet'."
-    )
+    raise RecordsError(f"{path}: cannot tell the format from the file name; use a .csv or .parquet suffix or pass file_format='csv' / 'parquet'.")
 
 
 @contextlib.contextmanager
@@ -225,9 +218,7 @@ def _csv_errors(path: Path) -> Iterator[None]:
     except FileNotFoundError:
         raise
     except pd.errors.EmptyDataError as exc:
-        raise RecordsError(
-            f"{path}: the file is empty; it needs a header line with {', '.join(REQUIRED_COLUMNS)}."
-        ) from exc
+        raise RecordsError(f"{path}: the file is empty; it needs a header line with {', '.join(REQUIRED_COLUMNS)}.") from exc
     except UnicodeDecodeError as exc:
         raise RecordsError(f"{path}: not UTF-8 text ({exc}); save the file as UTF-8.") from exc
     except (pd.errors.ParserError, ValueError) as exc:

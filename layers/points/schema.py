@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,15 +136,12 @@ def write_rejected(rejected: pd.DataFrame | RecordsResult, path: str | os.PathLi
     return path
 
 
-def check_header(names: list[object], source: str) -> None:
+def check_header(names: Sequence[object], source: str) -> None:
     """Raise RecordsError for doubled or missing required columns (names are case-insensitive)."""
     found = [str(c).strip().lower() for c in names]
     doubled = sorted({c for c in found if found.count(c) > 1})
     if doubled:
-        raise RecordsError(
-            f"{source}: column(s) {', '.join(map(repr, doubled))} appear more than once "
-            "(header names are case-insensitive); keep one of each."
-        )
+        raise RecordsError(f"{source}: column(s) {', '.join(map(repr, doubled))} appear more than once (header names are case-insensitive); keep one of each.")
     missing = [c for c in REQUIRED_COLUMNS if c not in found]
     if missing:
         listed = ", ".join(repr(c) for c in names) or "none"

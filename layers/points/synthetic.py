@@ -54,9 +54,7 @@ BAD_ROW_KINDS = ("latitude", "longitude", "nace", "name", "employees", "id")
 """What :func:`inject_bad_rows` breaks, in turn: the field that will be rejected."""
 
 
-def sample_points(
-    n: int, *, seed: int | np.random.Generator, regions: gpd.GeoDataFrame | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+def sample_points(n: int, *, seed: int | np.random.Generator, regions: gpd.GeoDataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sample ``n`` (lon, lat) points in EPSG:4326, reproducibly.
 
     Without ``regions`` points are uniform in :data:`EUROPE_BBOX` (many fall in the sea,
@@ -164,9 +162,7 @@ def iter_synthetic_records(
     width = max(4, len(str(n)))
     for k, start in enumerate(range(0, n, chunk_size)):
         size = min(chunk_size, n - start)
-        yield generate_synthetic_records(
-            size, seed=[seed, k], regions=regions, outside_share=outside_share, first=start + 1, width=width
-        )
+        yield generate_synthetic_records(size, seed=[seed, k], regions=regions, outside_share=outside_share, first=start + 1, width=width)
 
 
 def inject_bad_rows(records: pd.DataFrame, n: int, *, seed: int) -> pd.DataFrame:
@@ -236,15 +232,13 @@ def _write_parquet(chunks: Iterator[pd.DataFrame], path: Path) -> None:
             writer.close()
 
 
-def _coordinates(
-    n: int, rng: np.random.Generator, regions: gpd.GeoDataFrame | None, outside_share: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _coordinates(n: int, rng: np.random.Generator, regions: gpd.GeoDataFrame | None, outside_share: float) -> tuple[np.ndarray, np.ndarray]:
     """Points in the regions (or the box), with ``outside_share`` of them anywhere in the box."""
     if not 0.0 <= outside_share <= 1.0:
         raise ValueError(f"outside_share must be between 0 and 1, got {outside_share}")
     if regions is None or outside_share == 0.0:
         return sample_points(n, seed=rng, regions=regions)
-    anywhere = int(round(n * outside_share))
+    anywhere = round(n * outside_share)
     lon_a, lat_a = sample_points(n - anywhere, seed=rng, regions=regions)
     lon_b, lat_b = sample_points(anywhere, seed=rng)
     order = rng.permutation(n)

@@ -60,9 +60,7 @@ def validate_records(
     return result
 
 
-def validate(
-    frame: pd.DataFrame, *, source: str, first_line: int, duplicates: Mapping[str, str] | None, geometry: bool
-) -> RecordsResult:
+def validate(frame: pd.DataFrame, *, source: str, first_line: int, duplicates: Mapping[str, str] | None, geometry: bool) -> RecordsResult:
     """Every check on every row; the rows with any problem go to the rejected table (no log line)."""
     frame = _normalise_header(frame, source)
     n = len(frame)
