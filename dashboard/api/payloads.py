@@ -64,6 +64,28 @@ def _rank(value: float) -> int | None:
     return int(value) if math.isfinite(value) else None
 
 
+def region_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One ``RegionValue`` (OpenAPI) per region of a values frame: what the API sends and the CSV writes, column for column."""
+    return [
+        {
+            "nuts_id": str(nuts_id),
+            "name": str(name),
+            "value": float(value) if math.isfinite(value) else None,
+            "flag": str(flag),
+            "flag_text": str(text),
+            "status": str(status),
+            "rank": _rank(rank),
+            "country_rank": _rank(country_rank),
+            "country_ranked": int(country_ranked),
+            "class": int(klass),
+            "class_label": str(label),
+        }
+        for nuts_id, name, value, flag, text, status, rank, country_rank, country_ranked, klass, label in zip(
+            *(frame[column] for column in CSV_COLUMNS), strict=True
+        )
+    ]
+
+
 class ApiState:
     """The routes' shared state: the data and the lookups derived from it once."""
 
@@ -178,34 +200,7 @@ class ApiState:
     def values(self, view: MapView) -> dict:
         frame = self.values_frame(view)
         ind = indicator_of(view.indicator)
-        regions = [
-            {
-                "nuts_id": nuts_id,
-                "name": name,
-                "value": plain(value),
-                "flag": flag,
-                "flag_text": text,
-                "status": status,
-                "rank": _rank(rank),
-                "country_rank": _rank(country_rank),
-                "country_ranked": int(country_ranked),
-                "class": int(klass),
-                "class_label": label,
-            }
-            for nuts_id, name, value, flag, text, status, rank, country_rank, country_ranked, klass, label in zip(
-                frame["nuts_id"],
-                frame["name"],
-                frame["value"],
-                frame["flag"],
-                frame["flag_text"],
-                frame["status"],
-                frame["rank"],
-                frame["country_rank"],
-                frame["country_ranked"],
-                frame["class"],
-                frame["class_label"],
-            )
-        ]
+        regions = region_records(frame)
         return {
             "view": self.view_echo(view),
             "indicator": {"name": ind.name, "label": ind.label, "unit": ind.unit, "decimals": ind.decimals},
@@ -275,34 +270,8 @@ class ApiState:
         buffer.write(f"# View: {view_query(view)}\n")
         writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        for nuts_id, name, value, flag, text, status, rank, country_rank, country_ranked, klass, label in zip(
-            frame["nuts_id"],
-            frame["name"],
-            frame["value"],
-            frame["flag"],
-            frame["flag_text"],
-            frame["status"],
-            frame["rank"],
-            frame["country_rank"],
-            frame["country_ranked"],
-            frame["class"],
-            frame["class_label"],
-        ):
-            writer.writerow(
-                [
-                    _text(nuts_id),
-                    _text(name),
-                    float(value) if math.isfinite(value) else None,
-                    _text(flag),
-                    _text(text),
-                    _text(status),
-                    _rank(rank),
-                    _rank(country_rank),
-                    int(country_ranked),
-                    int(klass),
-                    _text(label),
-                ]
-            )
+        for record in region_records(frame):
+            writer.writerow([_text(v) if isinstance(v, str) else v for v in (record[c] for c in CSV_COLUMNS)])
         buffer.write(f"# {source}\n")
         return buffer.getvalue()
 
