@@ -63,7 +63,7 @@ SELECTED_ID = "ranking-selected"
 COLUMNS = (("rank", "Rank"), ("name", "Region"), ("code", "Code"), ("value", "Value"), ("flag", "Flag"))
 """The table's columns: (key, header). ``assets/ranking.js`` knows the same keys."""
 TOP_N = 20
-LEVEL_NOUNS = {MIXED: "regions (finest level with data)", 0: "countries", 1: "NUTS 1 regions", 2: "NUTS 2 regions"}
+LEVEL_NOUNS = {MIXED: "regions (finest level with data)", 0: "countries", 1: "NUTS 1 regions", 2: "NUTS 2 regions", 3: "NUTS 3 regions"}
 """What the bars are, in the chart's title."""
 BAR_COLOUR = "#2c7fb8"
 """One hue from the map's ColorBrewer YlGnBu: the bars differ by length only, so colour vision does not matter."""
@@ -227,7 +227,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
             "autorange": "reversed",
             "tickmode": "array",
             "tickvals": ids,
-            "ticktext": [_short(name) for name in names],
+            "ticktext": [html_text.escape(_short(name)) for name in top["name"]],  # shortened, then escaped: never half an entity
             "automargin": True,
             "fixedrange": True,
         },

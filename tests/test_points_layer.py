@@ -137,6 +137,16 @@ def test_points_in_the_url(points_data):
     assert not view.points and [p.parameter for p in problems] == ["points"]
 
 
+def test_the_ranking_of_a_nuts3_organisation_view(points_data):
+    from dashboard import ranking
+
+    view = MapView(level=3, nace_r2="C", indicator="org_count", year=2014)
+    rows = ranking.ranking_rows(points_data, view)
+    figure = ranking.ranking_figure(rows, view)
+    assert "NUTS 3 regions" in figure["layout"]["title"]["text"]
+    assert len(rows) == len(points_data.point_geometry[3].ids) and rows["nuts_id"].str.len().eq(5).all()
+
+
 def test_payload_adds_the_layer_to_the_figure_and_removes_it(orgs, points_data):
     from dashboard.callbacks import map_update
 

@@ -93,6 +93,15 @@ def test_bar_figure_top_20_labelled_and_escaped(dashboard_data):
     assert len(json.dumps(figure)) < 6_000
 
 
+def test_bar_labels_are_shortened_before_they_are_escaped(dashboard_data):
+    # ITC2 is second by LQ in C29 at NUTS 2 in 2014; its name has two apostrophes, six characters each once escaped
+    view = MapView(level=2, nace_r2="C29", indicator="lq", year=2014)
+    figure = ranking.ranking_figure(ranking.ranking_rows(dashboard_data, view), view)
+    ticks = dict(zip(figure["layout"]["yaxis"]["tickvals"], figure["layout"]["yaxis"]["ticktext"], strict=True))
+    assert html.unescape(ticks["ITC2"]) == "Valle d'Aosta/Vallée d'Aoste"
+    assert all("&#" not in html.unescape(tick) for tick in ticks.values())  # never half an entity on screen
+
+
 def test_empty_view_and_small_payload(dashboard_data):
     rows = ranking.ranking_rows(dashboard_data, C29)
     data = ranking.table_data(rows, C29)
