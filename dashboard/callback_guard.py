@@ -198,7 +198,9 @@ def register(app: Dash) -> None:
         try:
             body = request.get_json(force=True)
             check_callback_body(body, app.callback_map)
-        except (BadRequest, RecursionError, UnicodeDecodeError):
+        except RecursionError:  # too deep for the JSON parser itself
+            return error_response(400, f"a callback request nests at most {MAX_DEPTH} levels", parameter="body")
+        except (BadRequest, UnicodeDecodeError):
             return error_response(400, "a callback request is a JSON object", parameter="body")
         except BadCallbackRequest as e:
             return error_response(400, e.message, parameter=e.parameter)

@@ -44,7 +44,9 @@ MAX_QUERY_FIELDS = 64
 """A query with more ``name=value`` pairs than this is refused as a whole (no view has a tenth as many)."""
 MAX_GIVEN = 100
 """A problem quotes at most this many characters of what was given."""
-_INT_RE = re.compile(r"^-?\d{1,6}$")
+_INT_RE = re.compile(r"^-?[0-9]{1,6}$")
+"""A whole number as a query writes it: ASCII digits only (``\\d`` would take "２０１４" too), at most six of them."""
+_DIGITS_RE = re.compile(r"^-?[0-9]+$")
 
 PALETTE_LABELS = {"YlGnBu": "Yellow-green-blue", "Viridis": "Viridis", "Cividis": "Cividis", "Purples": "Purples", "Oranges": "Oranges"}
 """Sequential palettes safe for the common colour-vision deficiencies (ColorBrewer, matplotlib): Plotly's names."""
@@ -199,8 +201,8 @@ class Parameter:
         value: Any = text
         if "integer" in self.type and _INT_RE.match(text):
             value = int(text)
-        elif self.type == ("integer",):
-            raise BadValue(f"{self.name} must be a whole number")
+        elif self.type == ("integer",):  # a number too long for any allowed value is out of range, not "not a number"
+            raise BadValue(self.refusal(values) if _DIGITS_RE.match(text) else f"{self.name} must be a whole number")
         if value not in values:
             raise BadValue(self.refusal(values))
         return self.to_field(value)

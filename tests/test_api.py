@@ -133,6 +133,7 @@ BAD_VIEW_QUERIES = [
     ("year=1999", "year", 2014),
     ("year=20x4", "year", 2014),
     ("year=9999999999", "year", 2014),
+    ("year=%EF%BC%92%EF%BC%90%EF%BC%91%EF%BC%94", "year", 2014),  # fullwidth "２０１４": not the digits a query writes
     ("scheme=natural", "scheme", "quantiles"),
     ("k=12", "k", 5),
     ("k=five", "k", 5),
@@ -151,6 +152,11 @@ def test_bad_view_parameters_are_400(client, path, query, parameter, allowed_mem
         assert allowed_member in body["allowed"]
     else:
         assert "level" in body["allowed"] and "indicator" in body["allowed"]
+
+
+def test_a_number_out_of_range_is_said_to_be_out_of_range(client):
+    body = get_json(client, f"{VALUES}?level=2&year=99999999999999999999999999", 400)
+    assert body["parameter"] == "year" and "whole number" not in body["error"] and "2008" in body["error"]  # the years the file holds
 
 
 @pytest.mark.parametrize("path", [VALUES, "/export.csv"])

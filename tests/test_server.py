@@ -280,8 +280,15 @@ def test_paths_out_of_the_app_answer_404_never_500(gunicorn, path):
 def test_head_export_png_answers_without_rendering(gunicorn):
     base, proc, _ = gunicorn
     for _ in range(3):
-        status, headers, body = request(base, "/export.png?level=2&sector=C29&width=3000&height=3000&scale=4", "HEAD")
+        status, headers, body = request(base, "/export.png?level=2&sector=C29&width=600&height=400&scale=2", "HEAD")
         assert status == 200 and headers["Content-Type"] == "image/png" and body == b""
+        assert "Content-Length" not in headers  # the length of a PNG nobody rendered is not known, so not claimed (0 would be false)
+        assert headers["Content-Disposition"].endswith('.png"')
+    # checked like a GET: a view or a size the GET refuses is refused, with the same error
+    for query, parameter in (("level=9&sector=ZZZ", "level"), ("level=2&width=3000&height=3000&scale=4", "scale")):
+        status, headers, _ = request(base, f"/export.png?{query}", "HEAD")
+        get_status, _, get_body = request(base, f"/export.png?{query}")
+        assert status == get_status == 400 and json.loads(get_body)["parameter"] == parameter
     # no worker started its browser for them (this module never GETs a PNG)
     assert [pid for pid in descendants(proc.pid) if "chrom" in command_name(pid)] == []
 

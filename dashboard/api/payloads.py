@@ -49,7 +49,7 @@ PORTFOLIO_PARAMETERS = ("year", "limit")
 DEFAULT_LIMIT = 10
 EU_NAME = "EU (sum of the NUTS 0 rows of the countries in the data)"
 LIMIT_RANGE = (1, 1000)
-_INT_RE = re.compile(r"^\d{1,6}$")
+_INT_RE = re.compile(r"^[0-9]{1,6}$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 STATISTICS_LEVELS = (0, 1, 2)
 """The levels ``/api/v1/meta`` describes: the statistics' (NUTS 3 is drawn for the organisation indicators only)."""

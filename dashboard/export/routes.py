@@ -44,6 +44,11 @@ def register(server, data) -> None:
             size = parse_size(asked.extra)
         except ExportParameterError as e:
             return error_response(400, e.message, parameter=e.parameter)
+        headers = {"Content-Disposition": f'attachment; filename="{png_filename(view_slug(view))}"', "Cache-Control": "no-cache"}
+        if request.method == "HEAD":  # checked like a GET, but nothing is rendered: the length is unknown, so not sent
+            head = Response(status=200, mimetype="image/png", headers=headers)
+            head.automatically_set_content_length = False
+            return head
         if not SLOTS.acquire(blocking=False):
             return error_response(429, f"{MAX_CONCURRENT} exports are already rendering; try again shortly", headers={"Retry-After": str(RETRY_AFTER)})
         try:
@@ -54,14 +59,6 @@ def register(server, data) -> None:
             return error_response(e.status, e.message, parameter=e.parameter, headers={"Retry-After": str(retry)} if retry else None)
         finally:
             SLOTS.release()
-        return Response(
-            png,
-            mimetype="image/png",
-            headers={
-                "Content-Disposition": f'attachment; filename="{png_filename(view_slug(view))}"',
-                "Cache-Control": "no-cache",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return Response(png, mimetype="image/png", headers=headers)
 
     server.add_url_rule("/export.png", endpoint="export_png", view_func=export_png, methods=["GET"])

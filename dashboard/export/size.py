@@ -63,8 +63,8 @@ def check_size(width: Any, height: Any, scale: Any) -> ImageSize:
     return size
 
 
-_WHOLE_RE = re.compile(r"^\d{1,5}$")
-_NUMBER_RE = re.compile(r"^\d{1,2}(\.\d{1,4})?$|^\.\d{1,4}$")
+_WHOLE_RE = re.compile(r"^[0-9]{1,5}$")
+_NUMBER_RE = re.compile(r"^[0-9]{1,2}(\.[0-9]{1,4})?$|^\.[0-9]{1,4}$")
 
 
 def parse_size(query: Mapping[str, str]) -> ImageSize:

@@ -39,8 +39,8 @@ Paths: the app's pages are ``/`` and ``/embed``; Dash answers its index page for
 other path (its catch-all ``/<path:path>`` is for multi-page apps, which this is not), so
 that route answers 404 here. ``/favicon.ico`` is Dash's icon (``/_favicon.ico``), which
 browsers ask for on pages that name none (the embed page, the API's JSON in a tab). A component-suite path Dash refuses (``../dash.py``, an
-unknown package) is a 404, not a 500. ``HEAD /export.png`` answers the headers of a PNG
-without rendering one (the view is not checked: GET checks it and may answer 400).
+unknown package) is a 404, not a 500. ``HEAD /export.png`` is checked like a GET but renders
+nothing (``dashboard.export.routes``).
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ DASH_CATCH_ALL = "/<path:path>"
 """Dash's route for the pages of a multi-page app: here every such path is unknown."""
 DASH_FAVICON = "/_favicon.ico"
 """Dash's route (and endpoint) for the page's icon."""
-PNG_EXPORT_PATH = "/export.png"
 VERSION_KEYS = ("python_version", "dash_version", "plotly_version", "ddk_version", "dash_version_url")
 """Keys of Dash's page config that disclose versions (or point at plotly's version server)."""
 BASE_POLICY = {
@@ -132,11 +131,9 @@ class SecurityHeaders:
 
 
 def _not_found_for_unknown_pages() -> Response | None:
-    """Before each request: 404 for Dash's catch-all pages, and a PNG's headers for ``HEAD /export.png``."""
+    """Before each request: 404 for Dash's catch-all pages."""
     if request.url_rule is not None and request.url_rule.rule == DASH_CATCH_ALL:
         abort(404)
-    if request.method == "HEAD" and request.path == PNG_EXPORT_PATH:
-        return Response(status=200, mimetype="image/png", headers={"Cache-Control": "no-cache"})
     return None
 
 
