@@ -18,6 +18,7 @@ from layers import nace, settings
 from layers.build import CLUSTERS_FILE, REPORT_FILE, BuildReport, build, load_report
 from layers.classes import with_classes
 from layers.clusters import read_clusters_table
+from layers.groups.catalogue import SectorGroup
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
 from layers.points.build import POINTS_FILE
@@ -76,6 +77,8 @@ class DashboardData:
     """Organisations, members, employees per NUTS 2024 region x sector (``data/points.parquet``)."""
     point_geometry: dict[int, LevelGeometry] = field(default_factory=dict)
     """NUTS 2024 shapes of levels 0-3, where the organisation indicators are drawn."""
+    groups: tuple[SectorGroup, ...] = ()
+    """Named sector groups (``layers.groups.catalogue``): the shipped emerging industries, plus an observatory's own file."""
     data_dir: Path | None = None
     """The data folder the caches were read from (``/readyz`` names its files; the bundle's compressed copies go there)."""
 
