@@ -123,4 +123,4 @@ def test_the_csv_of_a_group_says_what_it_sums_and_marks_partial_rows(client):
     api = {r["nuts_id"]: r for r in values(client, **QUERY)["regions"]}
     assert {r["nuts_id"]: r["flag_text"] for r in rows} == {k: v["flag_text"] for k, v in api.items()}
     assert sum("partial sum (lower bound)" in r["flag_text"] for r in rows) > 10
-    assert 'filename="persons_employed_C26+J61+J62+J63_NUTS2_2014.csv"' in r.headers["Content-Disposition"]
+    assert 'filename="persons_employed_C26_J61_J62_J63_NUTS2_2014.csv"' in r.headers["Content-Disposition"]
