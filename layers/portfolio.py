@@ -7,6 +7,8 @@ Read-only functions on the aggregate table (``layers.clusters``) or a
   stars, then location quotient).
 - :func:`region_comparison`: the region's persons employed and average wage
   next to its country's NUTS 0 row and the "EU" row.
+- :func:`region_groups`: the named sector groups (``layers.groups``) in the region,
+  strongest first, with the members a partial sum lacks.
 
 "EU" here means exactly: **the sum of the NUTS 0 rows of the countries in the
 table for that year and sector** (the sbs_r_nuts06_r2 file has EU-28 and NO, so
@@ -19,13 +21,17 @@ sections adds a lower bound and is named too. Nothing is estimated.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from layers import nace
 from layers._errors import UnknownRegionError, UnknownYearError
+from layers.groups.catalogue import SectorGroup
+from layers.groups.values import group_rows
 from layers.query import ClustersIndex
 
 PORTFOLIO_COLUMNS = (
@@ -128,6 +134,109 @@ def region_portfolio(table_or_index: pd.DataFrame | ClustersIndex, geo: str, *, 
     for column in ("star_size", "star_specialisation", "star_productivity"):
         out[column] = out[column].astype("boolean")
     return out
+
+
+GROUP_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "members",
+    "approximation",
+    "note",
+    "stars",
+    "star_size",
+    "star_specialisation",
+    "star_productivity",
+    "stars_known",
+    "lq",
+    "employment",
+    "employment_flag",
+    "wages",
+    "avg_wage",
+    "avg_wage_flag",
+    "employment_share",
+    "partial",
+    "lacks",
+    "wages_lacks",
+)
+"""Columns of :func:`region_groups`, in order. ``members``, ``lacks`` and ``wages_lacks`` are tuples of NACE codes."""
+
+
+def _codes(text: object) -> tuple[str, ...]:
+    return tuple(c for c in str(text or "").split(",") if c) if not pd.isna(text) else ()
+
+
+def _group_slice(index: ClustersIndex, group: SectorGroup, level: int, year: int) -> pd.DataFrame:
+    """The group's rows at ``level`` and ``year``: the index's cached slice when it holds this group, else computed here."""
+    held = index.catalogue.groups.get(group.id)
+    if held is not None and held.members == group.members:
+        return index.slice(level, group.id, year)
+    return group_rows(index.code_slice, level=level, members=group.members, year=year, sector=group.id)
+
+
+def region_groups(index: ClustersIndex, geo: str, *, year: int, groups: Iterable[SectorGroup]) -> pd.DataFrame:
+    """The named groups in region ``geo`` and ``year``, one row each (:data:`GROUP_COLUMNS`), strongest first.
+
+    Order: stars (desc, unknown last), then LQ (desc, unknown last), then the catalogue's
+    order, the rule of :func:`region_portfolio`, so the two lists read alike. The values are
+    the group's rows of the region's level (``layers.groups.values``: sums over the members,
+    LQ and stars by the single-code rules). A member without a value is never filled in:
+    ``lacks`` names the members missing from the employment sum (the value, its share, LQ,
+    the size and specialisation stars), ``wages_lacks`` those missing from the wage sum
+    (average wage, productivity star), and ``partial`` is true when either is not empty:
+    then the sums are lower bounds. Raises :class:`UnknownRegionError` / :class:`UnknownYearError`;
+    a region without rows in ``year`` gets an empty frame.
+    """
+    rows = _region_rows(index.table, geo, year)
+    catalogue = list(groups)
+    if rows.empty or not catalogue:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in GROUP_COLUMNS})
+    level = int(rows["level"].iloc[0])
+    records = []
+    for position, group in enumerate(catalogue):
+        found = _group_slice(index, group, level, int(year))
+        found = found.loc[found["geo"] == geo] if "geo" in found else found.iloc[0:0]
+        row = found.iloc[0] if len(found) else None
+
+        def get(column: str, row: pd.Series | None = row) -> Any:
+            return row[column] if row is not None and column in row.index else np.nan
+
+        lacks = _codes(get("employment_missing_members")) if row is not None else group.members
+        wages_lacks = _codes(get("wages_missing_members")) if row is not None else group.members
+        records.append(
+            {
+                "id": group.id,
+                "name": group.name,
+                "kind": group.kind,
+                "members": group.members,
+                "approximation": group.approximation,
+                "note": group.note,
+                "stars": get("stars"),
+                "star_size": get("star_size"),
+                "star_specialisation": get("star_specialisation"),
+                "star_productivity": get("star_productivity"),
+                "stars_known": int(get("stars_known")) if row is not None else 0,
+                "lq": get("lq"),
+                "employment": get("employment"),
+                "employment_flag": str(get("employment_flag") or "") if row is not None else "",
+                "wages": get("wages"),
+                "avg_wage": get("avg_wage"),
+                "avg_wage_flag": str(get("avg_wage_flag") or "") if row is not None else "",
+                "employment_share": get("employment_share"),
+                "partial": bool(lacks or wages_lacks),
+                "lacks": lacks,
+                "wages_lacks": wages_lacks,
+                "_position": position,
+            }
+        )
+    out = pd.DataFrame.from_records(records)
+    for column in ("stars", "lq", "employment", "wages", "avg_wage", "employment_share"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    for column in ("star_size", "star_specialisation", "star_productivity"):
+        out[column] = out[column].astype("boolean")
+    out["stars_known"] = out["stars_known"].astype("int8")
+    out = out.sort_values(["stars", "lq", "_position"], ascending=[False, False, True], na_position="last", kind="stable")
+    return out.loc[:, list(GROUP_COLUMNS)].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -280,6 +389,7 @@ def region_comparison(table_or_index: pd.DataFrame | ClustersIndex, geo: str, *,
 
 __all__ = [
     "EU28",
+    "GROUP_COLUMNS",
     "NUTS_ID_RE",
     "PORTFOLIO_COLUMNS",
     "EUSum",
@@ -287,5 +397,6 @@ __all__ = [
     "UnknownRegionError",
     "UnknownYearError",
     "region_comparison",
+    "region_groups",
     "region_portfolio",
 ]

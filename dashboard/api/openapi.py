@@ -214,6 +214,33 @@ def openapi_spec(state: ApiState) -> dict:
                 "stars_known": {"type": "integer"},
             },
         },
+        "PortfolioGroup": {
+            "type": "object",
+            "description": "A named group in the region: sums over its members, LQ and stars by the rules of a single code",
+            "properties": {
+                "id": {"type": "string", "description": "Usable as sector=<id> in every view"},
+                "name": {"type": "string"},
+                "kind": {"type": "string"},
+                "members": string_list,
+                "approximation": {"type": "boolean", "description": "An approximation at the data's NACE level of an official definition"},
+                "note": {"type": "string"},
+                "stars": {**nullable_number, "description": "Stars earned among the known dimensions (0-3); null when none is known"},
+                "star_size": {"type": ["boolean", "null"]},
+                "star_specialisation": {"type": ["boolean", "null"]},
+                "star_productivity": {"type": ["boolean", "null"]},
+                "stars_known": {"type": "integer"},
+                "lq": nullable_number,
+                "employment": {**nullable_number, "description": "Sum over the members with a value; a lower bound when partial"},
+                "employment_flag": {"type": "string", "description": "Union of the members' flags"},
+                "wages": {**nullable_number, "description": "million EUR"},
+                "avg_wage": {**nullable_number, "description": "EUR per person employed"},
+                "avg_wage_flag": {"type": "string"},
+                "employment_share": {**nullable_number, "description": "% of the region's total"},
+                "partial": {"type": "boolean", "description": "A member lacks a value (confidential or no data): the sums are lower bounds"},
+                "lacks": {**string_list, "description": "Members without an employment value (employment, share, LQ, size and specialisation stars)"},
+                "wages_lacks": {**string_list, "description": "Members without a wage value (average wage, productivity star)"},
+            },
+        },
         "ComparisonRow": {
             "type": "object",
             "properties": {
@@ -232,7 +259,7 @@ def openapi_spec(state: ApiState) -> dict:
         },
         "Portfolio": {
             "type": "object",
-            "required": ["region", "year", "sectors", "comparison", "attribution"],
+            "required": ["region", "year", "sectors", "groups", "comparison", "attribution"],
             "properties": {
                 "region": {"type": "object"},
                 "year": {"type": "integer"},
@@ -240,6 +267,8 @@ def openapi_spec(state: ApiState) -> dict:
                 "order": {"type": "string"},
                 "sectors_total": {"type": "integer"},
                 "sectors": {"type": "array", "items": _ref("PortfolioSector")},
+                "groups_order": {"type": "string"},
+                "groups": {"type": "array", "items": _ref("PortfolioGroup"), "description": "The named groups (emerging industries) in the region"},
                 "comparison": {
                     "type": "object",
                     "properties": {

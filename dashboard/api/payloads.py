@@ -40,6 +40,7 @@ from layers.portfolio import (
     UnknownRegionError,
     UnknownYearError,
     region_comparison,
+    region_groups,
     region_portfolio,
 )
 from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING, STATUS_VALUE
@@ -227,6 +228,7 @@ class ApiState:
         try:
             sectors = region_portfolio(self.data.index, nuts_id, year=year)
             comparison = region_comparison(self.data.index, nuts_id, year=year)
+            groups = region_groups(self.data.index, nuts_id, year=year, groups=self.data.groups)
         except UnknownRegionError as e:
             raise ApiError(404, str(e), parameter="nuts_id", given=nuts_id) from e
         except UnknownYearError as e:
@@ -254,6 +256,8 @@ class ApiState:
             "order": "stars (desc, unknown last), then lq (desc, unknown last), then nace_r2",
             "sectors_total": len(sectors),
             "sectors": _records(sectors.head(limit)),
+            "groups_order": "stars (desc, unknown last), then lq (desc, unknown last), then the catalogue's order",
+            "groups": _records(groups),
             "comparison": {
                 "nace_r2": comparison.nace_r2,
                 "rows": _records(rows),

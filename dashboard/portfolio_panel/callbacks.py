@@ -1,4 +1,4 @@
-"""The panel's callbacks: what the focus store, the year, Close and "all sectors" do to it.
+"""The panel's callbacks: what the focus store, the year, Close, "all sectors" and a group's "Map" do to it.
 
 Only wiring: the components come from :mod:`dashboard.portfolio_panel.content`.
 """
@@ -9,9 +9,9 @@ from dash import ALL, Input, Output, State, no_update
 
 from dashboard.callback_guard import guarded, text, whole, whole_list
 from dashboard.data import DashboardData
-from dashboard.layout import FOCUS_ID, YEAR_ID
+from dashboard.layout import FOCUS_ID, SECTOR_ID, YEAR_ID
 from dashboard.portfolio_panel.content import portfolio_children, rest_children
-from dashboard.portfolio_panel.layout import CLOSE_ID, MORE_ID, PANEL_ID, REST_ID, YEAR_SHOWN_ID
+from dashboard.portfolio_panel.layout import CLOSE_ID, GROUP_MAP_ID, MORE_ID, PANEL_ID, REST_ID, YEAR_SHOWN_ID
 
 SCROLL_JS = """
 function (children, focus) {
@@ -32,6 +32,19 @@ function (children, focus) {
         }, 60);
     }
     return window.dash_clientside.no_update;
+}
+"""
+
+MAP_GROUP_JS = """
+function (clicks) {
+    // a named group's "Map" button: its id names the group, which becomes the map's sector (the sector
+    // store, as a click in the sector tree would set it); a button that appears with the panel (0 clicks) does nothing
+    const ctx = window.dash_clientside.callback_context;
+    const hit = (ctx.triggered || []).find(function (t) { return t.value; });
+    if (!hit) return window.dash_clientside.no_update;
+    let id = null;
+    try { id = JSON.parse(hit.prop_id.slice(0, hit.prop_id.lastIndexOf("."))); } catch (e) { return window.dash_clientside.no_update; }
+    return id && typeof id.group === "string" ? id.group : window.dash_clientside.no_update;
 }
 """
 
@@ -60,6 +73,13 @@ def register(app, data: DashboardData) -> None:
         return portfolio_children(data, text(geo, "focus", max_length=12), whole(year, "year"))
 
     app.clientside_callback(SCROLL_JS, Output(PANEL_ID, "className"), Input(PANEL_ID, "children"), State(FOCUS_ID, "data"), prevent_initial_call=True)
+
+    app.clientside_callback(
+        MAP_GROUP_JS,
+        Output(SECTOR_ID, "data", allow_duplicate=True),
+        Input({**GROUP_MAP_ID, "group": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(Output(FOCUS_ID, "data", allow_duplicate=True), Input({**CLOSE_ID, "panel": ALL}, "n_clicks"), prevent_initial_call=True)
     @guarded

@@ -1,4 +1,4 @@
-"""The panel's children for a region and year: heading, comparison, chart, sector table, organisations.
+"""The panel's children for a region and year: heading, comparison, chart, sector table, named groups, organisations.
 
 :func:`portfolio_children` is the pure data → components part (tested without
 a browser): [] with no focus, a short message when there are no statistics.
@@ -13,6 +13,7 @@ from dash import dcc, html
 from dashboard.data import DashboardData
 from dashboard.html_attrs import wildcard_props
 from dashboard.portfolio_panel.chart import CHART_CONFIG, portfolio_figure
+from dashboard.portfolio_panel.groups import groups_section
 from dashboard.portfolio_panel.layout import CHART_ID, CLOSE_ID, MORE_ID, PANEL_ID, REST_ID
 from dashboard.portfolio_panel.tables import comparison_table, organisations_section, region_name, sectors_table
 from layers import nace
@@ -131,6 +132,7 @@ def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *
                 className="portfolio-more",
             )
         )
+    children += groups_section(data, geo, year, label)
     children += [html.P(n, className="portfolio-note") for n in notes]
     children += organisations_section(data, geo)
     children.append(_footer())

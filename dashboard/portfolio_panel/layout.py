@@ -20,6 +20,8 @@ MORE_ID = {"role": "portfolio-more", "panel": "portfolio"}
 REST_ID = {"role": "portfolio-rest", "panel": "portfolio"}
 """The "all sectors" toggle and its table: filled on demand, so a focus change sends only the top rows."""
 CHART_ID = "portfolio-chart"
+GROUP_MAP_ID = {"role": "portfolio-map-group", "panel": "portfolio"}
+"""Pattern id of a named group's "Map" button (plus ``"group": <id>``): sets the map's sector to the group."""
 
 
 def layout() -> list:
