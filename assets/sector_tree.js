@@ -205,9 +205,10 @@
     return item;
   }
 
-  /* One heading per kind of named group (data-groups: [heading, [[id, name, members, note], ...]]). */
+  /* One heading per kind of named group (data-groups: [heading, [[id, name, members, note], ...]]); its code
+     "KIND-0" is neither a NACE code nor a group id (those are lower case). */
   function buildKind([heading, groups], index) {
-    const item = emptyItem("group-kind-" + index, "sector-item sector-heading sector-kind");
+    const item = emptyItem("KIND-" + index, "sector-item sector-heading sector-kind");
     rowOf(item).append(span("sector-text", heading));
     appendGroup(item, groups.map(buildNamedGroup));
     return item;

@@ -215,11 +215,11 @@ def hover_text(page, region: str) -> str:
 def test_named_groups_sit_after_all_sectors_and_search_finds_them(page, groups_app):
     open_app(page, groups_app)
     top = page.eval_on_selector_all("#sector-tree > [role=treeitem]", "is => is.map(i => i.dataset.code)")
-    assert top[:3] == ["TOTAL", "group-kind-0", "group-kind-1"] and top[3] == "B"
-    heading = page.text_content("#sector-node-group-kind-0") or ""
+    assert top[:3] == ["TOTAL", "KIND-0", "KIND-1"] and top[3] == "B"
+    heading = page.text_content("#sector-node-KIND-0") or ""
     assert heading.strip() == "Emerging industries (approximations at the data's NACE level)" == kind_heading(DIGITAL.kind, [DIGITAL])
-    assert (page.text_content("#sector-node-group-kind-1") or "").strip() == "Cluster categories"
-    assert item(page, "group-kind-0").get_attribute("aria-selected") is None  # a heading, no choice
+    assert (page.text_content("#sector-node-KIND-1") or "").strip() == "Cluster categories"
+    assert item(page, "KIND-0").get_attribute("aria-selected") is None  # a heading, no choice
     # search by name
     page.fill("#sector-search", "digital")
     page.wait_for_function("document.getElementById('sector-search-status').textContent.includes('match')", timeout=5_000)
@@ -242,7 +242,7 @@ def test_named_groups_sit_after_all_sectors_and_search_finds_them(page, groups_a
 
 def test_choosing_a_named_group_writes_its_id_into_the_store(page, groups_app):
     open_app(page, groups_app)
-    page.locator("#sector-node-group-kind-0 .sector-twisty").click()
+    page.locator("#sector-node-KIND-0 .sector-twisty").click()
     with expect_sector_request(page, DIGITAL.id):
         row(page, DIGITAL.id).click()
     state = group_state(page)
@@ -272,7 +272,7 @@ def test_choosing_a_named_group_puts_its_id_in_the_url(page, groups_app):
 
 def test_ticks_and_named_groups_have_no_serious_wcag_violations(page, groups_app, axe):  # noqa: F811  (the axe fixture)
     open_app(page, groups_app)
-    page.locator("#sector-node-group-kind-0 .sector-twisty").click()
+    page.locator("#sector-node-KIND-0 .sector-twisty").click()
     open_section(page, "C")
     tick_by_click(page, "C")
     tick_by_click(page, "C26")
