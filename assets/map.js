@@ -95,7 +95,9 @@
       colorbar: Object.assign({}, trace0.colorbar, { tickvals: [...Array(n).keys()], ticktext: payload.legend }),
       hovertemplate: HOVER.replace("UNIT", payload.unit),
     });
-    const layout = Object.assign({}, figure.layout, { title: Object.assign({}, figure.layout.title, { text: payload.title }) });
+    // the legend note (annotation 1, dashboard.figures.NOTE_ANNOTATION): a group's members and partial sums, sent escaped
+    const annotations = (figure.layout.annotations || []).map((a, i) => (i === 1 ? Object.assign({}, a, { text: payload.note || "", visible: !!payload.note }) : a));
+    const layout = Object.assign({}, figure.layout, { title: Object.assign({}, figure.layout.title, { text: payload.title }), annotations: annotations });
     const overlay = payload.points ? [pointsTrace(payload.points)] : [];
     return Object.assign({}, figure, { data: [trace].concat(overlay), layout: layout });
   }

@@ -34,6 +34,7 @@ MAX_BODY = 1_000_000
 """Bytes a callback request may have: the server callbacks take controls, clicks and short texts."""
 MAX_TEXT = 200
 INPUT_NOTICE = "This change could not be used, so the page was left as it was:"
+CHANGED_NOTICE = "This change was used with an adjustment:"
 
 
 class Malformed(ValueError):
@@ -97,6 +98,15 @@ def refuse(problems: Sequence[ViewProblem], callback: str = "") -> Any:
 def clear_notice() -> None:
     """Hide the input notice (a change that could be used)."""
     set_props(INPUT_NOTICE_ID, {"children": [], "hidden": True})
+
+
+def show_changes(notices: Sequence[ViewProblem]) -> None:
+    """The input notice for a change that was used after an adjustment (a group's code dropped); hidden when there is none."""
+    if not notices:
+        clear_notice()
+        return
+    items = html.Ul([html.Li(f"{p.parameter}={p.given}: {p.message}") for p in notices])
+    set_props(INPUT_NOTICE_ID, {"children": [CHANGED_NOTICE, items], "hidden": False})
 
 
 def guarded(func: Callable) -> Callable:

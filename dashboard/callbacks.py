@@ -18,9 +18,9 @@ from dash import ClientsideFunction, Dash, Input, NoUpdate, Output, State, ctx, 
 from dashboard import callback_guard
 from dashboard.callback_guard import (
     Malformed,
-    clear_notice,
     guarded,
     record,
+    show_changes,
     text,
     whole,
 )
@@ -29,6 +29,7 @@ from dashboard.figures import choropleth_figure, map_payload, view_attribution
 from dashboard.first_view import FirstView
 from dashboard.layout import (
     BREAKS_ID,
+    CHANGED_LINK_NOTICE,
     CSV_LINK_ID,
     EMBED_BUTTON_ID,
     EMBED_SNIPPET_ID,
@@ -62,6 +63,7 @@ from dashboard.view import (
     ViewProblem,
     parse_view,
     read_view,
+    view_notices,
     view_options,
     view_query,
     view_slug,
@@ -140,7 +142,9 @@ def view_from_controls_values(values: Iterable[object], options: ViewOptions) ->
 def view_from_search(data: DashboardData, search: str | None, options: ViewOptions | None = None) -> tuple[MapView, list]:
     """The view a page URL's query names (``dashboard.view.read_view``), and the notice for what fell back to defaults."""
     request = read_view(search or "", options or view_options(data))
-    return request.view, notice_items([(p.parameter, p.given, p.message) for p in request.problems])
+    notice = notice_items([(p.parameter, p.given, p.message) for p in request.problems])
+    changed = notice_items([(p.parameter, p.given, p.message) for p in request.notices], lead=CHANGED_LINK_NOTICE)
+    return request.view, notice + changed
 
 
 def first_view(data: DashboardData, query: str) -> FirstView:
@@ -247,7 +251,7 @@ def register(app: Dash, data: DashboardData) -> None:
         if problems:
             raise Malformed(problems)
         drawn = text(drawn, "shapes", max_length=500)
-        clear_notice()
+        show_changes(view_notices(controls_query(values)[0], options))  # e.g. a group's code dropped: said; else the notice goes
         shapes = data.shapes(view).url
         # the whole figure whenever the shapes (level, NUTS version) or the frame change
         full = shapes != drawn or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids

@@ -28,9 +28,24 @@ def _build(args: argparse.Namespace) -> None:
         print(build_points(args.points, snap_tolerance_m=snap, progress=True).summary())
 
 
+def _use_groups(path: str | None) -> None:
+    """``--groups FILE``: an observatory's own named sector groups, for this process and the server's workers (``CLUSTERMAP_GROUPS``)."""
+    if path is None:
+        return
+    import os
+
+    from layers.groups.catalogue import GroupCatalogueError
+
+    file = Path(path).expanduser().resolve()
+    if not file.is_file():
+        raise GroupCatalogueError(f"--groups {path}: no such file; give a TOML catalogue of groups (see layers/groups/emerging_industries.toml)")
+    os.environ["CLUSTERMAP_GROUPS"] = str(file)
+
+
 def _serve(args: argparse.Namespace) -> None:
     from dashboard.server import run
 
+    _use_groups(args.groups)
     if args.dev:
         run.serve_dev(args.host, args.port, debug=args.debug)
     else:
@@ -47,6 +62,7 @@ def _positive(text: str) -> int:
 def _export(args: argparse.Namespace) -> None:
     from dashboard.export.batch import export_command, portfolio_command
 
+    _use_groups(args.groups)
     if args.portfolios:
         levels = [int(level) for level in args.level or ["2"]]
         years = args.year or [None]
@@ -131,6 +147,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=_positive, help="threads per worker (default 4)")
     s.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn (one process; not for production)")
     s.add_argument("--debug", action="store_true", help="with --dev: Dash's debug mode (reloads on code changes, error pages)")
+    s.add_argument("--groups", metavar="FILE", help="an observatory's own named sector groups (TOML, like layers/groups/emerging_industries.toml), usable as sector=<id> beside the shipped ones")
     s.set_defaults(func=_serve)
     e = sub.add_parser(
         "export",
@@ -145,6 +162,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--width", type=int, default=1200)
     e.add_argument("--height", type=int, default=800)
     e.add_argument("--scale", type=float, default=1.0)
+    e.add_argument("--groups", metavar="FILE", help="an observatory's own named sector groups (TOML, like layers/groups/emerging_industries.toml), usable as sector=<id> beside the shipped ones")
     e.set_defaults(func=_export)
     return p
 

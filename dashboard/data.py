@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -18,7 +19,8 @@ from layers import nace, settings
 from layers.build import CLUSTERS_FILE, REPORT_FILE, BuildReport, build, load_report
 from layers.classes import with_classes
 from layers.clusters import read_clusters_table
-from layers.groups.catalogue import SectorGroup
+from layers.groups.catalogue import GroupCatalogueError, SectorGroup, load_catalogue, shipped_groups
+from layers.groups.sector import use_sectors
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
 from layers.points.build import POINTS_FILE
@@ -215,11 +217,31 @@ def _nuts_source(data_root: Path, year: int) -> Path:
     return data_root / "gisco" / f"NUTS_RG_20M_{year}_4326.geojson"
 
 
-def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = None, build_missing: bool = True) -> DashboardData:
+def sector_groups(codes: Iterable[str], groups_file: Path | None = None) -> tuple[SectorGroup, ...]:
+    """The named groups a server shows: the shipped catalogue, then an observatory's own file (checked against the data's codes).
+
+    An id in both is refused (one line naming the file): a link must mean one group.
+    """
+    known = frozenset(codes)
+    groups = list(shipped_groups(known))
+    if groups_file is not None:
+        own = load_catalogue(Path(groups_file), known=known)
+        shipped = {g.id for g in groups}
+        clash = [g.id for g in own if g.id in shipped]
+        if clash:
+            raise GroupCatalogueError(f"{groups_file}: group {clash[0]!r} has the id of a group that ships with the product; choose another id")
+        groups += own
+    return tuple(groups)
+
+
+def load_dashboard_data(
+    *, data_dir: Path | None = None, mirror: Path | None = None, build_missing: bool = True, groups_file: Path | None = None
+) -> DashboardData:
     """Build the caches if needed, then read them into memory.
 
     ``build_missing=False`` never builds or downloads (a server worker: the caches were built
     before it started); a folder that is not a current build raises one :class:`ClusterMapError` line.
+    ``groups_file``: an observatory's own named groups (default ``CLUSTERMAP_GROUPS``), beside the shipped ones.
     """
     data_root = Path(data_dir) if data_dir else settings.data_dir()
     report = build(data_dir=data_root, mirror=mirror) if build_missing else load_report(data_root)
@@ -227,7 +249,10 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
     nuts_year = STATISTICS_NUTS_YEAR[DEFAULT_STATISTICS]
     geometries = {year: load_nuts(_nuts_source(data_root, year), year=year, cache_dir=data_root / "nuts").regions for year in NUTS_YEARS}
     regions = readable_names(geometries[nuts_year], geometries[max(NUTS_YEARS)])
-    index = ClustersIndex(table.loc[table["has_shape"]].reset_index(drop=True))
+    shaped = table.loc[table["has_shape"]].reset_index(drop=True)
+    groups = sector_groups(shaped["nace_r2"].unique(), groups_file if groups_file is not None else settings.groups_file())
+    index = ClustersIndex(shaped, groups)
+    use_sectors(index.catalogue)  # titles and labels anywhere in this process name the groups
     finest = finest_levels(regions, index.table)
     geometry = {level: _level_geojson(regions, level, finest) for level in LEVEL_LABELS}
     bounds = _bounds(regions)
@@ -248,6 +273,7 @@ def load_dashboard_data(*, data_dir: Path | None = None, mirror: Path | None = N
         organisations=organisations,
         point_measures=point_measures,
         point_geometry=point_geometry,
+        groups=groups,
         data_dir=data_root,
     )
 

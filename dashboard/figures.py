@@ -32,8 +32,8 @@ from dashboard.payload import (
     encode_values,
 )
 from dashboard.view import PALETTES, STAR_DIMENSIONS, MapView  # noqa: F401  (MapView re-exported: it lives in dashboard.view)
-from layers import nace
 from layers.classes import NO_DATA, Classes, classes_of, format_number, legend_labels as _legend_labels
+from layers.groups.sector import legend_note, sector_name, sector_of
 from layers.indicators import INDICATORS, Indicator
 from layers.points.measures import POINT_INDICATORS
 
@@ -82,7 +82,7 @@ def map_title(view: MapView) -> str:
     """Title line naming indicator, unit, sector, level and year."""
     ind = indicator_of(view.indicator)
     what = f"{ind.label} ({ind.unit})" if view.column == view.indicator else f"{STAR_DIMENSIONS[view.star]} star"
-    return f"{what} · {nace.display_name(view.nace_r2)} · {level_label(view.level)} · {view_when(view)}"
+    return f"{what} · {sector_name(view.nace_r2)} · {level_label(view.level)} · {view_when(view)}"
 
 
 def view_when(view: MapView) -> str:
@@ -140,6 +140,10 @@ def map_payload(values: pd.DataFrame, view: MapView) -> MapPayload:
         "title": map_title(view),
         "unit": view_unit(view),
     }
+    sector = sector_of(view.nace_r2)
+    if sector.is_group and not is_point_view(view):
+        partial = int(values["partial"].sum()) if "partial" in values else 0
+        payload["note"] = "<br>".join(html.escape(line) for line in legend_note(sector, partial).split("\n"))
     if view.zoom:  # zoomed: tooltips rank within the country too
         payload["country"] = {
             "code": view.zoom[:2],
@@ -183,8 +187,13 @@ def apply_payload(figure: dict, payload: MapPayload) -> dict:
     trace["colorbar"]["ticktext"] = legend
     trace["hovertemplate"] = HOVER_TEMPLATE.replace("UNIT", payload["unit"])
     figure["layout"]["title"]["text"] = payload["title"]
+    note = figure["layout"]["annotations"][NOTE_ANNOTATION]
+    note["text"], note["visible"] = payload.get("note", ""), bool(payload.get("note"))
     return figure
 
+
+NOTE_ANNOTATION = 1
+"""Index of the legend note among the map's annotations (0 is the source line); ``assets/map.js`` uses the same."""
 
 POINT_COLOUR = "#d94801"
 """Dark orange: stands out against every sequential palette, with a white rim for the darker classes."""
@@ -283,7 +292,21 @@ def choropleth_figure(
                 "yanchor": "top",
                 "showarrow": False,
                 "font": {"size": 10, "color": "#444"},
-            }
+            },
+            {  # NOTE_ANNOTATION: beside the legend, a group's members and partial sums (the payload's ``note``)
+                "text": "",
+                "visible": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1,
+                "y": 0.02,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "align": "right",
+                "showarrow": False,
+                "bgcolor": "rgba(255,255,255,0.85)",
+                "font": {"size": 10, "color": "#222"},
+            },
         ],
         uirevision=f"level-{view.level}-{view.zoom}",
         legend={"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}},

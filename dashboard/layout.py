@@ -206,6 +206,7 @@ def _options(parameter: str) -> list[dict]:
 
 
 LINK_NOTICE = "Some of the link's settings could not be used; showing defaults instead:"
+CHANGED_LINK_NOTICE = "Some of the link's settings were used with an adjustment:"
 
 
 def notice_items(problems: list[tuple[str, str, str]], lead: str = LINK_NOTICE) -> list:

@@ -71,6 +71,8 @@ class MapPayload(TypedDict):
     colours: list[str]
     title: str
     unit: str
+    note: NotRequired[str]
+    """The note beside the legend (a group's members, approximation label, partial sums), HTML-escaped, lines joined by ``<br>``."""
     country: NotRequired[CountryRanks]
     points: NotRequired[PointsPayload]
 

@@ -39,7 +39,7 @@ from dashboard.view import (
     read_view,
     view_options,
 )
-from layers import nace
+from layers.groups.sector import sector_name
 from layers.query import STATUS_VALUE
 from layers.ranks import shown_values
 
@@ -189,7 +189,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
     ind = indicator_of(view.indicator)
     top = rows.loc[rows["status"] == STATUS_VALUE].head(TOP_N)
     n = len(top)
-    sector = html_text.escape(nace.display_name(view.nace_r2))
+    sector = html_text.escape(sector_name(view.nace_r2))
     what = f"{ind.label.lower()} ({ind.unit})" if view.column == view.indicator else f"{STAR_DIMENSIONS[view.star].lower()} star (1 = star)"
     title = (
         f"Top {n} {LEVEL_NOUNS[view.level]}{html_text.escape(where)} by {html_text.escape(what)}"

@@ -30,11 +30,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field as default_factory_field, fields, replace
+from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
 from dashboard.data import MIXED
-from layers import nace
+from layers.groups.catalogue import SectorGroup
+from layers.groups.sector import BadSector, Sectors
 from layers.indicators import INDICATORS
 from layers.points.measures import POINT_INDICATORS
 
@@ -55,6 +57,8 @@ STAR_DIMENSIONS = {"all": "All (0-3 stars)", "size": "Size", "specialisation": "
 """With ``indicator=stars``: the star count, or one star dimension."""
 SCHEME_LABELS = {"quantiles": "Quantiles", "fisher_jenks": "Fisher-Jenks (natural breaks)", "equal_interval": "Equal interval", "user": "My own breaks"}
 """The classification schemes; ``layers.classes.SCHEMES`` says how each one classifies."""
+SECTOR_GROUP_PATTERN = r"^[A-U][0-9]{0,3}(,[A-U][0-9]{0,3})+$"
+"""Besides the listed codes and group ids, a sector may be NACE codes separated by commas (a group of one's own)."""
 MAX_BREAKS = 8
 LEVELS = (0, 1, 2, 3, "mixed")
 """Map levels in query form: NUTS 0-2 for the statistics, 3 for the organisation indicators, mixed (each country's finest)."""
@@ -113,6 +117,13 @@ class ViewOptions:
     """NUTS codes with a shape: what ``zoom`` may name."""
     point_indicators: frozenset[str] = frozenset()
     """The organisation indicators (``layers.points.measures``), when point records are loaded."""
+    groups: tuple[SectorGroup, ...] = ()
+    """Named sector groups (``layers.groups.catalogue``): what ``sector=<id>`` may name besides NACE codes."""
+
+    @cached_property
+    def catalogue(self) -> Sectors:
+        """What ``sector`` may name: the data's codes, groups of them, the named groups (``layers.groups.sector``)."""
+        return Sectors.of(self.sectors, self.groups)
 
     def default(self) -> MapView:
         """The view a bare URL opens: each row's default (manufacturing, the mixed map, the best-covered year)."""
@@ -163,6 +174,12 @@ class Parameter:
     """Why a value is refused (a function gets the allowed values); empty: "must be one of …"."""
     read: Callable[[str], Any] | None = None
     """Query text → query-form value for free-form parameters (raise :class:`BadValue`); else matched against the allowed values."""
+    resolve: Callable[[str, ViewOptions], Any] | None = None
+    """Query text → canonical query-form value, for a parameter whose values the data defines beyond a list (``sector``'s groups)."""
+    notices: Callable[[str, ViewOptions], tuple[str, ...]] | None = None
+    """What :attr:`resolve` changed in a usable value (a dropped code), in words: shown, never a refusal."""
+    pattern: str = ""
+    """Besides the listed values, what else a value may be (a regular expression, for OpenAPI)."""
     to_field: Callable[[Any], Any] = lambda value: value
     to_query: Callable[[Any], Any] = lambda value: value
     written: Callable[[MapView], bool] = _always
@@ -195,6 +212,8 @@ class Parameter:
 
     def parse(self, text: str, options: ViewOptions) -> Any:
         """The field value of a query text; :class:`BadValue` says why it cannot be used."""
+        if self.resolve is not None:
+            return self.to_field(self.resolve(text, options))
         if self.read is not None:
             return self.to_field(self.read(text))
         values = self.values(options) or ()
@@ -219,8 +238,23 @@ def _default_year(options: ViewOptions) -> int:
     return 2014 if 2014 in options.years else options.years[-1]
 
 
-def _sector_order(code: str) -> tuple:
-    return (code != nace.TOTAL, code[0], code[1:])
+def _sector_choices(options: ViewOptions) -> tuple:
+    """The listed sectors: every NACE code of the data (TOTAL first), then the named groups' ids."""
+    return tuple(options.catalogue.choices())
+
+
+def _resolve_sector(text: str, options: ViewOptions) -> str:
+    try:
+        return options.catalogue.resolve(text).sector.code
+    except BadSector as e:
+        raise BadValue(str(e)) from e
+
+
+def _sector_notices(text: str, options: ViewOptions) -> tuple[str, ...]:
+    try:
+        return options.catalogue.resolve(text).notices
+    except BadSector:
+        return ()
 
 
 def _read_breaks(text: str) -> str:
@@ -262,9 +296,11 @@ PARAMETERS: tuple[Parameter, ...] = (
         control_value=lambda v: v, from_control=lambda v: "mixed" if v == MIXED else str(v),
     ),
     Parameter(
-        "sector", "nace_r2", "NACE Rev. 2 code in Eurostat spelling (C, C29, G471), or TOTAL; see /api/v1/meta",
-        find=lambda o: tuple(sorted(o.sectors, key=_sector_order)), control=Control("sector", "data"),
-        message="sector must be a NACE Rev. 2 code in the data (e.g. C, C29, G471) or TOTAL",
+        "sector", "nace_r2",
+        "NACE Rev. 2 code in Eurostat spelling (C, C29, G471) or TOTAL (see /api/v1/meta); several codes separated by commas, "
+        "mapped as one group (C26,J61,J62,J63); or a named group's id (see /api/v1/groups)",
+        find=_sector_choices, resolve=_resolve_sector, notices=_sector_notices, pattern=SECTOR_GROUP_PATTERN,
+        control=Control("sector", "data"),
     ),
     Parameter(
         "indicator", "indicator", "what the map shows (see /api/v1/meta for labels and units); org_* need organisation records",
@@ -392,6 +428,17 @@ def parse_view(query: Mapping[str, object], options: ViewOptions) -> tuple[MapVi
     return view, problems
 
 
+def view_notices(query: Mapping[str, object], options: ViewOptions) -> list[ViewProblem]:
+    """What parsing changed in values it could use (a group's code dropped because its ancestor is listed): said, not refused."""
+    notices = []
+    for p in PARAMETERS:
+        value = query.get(p.name)
+        text = "" if value is None else str(value).strip()
+        if text and p.notices is not None:
+            notices += [ViewProblem(p.name, _given(text), message) for message in p.notices(text, options)]
+    return notices
+
+
 @dataclass(frozen=True)
 class ViewRequest:
     """A raw query read by the module's rule: the view, its problems, and the caller's own parameters."""
@@ -400,6 +447,8 @@ class ViewRequest:
     problems: list[ViewProblem]
     extra: dict[str, str]
     """The values of the ``extra`` names (e.g. the PNG's width, height and scale), by the same rule."""
+    notices: list[ViewProblem] = default_factory_field(default_factory=list)
+    """What parsing changed in values it used (:func:`view_notices`)."""
 
 
 def read_view(raw: str | bytes | Mapping | None, options: ViewOptions, *, extra: Collection[str] = ()) -> ViewRequest:
@@ -411,8 +460,9 @@ def read_view(raw: str | bytes | Mapping | None, options: ViewOptions, *, extra:
     """
     query, problems = read_query(raw)
     own = {k: v for k, v in query.items() if k in extra}
-    view, view_problems = parse_view({k: v for k, v in query.items() if k not in extra}, options)
-    return ViewRequest(view, problems + view_problems, own)
+    named = {k: v for k, v in query.items() if k not in extra}
+    view, view_problems = parse_view(named, options)
+    return ViewRequest(view, problems + view_problems, own, view_notices(named, options))
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -434,10 +484,13 @@ def view_slug(view: MapView) -> str:
     label = re.sub(r"[^a-z0-9]+", "_", indicator.label.lower()).strip("_") if view.column == view.indicator else view.column
     level = "mixed" if view.level == MIXED else f"NUTS{view.level}"
     zoom = f"_{view.zoom}" if view.zoom else ""
-    return f"{label}_{view.nace_r2}_{level}_{view.year}{zoom}"
+    sector = view.nace_r2.replace(",", "+")
+    return f"{label}_{sector}_{level}_{view.year}{zoom}"
 
 
 def view_options(data) -> ViewOptions:
     """The sectors, years, regions and organisation indicators the loaded data (``DashboardData``) holds."""
     points = frozenset(POINT_INDICATORS) if data.point_measures is not None else frozenset()
-    return ViewOptions(sectors=frozenset(data.index.sectors), years=tuple(data.years), regions=frozenset(data.bounds), point_indicators=points)
+    return ViewOptions(
+        sectors=frozenset(data.index.sectors), years=tuple(data.years), regions=frozenset(data.bounds), point_indicators=points, groups=tuple(data.groups)
+    )

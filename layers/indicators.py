@@ -121,6 +121,12 @@ def _previous_year_change(frame: pd.DataFrame, column: str) -> tuple[pd.Series, 
     return pd.Series(change, index=frame.index), pd.Series(flags.to_numpy(), index=frame.index)
 
 
+def top_share_cut(values: np.ndarray) -> float:
+    """The size and productivity stars' threshold: the max(1, floor(10% x n))-th largest of n values (none NaN)."""
+    ordered = np.sort(values)[::-1]
+    return float(ordered[max(1, floor(TOP_SHARE * len(ordered))) - 1])
+
+
 def _top_share_star(values: pd.Series, in_reference: pd.Series, groups: list[pd.Series]) -> pd.Series:
     """True where a value reaches the top-10% threshold of the reference regions in its group.
 
@@ -135,11 +141,7 @@ def _top_share_star(values: pd.Series, in_reference: pd.Series, groups: list[pd.
     keys = [f"g{i}" for i in range(len(groups))]
     ref = frame.loc[frame["ref"] & frame["v"].notna()]
 
-    def threshold(v: pd.Series) -> float:
-        ordered = np.sort(v.to_numpy())[::-1]
-        return float(ordered[max(1, floor(TOP_SHARE * len(ordered))) - 1])
-
-    cut = ref.groupby(keys)["v"].agg(threshold).rename("cut")
+    cut = ref.groupby(keys)["v"].agg(lambda v: top_share_cut(v.to_numpy())).rename("cut")
     merged = frame.merge(cut, left_on=keys, right_index=True, how="left")
     v, cut = merged["v"].to_numpy(), merged["cut"].to_numpy()
     star = pd.Series((v >= cut) & (v > 0), index=values.index, dtype="boolean")

@@ -5,10 +5,16 @@ The app and notebooks call the same functions; nothing here knows Dash.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
 from layers.eurostat import flag_words
+from layers.groups.catalogue import SectorGroup
+from layers.groups.sector import Sectors, is_group_text
+from layers.groups.values import BASES, group_rows
 from layers.indicators import INDICATORS, STAR_COLUMNS
 from layers.nace import TOTAL
 from layers.ranks import rank_columns
@@ -18,19 +24,42 @@ STATUS_CONFIDENTIAL = "confidential"
 STATUS_MISSING = "no data"
 
 
-class ClustersIndex:
-    """The aggregate table split by (level, NACE code, year) once, for fast lookups."""
+GROUP_CACHE_SIZE = 128
+"""Group slices a process keeps (level x group x year): about 330 rows each at NUTS 2, some 10 MB at most."""
 
-    def __init__(self, table: pd.DataFrame) -> None:
+
+class ClustersIndex:
+    """The aggregate table split by (level, NACE code, year) once, for fast lookups; groups computed on demand."""
+
+    def __init__(self, table: pd.DataFrame, groups: Iterable[SectorGroup] = ()) -> None:
         self.table = table
-        self._groups = {key: frame for key, frame in table.groupby(["level", "nace_r2", "year"], sort=False)}
+        self._slices = {key: frame for key, frame in table.groupby(["level", "nace_r2", "year"], sort=False)}
         self.years: list[int] = sorted(int(y) for y in table["year"].unique())
         self.levels: list[int] = sorted(int(v) for v in table["level"].unique())
         self.sectors: list[str] = sorted(table["nace_r2"].unique())
+        self.catalogue = Sectors.of(self.sectors, groups)
+        """The sectors this data can show: its codes and the named groups (``layers.groups.sector``)."""
+        # per process, thread-safe: a group's rows are computed once per level and year
+        self._group_slice = lru_cache(maxsize=GROUP_CACHE_SIZE)(self._compute_group_slice)
 
     def slice(self, level: int, nace_r2: str, year: int) -> pd.DataFrame:
-        """Rows of one level, NACE code and year (empty frame if none)."""
-        return self._groups.get((level, nace_r2, year), self.table.iloc[0:0])
+        """Rows of one level, sector and year (empty frame if none); a group's rows are its members' sums (``layers.groups.values``)."""
+        found = self._slices.get((level, nace_r2, year))
+        if found is not None:
+            return found
+        if is_group_text(nace_r2, self.catalogue):
+            return self._group_slice(level, nace_r2, year)
+        return self.table.iloc[0:0]
+
+    def code_slice(self, level: int, nace_r2: str, year: int) -> pd.DataFrame:
+        """Rows of one level, single NACE code (or TOTAL) and year, as stored."""
+        return self._slices.get((level, nace_r2, year), self.table.iloc[0:0])
+
+    def _compute_group_slice(self, level: int, sector: str, year: int) -> pd.DataFrame:
+        members = self.catalogue.members(sector)
+        if not members:
+            return self.table.iloc[0:0]
+        return group_rows(self.code_slice, level=level, members=members, year=year, sector=sector)
 
 
 def _add_note(words: np.ndarray, note: np.ndarray) -> np.ndarray:
@@ -60,6 +89,47 @@ def _partial_total_note(rows: pd.DataFrame, indicator: str, employment_missing: 
     return np.where(incomplete, "partial total: some sections have no value", "")
 
 
+_GROUP_INPUTS = {
+    "avg_wage": ("wages", "employment"),
+    "employment_share": ("employment",),
+    "lq": ("employment",),
+    "stars": ("employment", "wages"),
+    "star_size": ("employment",),
+    "star_specialisation": ("employment",),
+    "star_productivity": ("employment", "wages"),
+}
+"""Which members' sums a group's indicator is computed from (default: its own base)."""
+
+
+def _missing_members(rows: pd.DataFrame, bases: tuple[str, ...], suffix: str = "") -> np.ndarray:
+    """Per row, the members without a value in any of ``bases`` (comma-joined, each once, in the members' order)."""
+    columns = [rows[f"{base}{suffix}_missing_members"].fillna("").astype(str).to_numpy() for base in bases]
+    if len(columns) == 1:
+        return columns[0]
+    out = []
+    for parts in zip(*columns):
+        seen = dict.fromkeys(code for part in parts for code in part.split(",") if code)
+        out.append(",".join(seen))
+    return np.array(out, dtype=object)
+
+
+def _partial_group_note(rows: pd.DataFrame, indicator: str, value: np.ndarray) -> np.ndarray:
+    """The note a group's value carries when a member has no value (``layers.groups.values``): never filled in, said.
+
+    A count summed over the known members is a lower bound ("partial sum"); what is
+    derived from partial sums is said to be so; a change is not computed across a
+    partial sum, and says why.
+    """
+    if indicator.endswith("_change"):
+        base = indicator.removesuffix("_change")
+        lacking = _missing_members(rows, (base,), "_change")
+        return np.where(np.isnan(value) & (lacking != ""), "not compared: partial sum in one of the two years (lacks " + lacking + ")", "")
+    bases = _GROUP_INPUTS.get(indicator, (indicator,))
+    lacking = _missing_members(rows, bases)
+    text = "partial sum (lower bound): lacks " if indicator in BASES else "from a partial sum: lacks "
+    return np.where(~np.isnan(value) & (lacking != ""), text + lacking, "")
+
+
 def decimals_of(column: str) -> int:
     """The decimals a column is shown (and ranked) at: its indicator's; a star dimension (0 or 1) has none."""
     return INDICATORS[column].decimals if column in INDICATORS else 0
@@ -73,7 +143,8 @@ def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: 
 
     Returns columns ``nuts_id``, ``value``, ``flag``, ``status`` (value /
     confidential / no data), ``flag_text`` (flag in words, plus a note when the
-    region's total lacks sections), ``rank`` (1 = highest among regions with a
+    region's total lacks sections or a group's sum lacks members), ``partial``
+    (a group's value is, or derives from, a sum lacking members), ``rank`` (1 = highest among regions with a
     value, by the rule of ``layers.ranks``), ``ranked`` (how many were ranked),
     and ``country_rank`` / ``country_ranked``: the same within ``country`` (the
     country a map is zoomed to; NaN and 0 when None).
@@ -91,6 +162,11 @@ def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: 
         words = _add_note(words, _partial_total_note(rows, indicator, missing_sections))
     elif indicator in ("employment_share", "lq", "stars", "star_specialisation"):
         words = _add_note(words, np.where(missing_sections != "", "upper bound: region total lacks " + missing_sections, ""))
+    partial = np.zeros(len(rows), dtype=bool)
+    if "employment_missing_members" in rows:  # a group's sums (layers.groups.values)
+        group_note = _partial_group_note(rows, indicator, value)
+        partial = group_note != ""
+        words = _add_note(words, group_note)
     if indicator == "stars":
         known = rows["stars_known"].fillna(0).astype(int).to_numpy()
         words = _add_note(words, np.where((known > 0) & (known < 3), "at least: " + known.astype(str) + " of 3 star dimensions known", ""))
@@ -101,6 +177,7 @@ def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: 
             "flag": flag,
             "status": status,
             "flag_text": words,
+            "partial": partial,
             **rank_columns(ids, value, decimals_of(indicator), country),
         }
     )

@@ -25,6 +25,12 @@ def data_dir() -> Path:
     return make_dirs(Path(os.environ.get("CLUSTERMAP_DATA_DIR") or PROJECT_ROOT / "data"))
 
 
+def groups_file() -> Path | None:
+    """An observatory's own catalogue of named sector groups (``CLUSTERMAP_GROUPS``; ``clustermap serve --groups``), or None."""
+    value = os.environ.get("CLUSTERMAP_GROUPS")
+    return Path(value).expanduser().resolve() if value else None
+
+
 def mirror_dir() -> Path | None:
     """Offline mirror folder, or None to download from the official addresses."""
     value = os.environ.get("CLUSTERMAP_MIRROR")

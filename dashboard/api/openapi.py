@@ -31,6 +31,8 @@ def view_schema(name: str, options: ViewOptions) -> dict:
     values = p.values(options)
     if values is not None:
         schema["enum"] = list(values)
+    if values is not None and p.pattern:  # listed values, or text of a form (a group of codes)
+        return {"anyOf": [schema, {"type": "string", "pattern": p.pattern}]}
     return schema
 
 
@@ -73,7 +75,7 @@ def openapi_spec(state: ApiState) -> dict:
             "required": ["level", "sector", "indicator", "year", "scheme", "k", "query", "title"],
             "properties": {
                 "level": view_schema("level", state.options),
-                "sector": {"type": "string"},
+                "sector": {"type": "string", "description": "canonical: a code, codes joined by commas (a group), or a group id"},
                 "indicator": view_schema("indicator", state.options),
                 "year": view_schema("year", state.options),
                 "scheme": view_schema("scheme", state.options),
@@ -155,9 +157,44 @@ def openapi_spec(state: ApiState) -> dict:
                 "indicator": {"type": "object"},
                 "ranked": {"type": "integer"},
                 "regions": {"type": "array", "items": _ref("RegionValue")},
+                "sector": _ref("Sector"),
+                "notices": {"type": "array", "items": _ref("Notice")},
                 "attribution": string_list,
                 "source": {"type": "string"},
             },
+        },
+        "Sector": {
+            "type": "object",
+            "description": "What the view's sector is: one NACE code, a group of codes (their sums), or a named group",
+            "required": ["code", "name", "kind", "members", "note"],
+            "properties": {
+                "code": {"type": "string", "description": "The canonical spelling (a code, codes joined by commas, or a group id)"},
+                "name": {"type": "string"},
+                "kind": {"type": "string", "description": "code, group (one's own), or a named group's kind (emerging industry)"},
+                "members": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string"}, "label": {"type": "string"}}}},
+                "note": {"type": "string", "description": "What a group is: its members, and for a named group the approximation label"},
+                "approximation": {"type": "boolean", "description": "A named group approximating an official definition at the data's NACE level"},
+            },
+        },
+        "Group": {
+            "type": "object",
+            "required": ["id", "name", "members", "kind", "note"],
+            "properties": {
+                "id": {"type": "string", "description": "Usable as sector=<id> in every view"},
+                "name": {"type": "string"},
+                "members": string_list,
+                "kind": {"type": "string"},
+                "note": {"type": "string"},
+                "approximation": {"type": "boolean"},
+                "concept": {"type": "string"},
+                "leaves_out": {"type": "string"},
+            },
+        },
+        "Groups": {"type": "object", "required": ["groups"], "properties": {"groups": {"type": "array", "items": _ref("Group")}}},
+        "Notice": {
+            "type": "object",
+            "description": "What reading the query changed in a value it used (e.g. a group's code dropped because its ancestor is listed)",
+            "properties": {"parameter": {"type": "string"}, "given": {"type": "string"}, "notice": {"type": "string"}},
         },
         "PortfolioSector": {
             "type": "object",
@@ -239,6 +276,13 @@ def openapi_spec(state: ApiState) -> dict:
                 "summary": "One map's values: every region of a level for a sector, indicator and year",
                 "parameters": view_parameters,
                 "responses": {**ok("Values", "Values in the level's region order"), **_error_responses(400, 500)},
+            }
+        },
+        f"{API_PREFIX}/groups": {
+            "get": {
+                "operationId": "getGroups",
+                "summary": "The named sector groups (the emerging industries, and an observatory's own): usable as sector=<id>",
+                "responses": {**ok("Groups", "Named groups"), **_error_responses(500)},
             }
         },
         f"{API_PREFIX}/regions/{{nuts_id}}/portfolio": {

@@ -23,6 +23,7 @@ from dashboard.view import (
     PARAMETER,
     MapView,
     ViewProblem,
+    ViewRequest,
     read_query,
     read_view,
     view_options,
@@ -30,6 +31,8 @@ from dashboard.view import (
     view_query,
 )
 from layers import nace
+from layers.groups.catalogue import SectorGroup
+from layers.groups.sector import sector_of
 from layers.indicators import INDICATORS
 from layers.points.measures import POINT_INDICATORS
 from layers.portfolio import (
@@ -93,7 +96,7 @@ class ApiState:
         self.data = data
         self.options = view_options(data)
         self.default_view = self.options.default()
-        self.sectors = list(PARAMETER["sector"].values(self.options) or ())
+        self.sectors = [c for c in PARAMETER["sector"].values(self.options) or () if c in self.options.sectors]  # NACE codes (groups: /groups)
         self.names: dict[str, str] = {}
         self.level_of: dict[str, int] = {}
         for level, geometry in data.geometry.items():
@@ -106,10 +109,14 @@ class ApiState:
 
     def view(self, raw_query: str | bytes) -> MapView:
         """The view a raw query names (``dashboard.view.read_view``); any problem is a 400, never a silent fallback."""
+        return self.request(raw_query).view
+
+    def request(self, raw_query: str | bytes) -> ViewRequest:
+        """The view a raw query names and what reading it changed (notices); any problem is a 400."""
         request = read_view(raw_query, self.options)
         if request.problems:
             raise view_error(request.problems, self.options)
-        return request.view
+        return request
 
     def portfolio_args(self, raw_query: str | bytes) -> tuple[int, int]:
         """(year, limit) of a portfolio query, by the same rule as a view query (empty: not given; repeated: 400)."""
@@ -197,7 +204,7 @@ class ApiState:
             "source": ATTRIBUTION,
         }
 
-    def values(self, view: MapView) -> dict:
+    def values(self, view: MapView, notices: list[ViewProblem] | None = None) -> dict:
         frame = self.values_frame(view)
         ind = indicator_of(view.indicator)
         regions = region_records(frame)
@@ -206,9 +213,15 @@ class ApiState:
             "indicator": {"name": ind.name, "label": ind.label, "unit": ind.unit, "decimals": ind.decimals},
             "ranked": int(frame["ranked"].iloc[0]) if len(frame) else 0,
             "regions": regions,
+            "sector": sector_record(view.nace_r2),
+            "notices": [{"parameter": n.parameter, "given": n.given, "notice": n.message} for n in notices or ()],
             "attribution": list(ATTRIBUTIONS),
             "source": view_attribution(view, self.data.organisations),
         }
+
+    def groups(self) -> dict:
+        """``/api/v1/groups``: the named groups, each usable as ``sector=<id>``."""
+        return {"groups": [group_record(g) for g in self.data.groups]}
 
     def portfolio(self, nuts_id: str, year: int, limit: int) -> dict:
         try:
@@ -260,20 +273,62 @@ class ApiState:
             "source": ATTRIBUTION,
         }
 
-    def csv_text(self, view: MapView) -> str:
-        """The view's values as CSV: ``#`` comment lines, a header, one row per region, a final source line."""
+    def csv_text(self, view: MapView, notices: list[ViewProblem] | None = None) -> str:
+        """The view's values as CSV: ``#`` comment lines, a header, one row per region, a final source line.
+
+        A group's view says what it sums (and, for a named group, that it is an approximation) in a
+        ``# Sector:`` line; a partial sum is marked in its row's ``flag_text``.
+        """
         frame = self.values_frame(view)
         buffer = io.StringIO()
         source = view_attribution(view, self.data.organisations)
         buffer.write(f"# {map_title(view)}\n")
         buffer.write(f"# {source}\n")
         buffer.write(f"# View: {view_query(view)}\n")
+        sector = sector_of(view.nace_r2)
+        if sector.is_group:
+            partial = int(frame["partial"].sum()) if "partial" in frame else 0
+            buffer.write(f"# Sector: {_comment(sector.note)} Sums over the members; {partial} regions' values are partial sums (lower bounds), see flag_text.\n")
+        for n in notices or ():
+            buffer.write(f"# Notice: {n.parameter}: {_comment(n.message)}\n")
         writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for record in region_records(frame):
             writer.writerow([_text(v) if isinstance(v, str) else v for v in (record[c] for c in CSV_COLUMNS)])
         buffer.write(f"# {source}\n")
         return buffer.getvalue()
+
+
+def _comment(text: str) -> str:
+    """Text for a ``#`` line: one line."""
+    return " ".join(text.split())
+
+
+def sector_record(code: str) -> dict[str, Any]:
+    """The ``Sector`` (OpenAPI) of a view: what it sums and, for a group, what it is."""
+    sector = sector_of(code)
+    return {
+        "code": sector.code,
+        "name": sector.name,
+        "kind": sector.kind,
+        "members": [{"code": c, "label": nace.label(c)} for c in sector.members],
+        "note": sector.note,
+        "approximation": bool(sector.group is not None and sector.group.approximation),
+    }
+
+
+def group_record(group: SectorGroup) -> dict[str, Any]:
+    """One ``Group`` (OpenAPI) of ``/api/v1/groups``."""
+    return {
+        "id": group.id,
+        "name": group.name,
+        "members": list(group.members),
+        "kind": group.kind,
+        "note": group.note,
+        "approximation": group.approximation,
+        "concept": group.concept,
+        "leaves_out": group.leaves_out,
+    }
 
 
 def _text(value: Any) -> str:

@@ -28,7 +28,12 @@ def register(server: Flask, data: DashboardData) -> None:
 
     @api.get("/values")
     def get_values():
-        return json_response(state.values(state.view(request.query_string)))
+        asked = state.request(request.query_string)
+        return json_response(state.values(asked.view, asked.notices))
+
+    @api.get("/groups")
+    def get_groups():
+        return json_response(state.groups())
 
     @api.get("/regions/<nuts_id>/portfolio")
     def get_portfolio(nuts_id: str):
@@ -55,9 +60,10 @@ def register(server: Flask, data: DashboardData) -> None:
 
     @export.get(EXPORT_PATH)
     def get_csv():
-        view = state.view(request.query_string)
+        asked = state.request(request.query_string)
+        view = asked.view
         return Response(
-            state.csv_text(view),
+            state.csv_text(view, asked.notices),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{view_slug(view)}.csv"', "X-Content-Type-Options": "nosniff"},
         )

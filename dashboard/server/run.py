@@ -188,9 +188,25 @@ def _build(data_dir: Path) -> None:
         sys.exit(1)
     if report.built:
         print(report.summary(), flush=True)
+    try:  # an observatory's own groups (--groups): checked once here, so that no worker starts on a bad file
+        _check_groups(report.clusters_file)
+    except ClusterMapError as e:
+        print(f"clustermap: error: {e}", file=sys.stderr, flush=True)
+        sys.exit(2)
     from dashboard import static_files
 
     static_files.plotly_bundle(cache_dir=data_dir / static_files.BUNDLE_CACHE)  # its compressed copies, made once: workers only read them
+
+
+def _check_groups(clusters_file: Path) -> None:
+    """The named groups (shipped, and ``CLUSTERMAP_GROUPS``) against the built table's NACE codes: one line if a file is wrong."""
+    import pyarrow.parquet as pq
+
+    from dashboard.data import sector_groups
+    from layers import settings
+
+    codes = pq.read_table(clusters_file, columns=["nace_r2"]).column("nace_r2").unique().to_pylist()
+    sector_groups(codes, settings.groups_file())
 
 
 def prepare(data_dir: Path) -> None:
