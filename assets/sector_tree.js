@@ -94,8 +94,9 @@
     const row = rowOf(item) || item;
     if (!box || !row) return;
     const r = row.getBoundingClientRect(), b = box.getBoundingClientRect();
-    if (r.top < b.top) box.scrollTop -= b.top - r.top;
-    else if (r.bottom > b.bottom) box.scrollTop += r.bottom - b.bottom;
+    // whole pixels, rounded up: the browser rounds a scroll offset down, which leaves a row a fraction outside
+    if (r.top < b.top) box.scrollTop -= Math.ceil(b.top - r.top);
+    else if (r.bottom > b.bottom) box.scrollTop += Math.ceil(r.bottom - b.bottom);
   }
 
   function focusItem(item) {

@@ -1,21 +1,23 @@
 """Sector groups in the sector picker, in Chromium: ticking codes into a group and mapping it, choosing a named group.
 
-The end-to-end test (``test_tick_four_codes_map_them_and_share_the_link``) needs the server side of
-sector groups (views of comma-separated codes, their values and titles); the others check what
-the picker writes into the ``sector`` store, as the request the callbacks receive.
+End to end on the real data: four codes ticked and mapped as one group (URL, title, values, the
+link in a fresh page), and a shipped emerging industry chosen by keyboard. The picker's own
+behaviour (what it writes into the ``sector`` store, seen as the request the callbacks receive;
+named groups of two kinds, as an observatory's own file adds them) runs on synthetic groups.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import tomllib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from dashboard.sector_tree import kind_heading
 from layers import nace
-from tests.conftest import ARTIFACTS, save_artifact, serving
+from tests.conftest import ARTIFACTS, REPO, save_artifact, serving
 from tests.test_accessibility import BLOCKING, axe, run_axe, summary  # noqa: F401  (axe: the fixture)
 from tests.test_browser import map_title, open_app, wait_url
 from tests.test_sector_tree import DIGITAL, OWN, focused_code, item, row, shown
@@ -23,6 +25,8 @@ from tests.test_sector_tree import DIGITAL, OWN, focused_code, item, row, shown
 pytestmark = pytest.mark.browser
 
 DIGITAL_CODES = ["C26", "J61", "J62", "J63"]
+SHIPPED = tomllib.loads((REPO / "layers" / "groups" / "emerging_industries.toml").read_text(encoding="utf-8"))["group"]
+"""The shipped catalogue, read here from its file (not through the loader)."""
 GROUP_STATE_JS = """() => ({
   checked: [...document.querySelectorAll('#sector-tree [aria-checked=true]')].map(i => i.dataset.code),
   selected: [...document.querySelectorAll('#sector-tree [aria-selected=true]')].map(i => i.dataset.code),
@@ -166,6 +170,7 @@ def test_tick_four_codes_map_them_and_share_the_link(page, live_app, browser):
     wait_url(page, "sector=C26%2CJ61%2CJ62%2CJ63", timeout=20_000)
     assert parse_qs(urlsplit(page.url).query)["sector"] == ["C26,J61,J62,J63"]
     title = wait_group_title(page, DIGITAL_CODES)
+    assert "Group of 4: C26, J61, J62, J63" in title, title
     drawn = page.evaluate(PLOT_JS)
     assert drawn["z"] != before["z"]
     state = group_state(page)
@@ -257,16 +262,40 @@ def test_choosing_a_named_group_writes_its_id_into_the_store(page, groups_app):
     assert page.console_errors == []
 
 
-def test_choosing_a_named_group_puts_its_id_in_the_url(page, groups_app):
-    """End to end (needs the server side of sector groups): the id in the URL, and the link opens on the group."""
-    open_app(page, groups_app)
-    page.fill("#sector-search", DIGITAL.id)
-    page.press("#sector-search", "Enter")
-    wait_url(page, f"sector={DIGITAL.id}", timeout=20_000)
-    assert re.search(rf"[?&]sector={DIGITAL.id}(&|$)", page.url), page.url
+def test_the_shipped_emerging_industries_are_in_the_tree_and_one_is_mapped_by_keyboard(page, live_app):
+    """End to end on the shipped catalogue: the ten groups as the TOML file lists them; one chosen by keyboard puts its id in the URL."""
+    open_app(page, live_app)
+    top = page.eval_on_selector_all("#sector-tree > [role=treeitem]", "is => is.map(i => i.dataset.code)")
+    assert top[:3] == ["TOTAL", "KIND-0", "B"]  # one kind: the emerging industries
+    assert (page.text_content("#sector-node-KIND-0") or "").strip() == "Emerging industries (approximations at the data's NACE level)"
+    listed = page.eval_on_selector_all(
+        "#sector-tree [data-code='KIND-0'] > [role=group] > [role=treeitem]",
+        "is => is.map(i => [i.dataset.code, i.querySelector('.sector-text').textContent, i.querySelector('.sector-members').textContent])",
+    )
+    assert listed == [[g["id"], g["name"], ", ".join(g["members"])] for g in SHIPPED] and len(listed) == 10
+    # keyboard: into the tree, Home, Down to the heading, Right opens it, Right to its first group, type-ahead, Enter
+    page.focus("#sector-search")
+    page.keyboard.press("Tab")
+    for key in ("Home", "ArrowDown", "ArrowRight", "ArrowRight"):
+        page.keyboard.press(key)
+    assert focused_code(page) == SHIPPED[0]["id"]
+    page.keyboard.type("dig")
+    assert focused_code(page) == "digital-industries"
+    page.keyboard.press("Enter")
+    wait_url(page, "sector=digital-industries", timeout=20_000)
+    assert re.search(r"[?&]sector=digital-industries(&|$)", page.url), page.url
+    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('Digital industries')", timeout=15_000)
+    state = group_state(page)
+    assert state["selected"] == ["digital-industries"] and state["current"] == "Digital industries"
+    assert state["note"].startswith("Approximation at the data's NACE level: C26, J61, J62, J63.")
+    title = map_title(page)
+    # the link opens on the group: chosen in the tree, its heading open, the same title
     page.goto(page.url)
-    page.wait_for_function(f"document.getElementById('sector-current').textContent === {DIGITAL.name!r}", timeout=15_000)
-    assert item(page, DIGITAL.id).get_attribute("aria-selected") == "true" and group_state(page)["note"] == DIGITAL.note
+    page.wait_for_function("document.getElementById('sector-current').textContent === 'Digital industries'", timeout=15_000)
+    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('Digital industries')", timeout=15_000)
+    assert map_title(page) == title
+    assert item(page, "digital-industries").get_attribute("aria-selected") == "true" and item(page, "KIND-0").get_attribute("aria-expanded") == "true"
+    assert group_state(page)["note"] == state["note"]
     assert page.console_errors == []
 
 

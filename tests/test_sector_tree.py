@@ -110,7 +110,7 @@ def test_picker_sends_the_tree_as_data_and_no_item_components(dashboard_data):
 
 def test_the_store_is_the_sector_control(dashboard_data):
     assert ("sector", SECTOR_ID, "data") in CONTROLS
-    values = [None] * len(CONTROLS)
+    values: list[str | None] = [None] * len(CONTROLS)
     values[[name for name, _, _ in CONTROLS].index("sector")] = "G451"
     assert view_from_controls(dashboard_data, tuple(values)).nace_r2 == "G451"
 
