@@ -147,7 +147,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=_positive, help="threads per worker (default 4)")
     s.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn (one process; not for production)")
     s.add_argument("--debug", action="store_true", help="with --dev: Dash's debug mode (reloads on code changes, error pages)")
-    s.add_argument("--groups", metavar="FILE", help="an observatory's own named sector groups (TOML, like layers/groups/emerging_industries.toml), usable as sector=<id> beside the shipped ones")
+    s.add_argument(
+        "--groups",
+        metavar="FILE",
+        help="an observatory's own named sector groups (TOML, like layers/groups/emerging_industries.toml), usable as sector=<id> beside the shipped ones",
+    )
     s.set_defaults(func=_serve)
     e = sub.add_parser(
         "export",
@@ -162,7 +166,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--width", type=int, default=1200)
     e.add_argument("--height", type=int, default=800)
     e.add_argument("--scale", type=float, default=1.0)
-    e.add_argument("--groups", metavar="FILE", help="an observatory's own named sector groups (TOML, like layers/groups/emerging_industries.toml), usable as sector=<id> beside the shipped ones")
+    e.add_argument(
+        "--groups",
+        metavar="FILE",
+        help="an observatory's own named sector groups (TOML, like layers/groups/emerging_industries.toml), usable as sector=<id> beside the shipped ones",
+    )
     e.set_defaults(func=_export)
     return p
 

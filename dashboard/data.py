@@ -123,7 +123,9 @@ class DashboardData:
         if indicator in POINT_INDICATORS:
             if self.point_measures is None:  # the view vocabulary offers these indicators only with records loaded
                 raise LookupError(f"indicator {indicator} needs organisation records (clustermap build --points); none are loaded")
-            frame = self.point_measures.values(regions, nace_r2=nace_r2, indicator=indicator, country=country)
+            sector = self.index.catalogue.sector(nace_r2)
+            organisations = self.organisations if sector.is_group else None
+            frame = self.point_measures.values(regions, nace_r2=nace_r2, indicator=indicator, country=country, group=organisations, members=sector.members)
             decimals = POINT_INDICATORS[indicator].decimals
         else:
             frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=year, country=country)

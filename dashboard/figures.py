@@ -187,8 +187,10 @@ def apply_payload(figure: dict, payload: MapPayload) -> dict:
     trace["colorbar"]["ticktext"] = legend
     trace["hovertemplate"] = HOVER_TEMPLATE.replace("UNIT", payload["unit"])
     figure["layout"]["title"]["text"] = payload["title"]
-    note = figure["layout"]["annotations"][NOTE_ANNOTATION]
-    note["text"], note["visible"] = payload.get("note", ""), bool(payload.get("note"))
+    annotations = figure["layout"].get("annotations") or []
+    if len(annotations) > NOTE_ANNOTATION:
+        note = annotations[NOTE_ANNOTATION]
+        note["text"], note["visible"] = payload.get("note", ""), bool(payload.get("note"))
     return figure
 
 

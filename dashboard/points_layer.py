@@ -26,6 +26,7 @@ from dashboard.layout import FOCUS_ID, LEVEL_ID, ZOOM_ID, _labelled, control_id
 from dashboard.payload import PointsPayload
 from dashboard.view import MapView
 from layers import nace
+from layers.groups.sector import sector_of
 from layers.points.catalogue import Organisations
 from layers.points.records import NACE_SEPARATOR
 
@@ -85,9 +86,10 @@ def points_payload(orgs: Organisations, view: MapView, bounds: tuple[float, floa
     ``kind`` is "organisations" (ids, one point each) or "clusters" (one circle per grid cell).
     """
     lon_range, lat_range = zoom_frame(bounds)
-    selected = orgs.frame.loc[orgs.in_sector(view.nace_r2)]
+    sector = sector_of(view.nace_r2)
+    selected = orgs.frame.loc[orgs.in_sectors(sector.members)]  # a group: each organisation once
     in_frame = selected.loc[_frame_mask(selected, lon_range, lat_range)]
-    what = nace.display_name(view.nace_r2)
+    what = sector.title
     if len(in_frame) <= INDIVIDUAL_LIMIT:
         return {
             "kind": "organisations",
@@ -99,10 +101,10 @@ def points_payload(orgs: Organisations, view: MapView, bounds: tuple[float, floa
             "ids": in_frame["id"].tolist(),
             "count": len(in_frame),
         }
-    return _clusters(orgs, selected, view.nace_r2, lon_range, lat_range, what)
+    return _clusters(orgs, selected, sector.members, lon_range, lat_range, what)
 
 
-def _clusters(orgs: Organisations, selected: pd.DataFrame, sector: str, lon_range: list[float], lat_range: list[float], what: str) -> PointsPayload:
+def _clusters(orgs: Organisations, selected: pd.DataFrame, members: tuple[str, ...], lon_range: list[float], lat_range: list[float], what: str) -> PointsPayload:
     """One circle per grid cell; a cell holding one organisation keeps its own tooltip and id."""
     cell = max(lon_range[1] - lon_range[0], lat_range[1] - lat_range[0]) / GRID_CELLS
     keyed = selected.assign(cx=np.floor(selected["longitude"] / cell).astype(int), cy=np.floor(selected["latitude"] / cell).astype(int))
@@ -111,8 +113,8 @@ def _clusters(orgs: Organisations, selected: pd.DataFrame, sector: str, lon_rang
     counts = groups.size()
     first = groups.head(1).set_index(["cx", "cy"]).loc[counts.index]
     codes = keyed[["cx", "cy", "nace"]].assign(nace=keyed["nace"].str.split(NACE_SEPARATOR)).explode("nace")
-    if sector != "TOTAL":
-        codes = codes.loc[codes["nace"].str.startswith(sector)]  # the codes that put them in the chosen sector
+    if "TOTAL" not in members:
+        codes = codes.loc[codes["nace"].str.startswith(members)]  # the codes that put them in the chosen sector (or group)
     codes_by_cell = dict(tuple(codes.groupby(["cx", "cy"], sort=True)["nace"]))
     sizes = MIN_CLUSTER_PX + (MAX_CLUSTER_PX - MIN_CLUSTER_PX) * np.sqrt(counts / counts.max())
     text, ids = [], []

@@ -484,7 +484,7 @@ def view_slug(view: MapView) -> str:
     label = re.sub(r"[^a-z0-9]+", "_", indicator.label.lower()).strip("_") if view.column == view.indicator else view.column
     level = "mixed" if view.level == MIXED else f"NUTS{view.level}"
     zoom = f"_{view.zoom}" if view.zoom else ""
-    sector = view.nace_r2.replace(",", "+")
+    sector = view.nace_r2.replace(",", "_")  # a group: C26_J61_J62_J63, safe in every file name
     return f"{label}_{sector}_{level}_{view.year}{zoom}"
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from layers.eurostat import flag_words
 from layers.groups.catalogue import SectorGroup
+from layers.groups.members import nace_order
 from layers.groups.sector import Sectors, is_group_text
 from layers.groups.values import BASES, group_rows
 from layers.indicators import INDICATORS, STAR_COLUMNS
@@ -108,8 +109,8 @@ def _missing_members(rows: pd.DataFrame, bases: tuple[str, ...], suffix: str = "
         return columns[0]
     out = []
     for parts in zip(*columns):
-        seen = dict.fromkeys(code for part in parts for code in part.split(",") if code)
-        out.append(",".join(seen))
+        seen = {code for part in parts for code in part.split(",") if code}
+        out.append(",".join(sorted(seen, key=nace_order)))
     return np.array(out, dtype=object)
 
 

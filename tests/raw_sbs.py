@@ -274,3 +274,113 @@ def assert_same(got: list[dict], expected: list[Expected], what: str) -> None:
         if not (value_ok and r["flag"] == e.flag and r["status"] == e.status and r["flag_text"] == e.flag_text and r["rank"] == e.rank):
             bad.append((e.nuts_id, {k: r[k] for k in ("value", "flag", "status", "flag_text", "rank")}, e))
     assert not bad, f"{what}: {len(bad)} of {len(expected)} regions differ from the raw file, e.g. {bad[:3]}"
+
+
+# -- sector groups (docs/methodology.md §11): sums over the members, then the single-code rules
+class RawGroup:
+    """A group of NACE codes read from the raw file: each member's cells summed where known, never filled in."""
+
+    def __init__(self, raw: RawSbs, members: list[str]) -> None:
+        self.raw, self.members = raw, list(members)
+
+    def has_row(self, geo: str, year: int) -> bool:
+        return any(self.raw.has_row(m, geo, year) for m in self.members)
+
+    def cell(self, name: str, geo: str, year: int) -> tuple[Cell, list[str]]:
+        """(the sum of the members with a value, flags' union) and the members without a value."""
+        cells = [(m, self.raw.cell(name, m, geo, year)) for m in self.members]
+        known = [c.value for _, c in cells if finite(c.value)]
+        lacking = [m for m, c in cells if not finite(c.value)]
+        return Cell(sum(known) if known else NAN, union(*(c.flag for _, c in cells))), lacking
+
+    def avg_wage(self, geo: str, year: int) -> tuple[Cell, list[str]]:
+        (wages, w_lacking), (employment, e_lacking) = self.cell("wages", geo, year), self.cell("employment", geo, year)
+        ok = finite(wages.value) and finite(employment.value) and employment.value > 0
+        lacking = [m for m in self.members if m in set(w_lacking) | set(e_lacking)]
+        return Cell(wages.value * 1e6 / employment.value if ok else NAN, union(wages.flag, employment.flag)), lacking
+
+    def share(self, geo: str, year: int) -> Cell:
+        employment = self.cell("employment", geo, year)[0]
+        region = self.raw.total("employment", geo, year)[0].value
+        ok = finite(employment.value) and finite(region) and region > 0
+        return Cell(employment.value / region * 100 if ok else NAN, employment.flag)
+
+    def ref_share(self, level: int, year: int) -> float:
+        e = r = 0.0
+        for geo in self.raw.reference(level):
+            employment = self.cell("employment", geo, year)[0].value
+            region = self.raw.total("employment", geo, year)[0].value
+            if finite(employment) and finite(region) and region > 0:
+                e, r = e + employment, r + region
+        return e / r if r > 0 else NAN
+
+    def lq(self, level: int, geo: str, year: int, ref: float) -> Cell:
+        share = self.share(geo, year)
+        if is_extra_regio(geo) or not finite(share.value) or not finite(ref):
+            return Cell(NAN, share.flag)
+        return Cell(share.value / 100 / ref, share.flag)
+
+    def change(self, name: str, geo: str, year: int) -> tuple[Cell, list[str]]:
+        """On the previous year; not compared when either year's sum lacks a member."""
+        (now, now_lacking), (before, before_lacking) = self.cell(name, geo, year), self.cell(name, geo, year - 1)
+        lacking = [m for m in self.members if m in set(now_lacking) | set(before_lacking)]
+        ok = not lacking and finite(now.value) and finite(before.value) and before.value != 0
+        return Cell((now.value / before.value - 1) * 100 if ok else NAN, union(now.flag, before.flag)), lacking
+
+    def stars(self, level: int, year: int, ids: list[str]) -> dict[str, tuple[Cell, int, list[str]]]:
+        geos = sorted(set(ids) | set(self.raw.reference(level)))
+        ref = self.ref_share(level, year)
+        size = self.raw.top_star({g: self.cell("employment", g, year)[0].value for g in geos}, level)
+        productivity = self.raw.top_star({g: self.avg_wage(g, year)[0].value for g in geos}, level)
+        out = {}
+        for geo in ids:
+            lq = self.lq(level, geo, year, ref).value
+            known = [s for s in (size[geo], None if not finite(lq) else lq >= LQ_STAR, productivity[geo]) if s is not None]
+            wage, lacking = self.avg_wage(geo, year)
+            flag = union(self.cell("employment", geo, year)[0].flag, wage.flag)
+            out[geo] = (Cell(float(sum(known)) if known else NAN, flag), len(known), lacking)
+        return out
+
+
+def expected_group_view(raw: RawSbs, ids: list[str], *, level: int, members: list[str], indicator: str, year: int) -> list[Expected]:
+    """What a group's view must show for ``ids``: sums of the members' raw cells, partial sums said, then the single-code rules."""
+    group = RawGroup(raw, members)
+    ref = group.ref_share(level, year) if indicator == "lq" else NAN
+    stars = group.stars(level, year, ids) if indicator == "stars" else {}
+    rows = []
+    for geo in ids:
+        missing_employment = raw.total("employment", geo, year)[1]
+        upper_bound = "upper bound: region total lacks " + ",".join(missing_employment) if missing_employment and group.has_row(geo, year) else ""
+        at_least = ""
+        if indicator in ("employment", "local_units", "wages"):
+            cell, lacking = group.cell(indicator, geo, year)
+            partial = "partial sum (lower bound): lacks " + ",".join(lacking) if lacking and finite(cell.value) else ""
+            note = partial
+        elif indicator.endswith("_change"):
+            cell, lacking = group.change(indicator.removesuffix("_change"), geo, year)
+            both = finite(group.cell(indicator.removesuffix("_change"), geo, year)[0].value) and finite(
+                group.cell(indicator.removesuffix("_change"), geo, year - 1)[0].value
+            )
+            note = "not compared: partial sum in one of the two years (lacks " + ",".join(lacking) + ")" if lacking and both else ""
+        else:
+            if indicator == "avg_wage":
+                cell, lacking = group.avg_wage(geo, year)
+                upper_bound = ""
+            elif indicator == "employment_share":
+                cell, lacking = group.share(geo, year), group.cell("employment", geo, year)[1]
+            elif indicator == "lq":
+                cell, lacking = group.lq(level, geo, year, ref), group.cell("employment", geo, year)[1]
+            elif indicator == "stars":
+                cell, known, lacking = stars[geo]
+                at_least = f"at least: {known} of 3 star dimensions known" if 0 < known < 3 else ""
+            else:
+                raise AssertionError(f"no independent recipe for a group's {indicator}")
+            note = notes(upper_bound, "from a partial sum: lacks " + ",".join(lacking) if lacking and finite(cell.value) else "", at_least)
+        status = "value" if finite(cell.value) else "confidential" if "c" in cell.flag else "no data"
+        rows.append((geo, cell, status, notes(words(cell.flag), note)))
+    digits = SHOWN_DECIMALS.get(indicator, 1)
+    values = [round(c.value, digits) for _, c, _, _ in rows if finite(c.value)]
+    return [
+        Expected(geo, cell.value, cell.flag, status, text, 1 + sum(v > round(cell.value, digits) for v in values) if finite(cell.value) else None)
+        for geo, cell, status, text in rows
+    ]

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -19,7 +20,7 @@ from tests.raw_sbs import assert_same, expected_view, portfolio
 
 VALUES = "/api/v1/values"
 PORTFOLIO = "/api/v1/regions/{}/portfolio"
-PATHS = {"/api/v1/meta", VALUES, "/api/v1/regions/{nuts_id}/portfolio", "/api/v1/openapi.json", "/export.csv"}
+PATHS = {"/api/v1/meta", VALUES, "/api/v1/groups", "/api/v1/regions/{nuts_id}/portfolio", "/api/v1/openapi.json", "/export.csv"}
 
 
 def _no_nan(token: str):
@@ -277,7 +278,10 @@ def test_openapi_lists_every_path_and_every_path_answers(client, dashboard_data)
     assert params["indicator"]["schema"]["enum"] == list(INDICATORS)
     assert params["level"]["schema"]["enum"] == [0, 1, 2, "mixed"]
     assert params["year"]["schema"]["enum"] == dashboard_data.years
-    assert sorted(params["sector"]["schema"]["enum"]) == sorted(dashboard_data.index.sectors)
+    listed, group_form = params["sector"]["schema"]["anyOf"]  # a listed code or group id, or codes separated by commas
+    ids = [g.id for g in dashboard_data.groups]
+    assert sorted(listed["enum"]) == sorted([*dashboard_data.index.sectors, *ids]) and len(ids) == 10
+    assert re.match(group_form["pattern"], "C26,J61,J62,J63") and not re.match(group_form["pattern"], "C26")
     error = {"$ref": "#/components/schemas/Error"}
     assert spec["paths"][VALUES]["get"]["responses"]["400"]["content"]["application/json"]["schema"] == error
     portfolio = spec["paths"]["/api/v1/regions/{nuts_id}/portfolio"]["get"]

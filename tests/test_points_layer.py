@@ -412,3 +412,22 @@ def test_a_nuts3_region_of_the_organisations_map_opens_with_its_name_and_organis
     assert "NUTS 3 region" in text(find(children, html.P, "portfolio-meta")[0])
     assert "No statistics for" in text(children)  # the statistics stop at NUTS 2
     assert f"Organisations in this region ({len(orgs.in_region(region)):,})" in [text(h) for h in find(children, html.H3)]
+
+
+def test_a_sector_group_counts_each_organisation_once(points_data, orgs):
+    """A group (C,J62): an organisation listing codes in both members is one organisation, counted from the records."""
+    frame = orgs.frame
+    lists = frame["nace"].str.split(";")
+    in_group = lists.map(lambda cs: any(c.startswith("C") or c.startswith("J62") for c in cs))
+    both = lists.map(lambda cs: any(c.startswith("C") for c in cs) and any(c.startswith("J62") for c in cs))
+    expected = frame.loc[in_group, "nuts2"].value_counts().to_dict()
+    view = MapView(level=2, nace_r2="C,J62", indicator="org_count")
+    values = points_data.values(view, pd.Series(points_data.shapes(view).ids))
+    got = {k: int(v) for k, v in zip(values["nuts_id"], values["value"]) if v > 0}
+    assert got == expected and both.any()  # the sample has organisations in both members: summing the members would count them twice
+    employees = points_data.values(MapView(level=2, nace_r2="C,J62", indicator="org_employees"), pd.Series(points_data.shapes(view).ids)).set_index("nuts_id")
+    for region, group in list(frame.loc[in_group].groupby("nuts2"))[:20]:
+        reported = group["employees"].dropna()
+        assert (employees.loc[region, "value"] == int(reported.sum())) if len(reported) else np.isnan(employees.loc[region, "value"])
+    payload = points_payload(orgs, MapView(level=2, nace_r2="C,J62", indicator="employment", points=True), None)
+    assert payload["count"] == int(in_group.sum()) and "Group of 2: C, J62" in payload["name"]

@@ -288,7 +288,9 @@ class ApiState:
         sector = sector_of(view.nace_r2)
         if sector.is_group:
             partial = int(frame["partial"].sum()) if "partial" in frame else 0
-            buffer.write(f"# Sector: {_comment(sector.note)} Sums over the members; {partial} regions' values are partial sums (lower bounds), see flag_text.\n")
+            buffer.write(
+                f"# Sector: {_comment(sector.note)} Sums over the members; {partial} regions' values are partial sums (lower bounds), see flag_text.\n"
+            )
         for n in notices or ():
             buffer.write(f"# Notice: {n.parameter}: {_comment(n.message)}\n")
         writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")

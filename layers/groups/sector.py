@@ -144,7 +144,7 @@ class Sectors:
         shown = ", ".join(unknown[:5])
         what = "is not a NACE Rev. 2 code in the data" if len(unknown) == 1 else "are not NACE Rev. 2 codes in the data"
         hint = " or a group id (see /api/v1/groups)" if given == 1 else ""
-        return f"sector: {shown} {what}; use codes like C, C29, G471{hint}, separated by commas for a group (see /api/v1/meta)"
+        return f"{shown} {what}; use codes like C, C29, G471{hint}, separated by commas for a group (see /api/v1/meta)"
 
     def members(self, code: str) -> tuple[str, ...]:
         """The codes a canonical sector text sums (itself for one code); unresolvable text gives ``()``."""

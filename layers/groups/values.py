@@ -109,8 +109,8 @@ def group_rows(slicer: Slicer, *, level: int, members: Sequence[str], year: int,
     holds it): the members' rows this year and last, and the region totals (``TOTAL``).
     """
     totals = slicer(level, TOTAL, year)
-    seen = [totals["geo"].to_numpy(dtype=object), *(slicer(level, code, year)["geo"].to_numpy(dtype=object) for code in members)]
-    geos = pd.Index(np.unique(np.concatenate(seen)), name="geo")
+    # the regions with a row for a member (as a single code has rows only where the file has its line)
+    geos = pd.Index(np.unique(np.concatenate([slicer(level, code, year)["geo"].to_numpy(dtype=object) for code in members])), name="geo")
     if geos.empty:
         return pd.DataFrame(columns=["geo", "nace_r2", "level", "year"])
     size = len(geos)
@@ -145,7 +145,10 @@ def group_rows(slicer: Slicer, *, level: int, members: Sequence[str], year: int,
     for base in BASES:
         table[f"{base}_change"] = _change(table[base], table[f"{base}_complete"], previous[base], previous[f"{base}_complete"])
         table[f"{base}_change_flag"] = _union(table[f"{base}_flag"], previous[f"{base}_flag"])
-        table[f"{base}_change_missing_members"] = _either(members, table[f"{base}_missing_members"], previous[f"{base}_missing_members"])
+        # "not compared" is said where both years have a (partial) sum; with none in a year there is simply no value
+        both = ~np.isnan(table[base]) & ~np.isnan(previous[base])
+        lacking = _either(members, table[f"{base}_missing_members"], previous[f"{base}_missing_members"])
+        table[f"{base}_change_missing_members"] = np.where(both, lacking, "").astype(object)
 
     stars = {
         "star_size": _top_share_star(employment, is_region),

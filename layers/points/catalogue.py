@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,30 @@ class Organisations:
         # codes are ";"-joined and hierarchical by prefix (C, C29, C291, C2910): one vectorised match
         pattern = f"(?:^|{re.escape(NACE_SEPARATOR)}){re.escape(nace_r2)}"
         return self.frame["nace"].fillna("").str.contains(pattern, regex=True).to_numpy(dtype=bool)
+
+    def in_sectors(self, codes: Sequence[str]) -> np.ndarray:
+        """Row mask: organisations with a NACE code in any of ``codes`` (a sector group: each organisation once)."""
+        mask = np.zeros(len(self.frame), dtype=bool)
+        for code in codes:
+            mask |= self.in_sector(code)
+        return mask
+
+    def group_table(self, codes: Sequence[str], level: int) -> pd.DataFrame:
+        """Organisations, members and employees per region of ``level`` for a sector group, each organisation counted once.
+
+        The points aggregate counts an organisation under each of its codes, so summing its
+        rows over a group's members would count one listing two members twice; this counts
+        the located records themselves. ``members``/``employees``: sums over those that report them, NA when none does.
+        """
+        selected = self.frame.loc[self.in_sectors(codes)]
+        grouped = selected.groupby(f"nuts{level}", sort=False)
+        return pd.DataFrame(
+            {
+                "organisations": grouped.size(),
+                "members": grouped["members"].sum(min_count=1),
+                "employees": grouped["employees"].sum(min_count=1),
+            }
+        )
 
     def in_region(self, geo: str) -> pd.DataFrame:
         """The organisations located in NUTS region ``geo`` (a country or a NUTS 1-3 code), by name."""

@@ -13,6 +13,7 @@ organisations, 0 members and 0 employees; a region whose organisations all leave
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pandas as pd
 from layers._errors import RecordsError
 from layers.indicators import Indicator
 from layers.points.aggregate import AGGREGATE_COLUMNS
+from layers.points.catalogue import Organisations
 from layers.query import STATUS_MISSING, STATUS_VALUE
 from layers.ranks import rank_columns
 
@@ -47,14 +49,28 @@ class PointMeasures:
     table: pd.DataFrame
     """``level, geo, nace_r2, organisations, members, employees``, indexed by (geo, nace_r2)."""
 
-    def values(self, ids: pd.Series, *, nace_r2: str, indicator: str, country: str | None = None) -> pd.DataFrame:
+    def values(
+        self,
+        ids: pd.Series,
+        *,
+        nace_r2: str,
+        indicator: str,
+        country: str | None = None,
+        group: Organisations | None = None,
+        members: Sequence[str] = (),
+    ) -> pd.DataFrame:
         """One point indicator for regions ``ids`` (NUTS 2024, any level), in the shape of ``layers.query.region_values``.
 
-        Ranked by the same rule (``layers.ranks``), within ``country`` too when given.
+        Ranked by the same rule (``layers.ranks``), within ``country`` too when given. For a
+        sector group, ``group`` (the located records) and its ``members`` count each organisation once.
         """
         column = _COLUMN[indicator]
-        keys = pd.MultiIndex.from_arrays([ids.to_numpy(), np.full(len(ids), nace_r2)])
-        rows = self.table.reindex(keys)
+        if group is not None:  # a sector group: counted from the records, each organisation once (Organisations.group_table)
+            levels = {len(i) - 2 for i in ids} or {3}
+            rows = pd.concat([group.group_table(members, level) for level in sorted(levels)]).reindex(ids.to_numpy())
+        else:
+            keys = pd.MultiIndex.from_arrays([ids.to_numpy(), np.full(len(ids), nace_r2)])
+            rows = self.table.reindex(keys)
         organisations = rows["organisations"].fillna(0).to_numpy(dtype=float)
         value = rows[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         value = np.where(organisations == 0, 0.0, value)  # no organisation of the sector: a true zero
