@@ -1,18 +1,35 @@
 /* The sector tree in the browser (see dashboard/sector_tree.py): the WAI-ARIA tree pattern with one
    tab stop, arrow keys, type-ahead, expand and collapse, the search box that filters the tree,
    and the choice, written into the dcc.Store "sector" (which the callbacks and the URL read).
-   The tree's entries come from the server once, as data on the tree's <ul> (dashboard.sector_tree.tree_data);
-   this script builds their markup on first use, then only toggles attributes on it. */
+   The tree's entries come from the server once, as data on the tree's <ul> (dashboard.sector_tree.tree_data,
+   and the named sector groups: group_sections); this script builds their markup on first use, then only
+   toggles attributes on it.
+   Sector groups: a named group is chosen like a code (its id goes into the store). Any code but the
+   total can be ticked (aria-checked; Shift+Space or a click on its box); the ticked codes are listed
+   under the tree, whose button writes them comma-joined into the store ("C26,J61,J62,J63": the server
+   puts the group in its one spelling). A store holding such a group shows its codes ticked. */
 (function () {
   const TREE_ID = "sector-tree";
   const SEARCH_ID = "sector-search";
   const STATUS_ID = "sector-search-status";
   const HELP_ID = "sector-search-help";
   const STORE_ID = "sector";
+  const CURRENT_ID = "sector-current";
+  const CURRENT_NOTE_ID = "sector-current-note";
+  const GROUP_STATUS_ID = "sector-group-status";
+  const GROUP_PANEL_ID = "sector-group";
+  const MAP_GROUP_ID = "sector-group-map";
+  const CLEAR_GROUP_ID = "sector-group-clear";
+  const SEPARATOR = ","; // layers.groups.members.SEPARATOR
+  const TICK_TITLE = "Tick for a group of several codes (Shift+Space)";
   const TYPEAHEAD_MS = 700;
 
   let savedExpansion = null; // which items were open before a search began
   let typed = "", typedAt = 0;
+  const ticked = new Set(); // codes ticked for a group
+  let storeGroup = null; // the codes of the group the store holds (comma-separated), else null
+  let ticksFromStore = false; // the ticks are the store's group, untouched since
+  const namedGroups = new Map(); // id -> {name, members, note}, from the tree's data-groups
 
   const tree = () => document.getElementById(TREE_ID);
   const allItems = (root) => Array.prototype.slice.call((root || tree()).querySelectorAll("[role=treeitem]"));
@@ -24,6 +41,9 @@
   };
   const parentItem = (item) => (item.parentElement ? item.parentElement.closest("[role=treeitem]") : null);
   const selectable = (item) => item.hasAttribute("aria-selected");
+  const tickable = (item) => item.hasAttribute("aria-checked");
+  const codeOf = (item) => item.getAttribute("data-code");
+  const itemOf = (code) => allItems().find((i) => codeOf(i) === code);
   /* Code and label of the item's own row (not its children, not the heading note). */
   const itemText = (item) => {
     const row = rowOf(item);
@@ -32,6 +52,8 @@
     return Array.prototype.map.call(parts, (p) => p.textContent).join(" ").replace(/\s+/g, " ").trim();
   };
   const fold = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  /* What the search looks in: the item's text, and a named group's id. */
+  const searchText = (item) => itemText(item) + (item.dataset.search ? " " + item.dataset.search : "");
 
   /* Shown: neither filtered out nor inside a closed group. */
   function isVisible(item) {
@@ -55,10 +77,11 @@
     for (let parent = parentItem(item); parent; parent = parentItem(parent)) setExpanded(parent, true);
   }
 
-  /* One tab stop: the given item, else the chosen one if shown, else the first shown. */
+  /* One tab stop: the given item, else the chosen one if shown, else the first ticked one shown, else the first shown. */
   function setTabStop(item) {
     const items = allItems();
-    const target = item || items.find((i) => i.getAttribute("aria-selected") === "true" && isVisible(i)) || items.find(isVisible);
+    const target = item || items.find((i) => i.getAttribute("aria-selected") === "true" && isVisible(i))
+      || items.find((i) => i.getAttribute("aria-checked") === "true" && isVisible(i)) || items.find(isVisible);
     items.forEach((i) => {
       const value = i === target ? "0" : "-1";
       if (i.getAttribute("tabindex") !== value) i.setAttribute("tabindex", value);
@@ -71,8 +94,9 @@
     const row = rowOf(item) || item;
     if (!box || !row) return;
     const r = row.getBoundingClientRect(), b = box.getBoundingClientRect();
-    if (r.top < b.top) box.scrollTop -= b.top - r.top;
-    else if (r.bottom > b.bottom) box.scrollTop += r.bottom - b.bottom;
+    // whole pixels, rounded up: the browser rounds a scroll offset down, which leaves a row a fraction outside
+    if (r.top < b.top) box.scrollTop -= Math.ceil(b.top - r.top);
+    else if (r.bottom > b.bottom) box.scrollTop += Math.ceil(r.bottom - b.bottom);
   }
 
   function focusItem(item) {
@@ -90,6 +114,11 @@
     });
   }
 
+  const writeStore = (value) => {
+    const dc = window.dash_clientside;
+    if (dc && dc.set_props) dc.set_props(STORE_ID, { data: value });
+  };
+
   /* Choose an item: mark it, and write its code into the store (the callbacks and the URL follow). */
   function choose(item) {
     if (!selectable(item)) {
@@ -98,8 +127,7 @@
     }
     const code = item.getAttribute("data-code");
     markChosen(code);
-    const dc = window.dash_clientside;
-    if (dc && dc.set_props) dc.set_props(STORE_ID, { data: code });
+    writeStore(code);
   }
 
   // ------------------------------------------------------------------ markup
@@ -111,51 +139,204 @@
     return el;
   }
 
-  /* One treeitem, named by its own row (aria-labelledby), so its name leaves out its children.
-     Built closed and not chosen: renderChoice marks the choice and opens its ancestors. */
-  function buildItem(entry, headingNote, totalCode) {
-    const [code, label, canChoose, children] = entry;
+  function emptyItem(code, className) {
     const item = document.createElement("li");
     item.setAttribute("role", "treeitem");
     item.setAttribute("tabindex", "-1");
-    item.className = "sector-item" + (canChoose ? "" : " sector-heading");
+    item.className = className;
     item.setAttribute("data-code", code);
     item.setAttribute("aria-labelledby", "sector-node-" + code);
-    if (canChoose) item.setAttribute("aria-selected", "false");
     const row = span("sector-row");
     row.id = "sector-node-" + code;
     const twisty = span("sector-twisty");
     twisty.setAttribute("aria-hidden", "true");
     row.append(twisty);
-    if (code !== totalCode) row.append(span("sector-code", code), " ");  // "All sectors" shows no code
-    row.append(span("sector-text", label));
-    if (!canChoose) row.append(" ", span("sector-note", headingNote));
     item.append(row);
-    if (children.length) {
-      item.setAttribute("aria-expanded", "false");
-      const group = document.createElement("ul");
-      group.setAttribute("role", "group");
-      group.hidden = true;
-      children.forEach((child) => group.append(buildItem(child, headingNote, totalCode)));
-      item.append(group);
-    }
     return item;
   }
 
-  /* Fills the tree from its data-nodes once (React renders the <ul> without children and leaves them alone). */
+  function appendGroup(item, children) {
+    item.setAttribute("aria-expanded", "false");
+    const group = document.createElement("ul");
+    group.setAttribute("role", "group");
+    group.hidden = true;
+    children.forEach((child) => group.append(child));
+    item.append(group);
+  }
+
+  /* One treeitem, named by its own row (aria-labelledby), so its name leaves out its children.
+     Built closed and not chosen: renderChoice marks the choice and opens its ancestors.
+     Every code that can be chosen, but the total, can be ticked for a group (aria-checked, the box in its row). */
+  function buildItem(entry, headingNote, totalCode) {
+    const [code, label, canChoose, children] = entry;
+    const item = emptyItem(code, "sector-item" + (canChoose ? "" : " sector-heading"));
+    if (canChoose) item.setAttribute("aria-selected", "false");
+    const row = rowOf(item);
+    if (canChoose && code !== totalCode) {
+      item.setAttribute("aria-checked", "false");
+      const tick = span("sector-tick");
+      tick.setAttribute("aria-hidden", "true");
+      tick.title = TICK_TITLE;
+      row.append(tick);
+    }
+    if (code !== totalCode) row.append(span("sector-code", code), " ");  // "All sectors" shows no code
+    row.append(span("sector-text", label));
+    if (!canChoose) row.append(" ", span("sector-note", headingNote));
+    if (children.length) appendGroup(item, children.map((child) => buildItem(child, headingNote, totalCode)));
+    return item;
+  }
+
+  /* A named group: chosen like a code (its id goes into the store); its row shows the name and the
+     members, its description (and the row's title) is the group's note. */
+  function buildNamedGroup([id, name, members, note]) {
+    namedGroups.set(id, { name: name, members: members, note: note });
+    const item = emptyItem(id, "sector-item sector-named-group");
+    item.setAttribute("aria-selected", "false");
+    item.setAttribute("data-search", id);
+    item.setAttribute("aria-describedby", "sector-note-" + id);
+    const row = rowOf(item);
+    row.title = note;
+    const list = span("sector-members", members.join(", "));
+    list.setAttribute("aria-hidden", "true"); // read out with the note (the item's description)
+    row.append(span("sector-text", name), list);
+    const description = span("sector-description", note);
+    description.id = "sector-note-" + id;
+    description.hidden = true;
+    item.append(description);
+    return item;
+  }
+
+  /* One heading per kind of named group (data-groups: [heading, [[id, name, members, note], ...]]); its code
+     "KIND-0" is neither a NACE code nor a group id (those are lower case). */
+  function buildKind([heading, groups], index) {
+    const item = emptyItem("KIND-" + index, "sector-item sector-heading sector-kind");
+    rowOf(item).append(span("sector-text", heading));
+    appendGroup(item, groups.map(buildNamedGroup));
+    return item;
+  }
+
+  /* Fills the tree from its data-nodes once (React renders the <ul> without children and leaves them alone):
+     all sectors, the named groups, the sections. */
   function ensureBuilt(root) {
     if (root.querySelector("[role=treeitem]") || !root.dataset.nodes) return;
     const note = root.dataset.headingNote || "", total = root.dataset.totalCode;
     const items = document.createDocumentFragment();
-    JSON.parse(root.dataset.nodes).forEach((entry) => items.append(buildItem(entry, note, total)));
+    const nodes = JSON.parse(root.dataset.nodes);
+    if (nodes.length && nodes[0][0] === total) items.append(buildItem(nodes.shift(), note, total));
+    JSON.parse(root.dataset.groups || "[]").forEach((kind, index) => items.append(buildKind(kind, index)));
+    nodes.forEach((entry) => items.append(buildItem(entry, note, total)));
     root.append(items);
     setTabStop(null);
+  }
+
+  // ------------------------------------------------------------------ ticks: a group of codes
+
+  /* The ticked codes in the tree's order (NACE order). */
+  const tickedCodes = () => allItems().filter((i) => tickable(i) && ticked.has(codeOf(i))).map(codeOf);
+
+  /* The nearest ticked ancestor of a code (the code's numbers are already in it), or null. */
+  function tickedAncestor(item) {
+    let found = null;
+    for (let parent = parentItem(item); parent; parent = parentItem(parent)) if (ticked.has(codeOf(parent))) found = parent;
+    return found;
+  }
+
+  const sameCodes = (a, b) => a.length === b.length && a.every((c) => b.indexOf(c) >= 0);
+
+  function setText(id, text) {
+    const el = document.getElementById(id);
+    if (el && el.textContent !== text) el.textContent = text;
+  }
+
+  function button(id, text) {
+    const el = document.createElement("button");
+    el.type = "button";
+    el.id = id;
+    el.className = "sector-group-button";
+    el.textContent = text;
+    return el;
+  }
+
+  /* The ticks on the items, and under the tree: how many, the list (a code inside a ticked
+     ancestor says so), and the buttons (map them as one group: from two codes on; clear). */
+  function renderTicks() {
+    allItems().forEach((i) => {
+      if (!tickable(i)) return;
+      const value = ticked.has(codeOf(i)) ? "true" : "false";
+      if (i.getAttribute("aria-checked") !== value) i.setAttribute("aria-checked", value);
+    });
+    const panel = document.getElementById(GROUP_PANEL_ID);
+    if (!panel) return;
+    const codes = tickedCodes();
+    const mapped = storeGroup !== null && sameCodes(codes, storeGroup);
+    let summary = "";
+    if (codes.length === 1) summary = "1 code ticked: tick at least one more to map them as one group.";
+    else if (mapped) summary = "The map shows these " + codes.length + " codes as one group.";
+    else if (codes.length) summary = codes.length + " codes ticked for a group.";
+    setText(GROUP_STATUS_ID, summary);
+    const content = document.createDocumentFragment();
+    if (codes.length) {
+      const list = document.createElement("ul");
+      list.className = "sector-group-list";
+      codes.forEach((code) => {
+        const item = itemOf(code);
+        const entry = document.createElement("li");
+        entry.setAttribute("data-code", code);
+        entry.append(span("sector-code", code), " ", span("sector-text", nameOf(item)));
+        const holder = tickedAncestor(item);
+        if (holder) entry.append(" ", span("sector-note", "already inside " + codeOf(holder) + ": counted once, as part of it"));
+        list.append(entry);
+      });
+      const actions = span("sector-group-actions");
+      if (codes.length >= 2 && !mapped) actions.append(button(MAP_GROUP_ID, "Map " + codes.length + " codes as one group"), " ");
+      actions.append(button(CLEAR_GROUP_ID, "Clear"));
+      content.append(list, actions);
+    }
+    panel.replaceChildren(content);
+  }
+
+  /* The label of a code's item, without its code ("Telecommunications"). */
+  function nameOf(item) {
+    const text = item && rowOf(item) ? rowOf(item).querySelector(":scope > .sector-text") : null;
+    return text ? text.textContent : "";
+  }
+
+  function toggleTick(item) {
+    if (!tickable(item)) return;
+    const code = codeOf(item);
+    if (ticked.has(code)) ticked.delete(code);
+    else ticked.add(code);
+    ticksFromStore = false;
+    renderTicks();
+  }
+
+  /* Tab stop and focus on the first ticked item (or the chosen one) after the panel's buttons go. */
+  function focusTree() {
+    const first = allItems().find((i) => i.getAttribute("aria-checked") === "true");
+    if (first) expandAncestors(first);
+    focusItem(first || allItems().find((i) => i.getAttribute("aria-selected") === "true" && isVisible(i)) || visibleItems()[0]);
+  }
+
+  /* The map button: the ticked codes, comma-joined in NACE order, into the store (the server canonicalises them). */
+  function mapTicked() {
+    const codes = tickedCodes();
+    if (codes.length < 2) return;
+    markChosen(null);
+    writeStore(codes.join(SEPARATOR));
+    focusTree();
+  }
+
+  function clearTicks() {
+    ticked.clear();
+    ticksFromStore = false;
+    renderTicks();
+    focusTree();
   }
 
   // ------------------------------------------------------------------ search
 
   function matches(item, terms) {
-    const text = fold(itemText(item));
+    const text = fold(searchText(item));
     return terms.every((t) => text.indexOf(t) >= 0);
   }
 
@@ -197,6 +378,7 @@
       }
       const chosen = allItems().find((i) => i.getAttribute("aria-selected") === "true");
       if (chosen) expandAncestors(chosen);
+      allItems().filter((i) => i.getAttribute("aria-checked") === "true").forEach(expandAncestors);
       status("");
       setTabStop(null);
       return;
@@ -282,8 +464,11 @@
         else focusItem(parentItem(item));
         break;
       case "Enter":
-      case " ":
         choose(item);
+        break;
+      case " ":
+        if (event.shiftKey) toggleTick(item);
+        else choose(item);
         break;
       default:
         if (event.key.length === 1 && event.key !== " ") typeAhead(item, event.key);
@@ -310,10 +495,13 @@
 
   document.addEventListener("click", (event) => {
     const target = event.target;
+    if (target && target.id === MAP_GROUP_ID) return mapTicked();
+    if (target && target.id === CLEAR_GROUP_ID) return clearTicks();
     const item = target && target.closest ? target.closest("#" + TREE_ID + " [role=treeitem]") : null;
     if (!item) return;
     focusItem(item);
-    if ((target.closest(".sector-twisty") && groupOf(item)) || !selectable(item)) setExpanded(item, !isExpanded(item));
+    if (target.closest(".sector-tick")) toggleTick(item);
+    else if ((target.closest(".sector-twisty") && groupOf(item)) || !selectable(item)) setExpanded(item, !isExpanded(item));
     else choose(item);
   });
 
@@ -332,20 +520,58 @@
     return true;
   }
 
-  /* The store changed (a choice, a link, back or forward): mark the chosen item, open its
-     ancestors, move the tab stop there (unless focus is in the tree). Returns the line that
-     names the choice above the tree, or null while the tree is not on the page yet. */
+  /* The note under the current choice: a named group's (what it approximates, its members), else none. */
+  function showNote(text) {
+    const el = document.getElementById(CURRENT_NOTE_ID);
+    if (!el || el.textContent === text) return;
+    const dc = window.dash_clientside;
+    if (dc && dc.set_props) dc.set_props(CURRENT_NOTE_ID, { children: text });
+    else el.textContent = text;
+  }
+
+  /* The store holds a group of codes ("C26,J61"): tick them (what was ticked by hand goes), open their sections. */
+  function renderGroup(codes, root) {
+    markChosen(null);
+    storeGroup = codes;
+    ticked.clear();
+    codes.forEach((c) => ticked.add(c));
+    ticksFromStore = true;
+    renderTicks();
+    const items = codes.map(itemOf).filter(Boolean);
+    if (!savedExpansion) items.forEach(expandAncestors);
+    const first = items.find(isVisible);
+    if (!root.contains(document.activeElement)) setTabStop(first || null);
+    if (first) scrollIntoBox(first);
+    showNote("");
+    return "Group of " + codes.length + ": " + codes.map((c) => (itemOf(c) ? itemText(itemOf(c)) : c)).join("; ");
+  }
+
+  /* The store changed (a choice, a link, back or forward): mark the chosen item (or tick a group's
+     codes), open its ancestors, move the tab stop there (unless focus is in the tree). Returns the
+     line that names the choice above the tree, or null while the tree is not on the page yet. */
   function renderChoice(code) {
     const root = tree();
     if (!root || !describeSearch()) return null;
     ensureBuilt(root);
-    markChosen(code);
-    const item = allItems().find((i) => i.getAttribute("data-code") === code);
-    if (!item) return code || "";
+    const value = typeof code === "string" ? code : "";
+    if (value.indexOf(SEPARATOR) >= 0) {
+      return renderGroup(value.split(SEPARATOR).map((c) => c.trim()).filter(Boolean), root);
+    }
+    storeGroup = null;
+    if (ticksFromStore) { // the group's ticks leave with the group; ticks made by hand stay
+      ticked.clear();
+      ticksFromStore = false;
+    }
+    renderTicks();
+    markChosen(value);
+    const named = namedGroups.get(value);
+    showNote(named ? named.note : "");
+    const item = itemOf(value);
+    if (!item) return value;
     if (!savedExpansion) expandAncestors(item); // while searching, the filter decides what is open
     if (!root.contains(document.activeElement) && isVisible(item)) setTabStop(item);
     if (isVisible(item)) scrollIntoBox(item);
-    return itemText(item);
+    return named ? named.name : itemText(item);
   }
 
   function showChoice(code) {
@@ -355,7 +581,7 @@
     let attempts = 0;
     const retry = () => {
       const later = renderChoice(code);
-      if (later !== null) dc.set_props("sector-current", { children: later });
+      if (later !== null) dc.set_props(CURRENT_ID, { children: later });
       else if (++attempts < 100) window.requestAnimationFrame(retry);
     };
     window.requestAnimationFrame(retry);

@@ -75,6 +75,7 @@ def create_app(
             region_options=[],  # filled as the user types (callbacks: find_regions)
             overlays=[points_layer.layout(data.organisations, first.view)],
             point_indicators=point_indicators,
+            groups=data.groups,
         )
 
     # Streamed files pass through uncompressed (flask-compress would read them without closing them);

@@ -10,6 +10,7 @@ from dashboard.first_view import FirstView
 from dashboard.html_attrs import wildcard_props
 from dashboard.sector_tree import sector_picker
 from dashboard.view import PARAMETER, MapView
+from layers.groups.catalogue import SectorGroup
 from layers.indicators import INDICATORS, Indicator
 
 
@@ -90,12 +91,19 @@ def _labelled(label: str, control_id: str, control) -> html.Div:
 
 
 def controls(
-    *, sector_options: list[dict], years: list[int], view: MapView, region_options: list[dict] | None = None, point_indicators: tuple[Indicator, ...] = ()
+    *,
+    sector_options: list[dict],
+    years: list[int],
+    view: MapView,
+    region_options: list[dict] | None = None,
+    point_indicators: tuple[Indicator, ...] = (),
+    groups: tuple[SectorGroup, ...] = (),
 ) -> html.Div:
     """The filter panel: region search, level, sector, indicator, year, star dimension and classes.
 
     ``sector_options``: the data's sectors (``DashboardData.sector_options``); the picker builds its tree from their codes.
     ``point_indicators``: the organisation indicators, offered (with NUTS 3) when point records are loaded.
+    ``groups``: the named sector groups (``DashboardData.groups``), offered in the sector picker.
     """
     levels = {**LEVEL_LABELS, **({3: POINT_LEVEL_LABEL} if point_indicators else {})}
     ks = PARAMETER["k"].allowed
@@ -116,7 +124,7 @@ def controls(
                     className="radio",
                 ),
             ),
-            sector_picker(SECTOR_ID, [o["value"] for o in sector_options], view.nace_r2),
+            sector_picker(SECTOR_ID, [o["value"] for o in sector_options], view.nace_r2, groups),
             _labelled(
                 "Indicator",
                 INDICATOR_ID,
@@ -242,6 +250,7 @@ def page(
     region_options: list[dict] | None = None,
     overlays: list | None = None,
     point_indicators: tuple[Indicator, ...] = (),
+    groups: tuple[SectorGroup, ...] = (),
 ) -> html.Div:
     """The full page: header, controls, map, the insight panels (ranking, portfolio) and the attribution footer.
 
@@ -251,7 +260,7 @@ def page(
     insights = insights or []
     view = first.view
     sidebar = [
-        controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators),
+        controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators, groups=groups),
         *(overlays or []),
         view_tools(first),
     ]

