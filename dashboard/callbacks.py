@@ -42,7 +42,6 @@ from dashboard.layout import (
     PNG_NAME_ID,
     SCHEME_ID,
     SEARCH_ID,
-    SECTOR_ID,
     SHAPES_ID,
     STAR_ID,
     URL_SEARCH_ID,
@@ -280,11 +279,12 @@ def register(app: Dash, data: DashboardData) -> None:
         prevent_initial_call=True,
     )
 
-    # the sector tree marks the chosen sector (a click, a link, back or forward) and names it above the tree
+    # the sector tree marks the sector the map shows (a click, a link, back or forward) and names it above the tree:
+    # read from the view's canonical query, so a group is shown as the server spelled it (C26 dropped beside C)
     app.clientside_callback(
-        ClientsideFunction(namespace="sectorTree", function_name="showChoice"),
+        "(query) => window.dash_clientside.sectorTree.showChoice(new URLSearchParams(query || '').get('sector') || '')",
         Output(SECTOR_CURRENT_ID, "children"),
-        Input(SECTOR_ID, "data"),
+        Input(VIEW_QUERY_ID, "data"),
     )
 
     app.clientside_callback(

@@ -20,7 +20,7 @@ from layers.build import CLUSTERS_FILE, REPORT_FILE, BuildReport, build, load_re
 from layers.classes import with_classes
 from layers.clusters import read_clusters_table
 from layers.groups.catalogue import GroupCatalogueError, SectorGroup, load_catalogue, shipped_groups
-from layers.groups.sector import use_sectors
+from layers.groups.sector import Sectors, add_sectors
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
 from layers.points.build import POINTS_FILE
@@ -81,6 +81,8 @@ class DashboardData:
     """NUTS 2024 shapes of levels 0-3, where the organisation indicators are drawn."""
     groups: tuple[SectorGroup, ...] = ()
     """Named sector groups (``layers.groups.catalogue``): the shipped emerging industries, plus an observatory's own file."""
+    catalogue: Sectors = field(init=False, repr=False)
+    """What a view's ``sector`` may name here (set from :attr:`groups` when made)."""
     data_dir: Path | None = None
     """The data folder the caches were read from (``/readyz`` names its files; the bundle's compressed copies go there)."""
 
@@ -93,6 +95,8 @@ class DashboardData:
     def __post_init__(self) -> None:
         # per process (each gunicorn worker has its own): lru_cache is thread-safe, so the gthread workers share it
         self._values = lru_cache(maxsize=VALUES_CACHE_SIZE)(self._compute_values)
+        self.catalogue = Sectors.of(self.index.sectors, self.groups)
+        add_sectors(self.catalogue)  # titles and labels anywhere in this process can name these groups
 
     def values(self, view, ids: pd.Series) -> pd.DataFrame:
         """Every number a view shows for regions ``ids``, from the point records or the statistics.
@@ -123,12 +127,14 @@ class DashboardData:
         if indicator in POINT_INDICATORS:
             if self.point_measures is None:  # the view vocabulary offers these indicators only with records loaded
                 raise LookupError(f"indicator {indicator} needs organisation records (clustermap build --points); none are loaded")
-            sector = self.index.catalogue.sector(nace_r2)
+            sector = self.catalogue.sector(nace_r2)
             organisations = self.organisations if sector.is_group else None
             frame = self.point_measures.values(regions, nace_r2=nace_r2, indicator=indicator, country=country, group=organisations, members=sector.members)
             decimals = POINT_INDICATORS[indicator].decimals
         else:
-            frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=year, country=country)
+            sector = self.catalogue.sector(nace_r2)
+            members = sector.members if sector.is_group else None
+            frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=year, country=country, members=members)
             decimals = decimals_of(column)
         return with_classes(frame, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks)
 
@@ -254,7 +260,6 @@ def load_dashboard_data(
     shaped = table.loc[table["has_shape"]].reset_index(drop=True)
     groups = sector_groups(shaped["nace_r2"].unique(), groups_file if groups_file is not None else settings.groups_file())
     index = ClustersIndex(shaped, groups)
-    use_sectors(index.catalogue)  # titles and labels anywhere in this process name the groups
     finest = finest_levels(regions, index.table)
     geometry = {level: _level_geojson(regions, level, finest) for level in LEVEL_LABELS}
     bounds = _bounds(regions)

@@ -104,7 +104,9 @@ def points_payload(orgs: Organisations, view: MapView, bounds: tuple[float, floa
     return _clusters(orgs, selected, sector.members, lon_range, lat_range, what)
 
 
-def _clusters(orgs: Organisations, selected: pd.DataFrame, members: tuple[str, ...], lon_range: list[float], lat_range: list[float], what: str) -> PointsPayload:
+def _clusters(
+    orgs: Organisations, selected: pd.DataFrame, members: tuple[str, ...], lon_range: list[float], lat_range: list[float], what: str
+) -> PointsPayload:
     """One circle per grid cell; a cell holding one organisation keeps its own tooltip and id."""
     cell = max(lon_range[1] - lon_range[0], lat_range[1] - lat_range[0]) / GRID_CELLS
     keyed = selected.assign(cx=np.floor(selected["longitude"] / cell).astype(int), cy=np.floor(selected["latitude"] / cell).astype(int))

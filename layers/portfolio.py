@@ -31,7 +31,6 @@ import pandas as pd
 from layers import nace
 from layers._errors import UnknownRegionError, UnknownYearError
 from layers.groups.catalogue import SectorGroup
-from layers.groups.values import group_rows
 from layers.query import ClustersIndex
 
 PORTFOLIO_COLUMNS = (
@@ -167,11 +166,8 @@ def _codes(text: object) -> tuple[str, ...]:
 
 
 def _group_slice(index: ClustersIndex, group: SectorGroup, level: int, year: int) -> pd.DataFrame:
-    """The group's rows at ``level`` and ``year``: the index's cached slice when it holds this group, else computed here."""
-    held = index.catalogue.groups.get(group.id)
-    if held is not None and held.members == group.members:
-        return index.slice(level, group.id, year)
-    return group_rows(index.code_slice, level=level, members=group.members, year=year, sector=group.id)
+    """The group's rows at ``level`` and ``year`` (the index's cached group slice)."""
+    return index.slice(level, group.id, year, group.members)
 
 
 def region_groups(index: ClustersIndex, geo: str, *, year: int, groups: Iterable[SectorGroup]) -> pd.DataFrame:

@@ -39,27 +39,30 @@ class ClustersIndex:
         self.levels: list[int] = sorted(int(v) for v in table["level"].unique())
         self.sectors: list[str] = sorted(table["nace_r2"].unique())
         self.catalogue = Sectors.of(self.sectors, groups)
-        """The sectors this data can show: its codes and the named groups (``layers.groups.sector``)."""
-        # per process, thread-safe: a group's rows are computed once per level and year
+        """The sectors this data can show with the groups it was given (``layers.groups.sector``): resolves a group's text."""
+        # per process, thread-safe: a group's rows are computed once per level, members and year
         self._group_slice = lru_cache(maxsize=GROUP_CACHE_SIZE)(self._compute_group_slice)
 
-    def slice(self, level: int, nace_r2: str, year: int) -> pd.DataFrame:
-        """Rows of one level, sector and year (empty frame if none); a group's rows are its members' sums (``layers.groups.values``)."""
+    def slice(self, level: int, nace_r2: str, year: int, members: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Rows of one level, sector and year (empty frame if none); a group's rows are its members' sums (``layers.groups.values``).
+
+        ``members``: a group's codes when the caller resolved them (a named group of its own
+        catalogue); otherwise a group's text is resolved with :attr:`catalogue`.
+        """
         found = self._slices.get((level, nace_r2, year))
         if found is not None:
             return found
-        if is_group_text(nace_r2, self.catalogue):
-            return self._group_slice(level, nace_r2, year)
+        if members is None and is_group_text(nace_r2, self.catalogue):
+            members = self.catalogue.members(nace_r2)
+        if members:
+            return self._group_slice(level, nace_r2, tuple(members), year)
         return self.table.iloc[0:0]
 
     def code_slice(self, level: int, nace_r2: str, year: int) -> pd.DataFrame:
         """Rows of one level, single NACE code (or TOTAL) and year, as stored."""
         return self._slices.get((level, nace_r2, year), self.table.iloc[0:0])
 
-    def _compute_group_slice(self, level: int, sector: str, year: int) -> pd.DataFrame:
-        members = self.catalogue.members(sector)
-        if not members:
-            return self.table.iloc[0:0]
+    def _compute_group_slice(self, level: int, sector: str, members: tuple[str, ...], year: int) -> pd.DataFrame:
         return group_rows(self.code_slice, level=level, members=members, year=year, sector=sector)
 
 
@@ -136,7 +139,17 @@ def decimals_of(column: str) -> int:
     return INDICATORS[column].decimals if column in INDICATORS else 0
 
 
-def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: str, indicator: str, year: int, country: str | None = None) -> pd.DataFrame:
+def region_values(
+    index: ClustersIndex,
+    ids: pd.Series,
+    *,
+    level: int,
+    nace_r2: str,
+    indicator: str,
+    year: int,
+    country: str | None = None,
+    members: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
     """Values of one indicator (or one star column, 1 = star) for the regions ``ids`` (in that order).
 
     ``ids`` may mix levels (the "mixed" map): each is looked up at its own level
@@ -148,10 +161,11 @@ def region_values(index: ClustersIndex, ids: pd.Series, *, level: int, nace_r2: 
     (a group's value is, or derives from, a sum lacking members), ``rank`` (1 = highest among regions with a
     value, by the rule of ``layers.ranks``), ``ranked`` (how many were ranked),
     and ``country_rank`` / ``country_ranked``: the same within ``country`` (the
-    country a map is zoomed to; NaN and 0 when None).
+    country a map is zoomed to; NaN and 0 when None). ``members``: a sector group's
+    codes (``ClustersIndex.slice``).
     """
     levels = sorted({len(i) - 2 for i in ids}) or [level]  # a mixed map holds ids of several levels
-    rows = pd.concat([index.slice(lv, nace_r2, year) for lv in levels]).set_index("geo")
+    rows = pd.concat([index.slice(lv, nace_r2, year, members) for lv in levels]).set_index("geo")
     rows = rows.reindex(ids.to_numpy())
     value = rows[indicator].astype("Float64").astype("float64").to_numpy()  # star columns are nullable booleans
     flag_column = "stars_flag" if indicator in STAR_COLUMNS else f"{indicator}_flag"

@@ -74,9 +74,7 @@ def test_each_named_group_is_titled_with_its_members_and_the_approximation_note(
     for group_id in IDS:
         group = groups[group_id]
         page.goto(f"{live_app}/?level=2&sector={group_id}&indicator=lq&year=2014")
-        page.wait_for_function(
-            "(name) => (document.querySelector('#map .gtitle') || {}).textContent?.includes(name)", arg=group.name, timeout=30_000
-        )
+        page.wait_for_function("(name) => (document.querySelector('#map .gtitle') || {}).textContent?.includes(name)", arg=group.name, timeout=30_000)
         assert f"{group.name} ({' + '.join(group.members)})" in (page.text_content("#map .gtitle") or "")
         note = page.evaluate(NOTE)
         assert note["visible"] and f"{group.name} = {' + '.join(group.members)}" in note["drawn"] and LABEL in note["drawn"], note

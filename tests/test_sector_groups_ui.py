@@ -40,6 +40,11 @@ PLOT_JS = """() => { const d = document.querySelector('#map .js-plotly-plot').da
                      return {locations: Array.from(d.locations), z: Array.from(d.z, v => v === null ? null : Number(v))}; }"""
 
 
+def wait_current(page, text: str) -> None:
+    """Wait until the line above the tree names ``text`` (it follows the view the server drew)."""
+    page.wait_for_function("(t) => document.getElementById('sector-current').textContent === t", arg=text, timeout=20_000)
+
+
 def group_state(page) -> dict:
     return page.evaluate(GROUP_STATE_JS)
 
@@ -250,6 +255,7 @@ def test_choosing_a_named_group_writes_its_id_into_the_store(page, groups_app):
     page.locator("#sector-node-KIND-0 .sector-twisty").click()
     with expect_sector_request(page, DIGITAL.id):
         row(page, DIGITAL.id).click()
+    wait_current(page, DIGITAL.name)  # the line names what the map shows: after the server's answer
     state = group_state(page)
     assert state["selected"] == [DIGITAL.id] and state["checked"] == []
     assert state["current"] == DIGITAL.name and state["note"] == DIGITAL.note
@@ -258,7 +264,7 @@ def test_choosing_a_named_group_writes_its_id_into_the_store(page, groups_app):
     page.fill("#sector-search", "transport")
     with expect_sector_request(page, OWN.id):
         page.press("#sector-search", "Enter")
-    assert group_state(page)["current"] == OWN.name
+    wait_current(page, OWN.name)
     assert page.console_errors == []
 
 

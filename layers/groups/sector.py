@@ -9,8 +9,8 @@ One text, one meaning, everywhere a sector goes (map, ranking, exports, API, CLI
 
 :class:`Sectors` resolves a text against the codes the data holds and the named
 groups a server loaded, and says what it changed (a dropped code) or why it
-cannot be used (an unknown code). :func:`use_sectors` makes one :class:`Sectors`
-the process's (each server worker loads one data folder), so that titles and
+cannot be used (an unknown code). :func:`add_sectors` adds a data folder's
+:class:`Sectors` to the process's (a server worker loads one), so that titles and
 labels anywhere can name a group by :func:`sector_name`.
 """
 
@@ -168,16 +168,15 @@ class Sectors:
 _PROCESS = Sectors(frozenset())
 
 
-def use_sectors(sectors: Sectors) -> Sectors:
-    """Make ``sectors`` the process's (called when a data folder is loaded)."""
+def add_sectors(sectors: Sectors) -> Sectors:
+    """Add ``sectors`` to the process's (each loaded data adds its own; a server loads one).
+
+    Names only: titles and labels read them (:func:`sector_name`); a view's numbers are
+    resolved with the data's own catalogue. An id added again takes its latest definition.
+    """
     global _PROCESS
-    _PROCESS = sectors
+    _PROCESS = Sectors(_PROCESS.codes | sectors.codes, {**_PROCESS.groups, **sectors.groups})
     return sectors
-
-
-def process_sectors() -> Sectors:
-    """The process's sectors (:func:`use_sectors`)."""
-    return _PROCESS
 
 
 def sector_of(code: str) -> Sector:
@@ -195,4 +194,4 @@ def is_group_text(code: str, sectors: Sectors | None = None) -> bool:
     return SEPARATOR in code or code in (sectors or _PROCESS).groups
 
 
-__all__ = ["APPROXIMATION_LABEL", "BadSector", "Resolved", "Sector", "Sectors", "process_sectors", "sector_name", "sector_of", "use_sectors"]
+__all__ = ["APPROXIMATION_LABEL", "BadSector", "Resolved", "Sector", "Sectors", "add_sectors", "sector_name", "sector_of"]
