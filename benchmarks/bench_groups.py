@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from _code_state import code_state
 from bench_map_update import SHAPES_STATE, _layout_values, callback_spec, request_body
 from bench_request_cost import HEADERS, _PlainClient
 
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         data._values.cache_clear()
         data.index._group_slice.cache_clear()
 
+    print(code_state())
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} at start; data {args.data_dir}")
     print(

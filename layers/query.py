@@ -15,7 +15,7 @@ from layers.eurostat import flag_words
 from layers.groups.catalogue import SectorGroup
 from layers.groups.members import nace_order
 from layers.groups.sector import Sectors, is_group_text
-from layers.groups.values import BASES, group_rows
+from layers.groups.values import BASES, group_rows, slice_columns
 from layers.indicators import INDICATORS, STAR_COLUMNS
 from layers.nace import TOTAL
 from layers.ranks import rank_columns
@@ -25,6 +25,8 @@ STATUS_CONFIDENTIAL = "confidential"
 STATUS_MISSING = "no data"
 
 
+CODE_COLUMNS_CACHE_SIZE = 2048
+"""Single codes' slices kept as arrays for groups (a few kB each at NUTS 2; about 10 MB at most)."""
 GROUP_CACHE_SIZE = 128
 """Group slices a process keeps (level x group x year): about 330 rows each at NUTS 2, some 10 MB at most."""
 
@@ -42,6 +44,8 @@ class ClustersIndex:
         """The sectors this data can show with the groups it was given (``layers.groups.sector``): resolves a group's text."""
         # per process, thread-safe: a group's rows are computed once per level, members and year
         self._group_slice = lru_cache(maxsize=GROUP_CACHE_SIZE)(self._compute_group_slice)
+        self.code_columns = lru_cache(maxsize=CODE_COLUMNS_CACHE_SIZE)(self._code_columns)
+        """A code's slice as the arrays a group sums (``layers.groups.values.slice_columns``), kept: groups share their members."""
 
     def slice(self, level: int, nace_r2: str, year: int, members: tuple[str, ...] | None = None) -> pd.DataFrame:
         """Rows of one level, sector and year (empty frame if none); a group's rows are its members' sums (``layers.groups.values``).
@@ -62,8 +66,11 @@ class ClustersIndex:
         """Rows of one level, single NACE code (or TOTAL) and year, as stored."""
         return self._slices.get((level, nace_r2, year), self.table.iloc[0:0])
 
+    def _code_columns(self, level: int, nace_r2: str, year: int) -> dict[str, np.ndarray]:
+        return slice_columns(self.code_slice(level, nace_r2, year))
+
     def _compute_group_slice(self, level: int, sector: str, members: tuple[str, ...], year: int) -> pd.DataFrame:
-        return group_rows(self.code_slice, level=level, members=members, year=year, sector=sector)
+        return group_rows(self.code_columns, level=level, members=members, year=year, sector=sector)
 
 
 def _add_note(words: np.ndarray, note: np.ndarray) -> np.ndarray:

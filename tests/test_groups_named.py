@@ -147,3 +147,40 @@ def test_cli_export_takes_groups_and_an_observatorys_own_file(built, mirror, tmp
     assert cli.main([*argv, "--groups", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "bad.toml" in err and "line 6" in err and "my-domain" in err and "Z99" in err, err
+
+
+def test_clustermap_serve_takes_an_observatorys_groups_and_refuses_a_bad_file_in_one_line(built, tmp_path):
+    """``clustermap serve --groups FILE`` (gunicorn): the workers serve the file's groups; a bad file stops it before any worker."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_server import REPO, clustermap_serve, request
+
+    data_dir, _ = built
+    own = tmp_path / "domains.toml"
+    own.write_text(GOOD, encoding="utf-8")
+    with clustermap_serve(data_dir, tmp_path / "serve.log", "--workers", "1", "--threads", "2", "--groups", str(own)) as (base, _):
+        status, _, body = request(base, "/api/v1/groups")
+        ids = [g["id"] for g in json.loads(body)["groups"]]
+        assert status == 200 and ids == [*IDS, "my-domain"]
+        status, _, body = request(base, "/api/v1/values?level=2&sector=my-domain&indicator=employment&year=2014")
+        values = json.loads(body)
+        assert status == 200 and values["sector"]["approximation"] is False and values["view"]["title"].count("Smart specialisation: digital health") == 1
+    bad = tmp_path / "bad.toml"
+    bad.write_text(GOOD.replace('"J62"]', '"J62", "Z99"]'), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CLUSTERMAP_DATA_DIR": str(data_dir)}
+    env.pop("CLUSTERMAP_GROUPS", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "serve", "--port", "0", "--groups", str(bad)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert run.returncode == 2 and len(lines) == 1 and "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert "bad.toml" in lines[0] and "line 6" in lines[0] and "my-domain" in lines[0] and "Z99" in lines[0]
+    assert "gunicorn" not in run.stdout.lower() + run.stderr.lower()

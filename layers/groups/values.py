@@ -16,7 +16,7 @@ different members), and what is derived from it is marked (``layers.query``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,8 +30,23 @@ BASES = tuple(BASE_CODES.values())
 GROUP_NACE_LEVEL = -1
 """``nace_level`` of a group's rows: not one level of the NACE tree."""
 
-Slicer = Callable[[int, str, int], pd.DataFrame]
-"""``ClustersIndex.slice``: the table's rows of one level, NACE code and year."""
+Columns = Mapping[str, np.ndarray]
+"""Columns of one (level, code, year) slice of the table as arrays (:func:`slice_columns`)."""
+Slicer = Callable[[int, str, int], Columns]
+"""``ClustersIndex.code_columns``: :func:`slice_columns` of the table's rows of one level, NACE code and year."""
+COLUMNS = ("employment", "local_units", "wages")
+TEXT_COLUMNS = ("employment_flag", "local_units_flag", "wages_flag", "region_missing_sections")
+
+
+def slice_columns(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """What a group needs of a slice, as arrays: read once per slice, so a group's sums are numpy work only."""
+    out: dict[str, np.ndarray] = {"geo": rows["geo"].to_numpy(dtype=object)}
+    for column in COLUMNS:
+        out[column] = rows[column].to_numpy(dtype="float64", na_value=np.nan)
+    for column in TEXT_COLUMNS:
+        out[column] = rows[column].to_numpy(dtype=object, na_value="")
+    out["region_total_complete"] = rows["region_total_complete"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return out
 
 
 def _union(*flags: np.ndarray) -> np.ndarray:
@@ -43,34 +58,32 @@ def _union(*flags: np.ndarray) -> np.ndarray:
     return np.array([letters[v] for v in joined], dtype=object)
 
 
-def _scatter(frame: pd.DataFrame, positions: np.ndarray, size: int, column: str, fill: object) -> np.ndarray:
-    """``frame[column]`` placed at ``positions`` of an array of ``size`` (``fill`` elsewhere)."""
-    if isinstance(fill, str):
-        text = np.full(size, fill, dtype=object)
-        if column in frame:
-            text[positions] = frame[column].to_numpy(dtype=object, na_value=fill)
-        return text
-    numbers = np.full(size, fill, dtype="float64")
-    if column in frame:
-        numbers[positions] = frame[column].to_numpy(dtype="float64", na_value=np.nan)
-    return numbers
+def _scatter(columns: Columns, positions: np.ndarray, size: int, column: str, fill: object) -> np.ndarray:
+    """``columns[column]`` placed at ``positions`` of an array of ``size`` (``fill`` elsewhere)."""
+    out = np.full(size, fill, dtype=object if isinstance(fill, str) else "float64")
+    inside = positions >= 0  # rows of regions outside ``geos`` (-1: another year's or the totals' extra regions) are not placed
+    out[positions[inside]] = columns[column][inside]
+    return out
 
 
 def _member_sums(slicer: Slicer, level: int, members: Sequence[str], year: int, geos: pd.Index) -> dict[str, np.ndarray]:
     """Per region of ``geos``: each base summed over the members with a value, the flags' union, the members without a value."""
     size = len(geos)
-    frames = [slicer(level, code, year) for code in members]
-    positions = [geos.get_indexer(f["geo"]) for f in frames]
+    slices = [slicer(level, code, year) for code in members]
+    positions = [geos.get_indexer(c["geo"]) for c in slices]
     codes = np.array(members, dtype=object)
     out: dict[str, np.ndarray] = {}
     for base in BASES:
-        values = np.column_stack([_scatter(f, at, size, base, np.nan) for f, at in zip(frames, positions)]).astype("float64")
+        values = np.column_stack([_scatter(c, at, size, base, np.nan) for c, at in zip(slices, positions)]).astype("float64")
         known = ~np.isnan(values)
         out[base] = np.where(known.any(axis=1), np.where(known, values, 0.0).sum(axis=1), np.nan)
         out[f"{base}_complete"] = known.all(axis=1)
-        patterns = {key: ",".join(codes[~np.array(key)]) for key in set(map(tuple, known))}
-        out[f"{base}_missing_members"] = np.array([patterns[tuple(row)] for row in known], dtype=object)
-        out[f"{base}_flag"] = _union(*(_scatter(f, at, size, f"{base}_flag", "") for f, at in zip(frames, positions)))
+        # each pattern of known members once (a few), then one lookup per region
+        weights = 1 << np.arange(len(members), dtype=np.int64)
+        pattern = (known * weights).sum(axis=1)
+        texts = {int(p): ",".join(codes[(int(p) & weights) == 0]) for p in np.unique(pattern)}
+        out[f"{base}_missing_members"] = np.array([texts[int(p)] for p in pattern], dtype=object)
+        out[f"{base}_flag"] = _union(*(_scatter(c, at, size, f"{base}_flag", "") for c, at in zip(slices, positions)))
     return out
 
 
@@ -110,7 +123,7 @@ def group_rows(slicer: Slicer, *, level: int, members: Sequence[str], year: int,
     """
     totals = slicer(level, TOTAL, year)
     # the regions with a row for a member (as a single code has rows only where the file has its line)
-    geos = pd.Index(np.unique(np.concatenate([slicer(level, code, year)["geo"].to_numpy(dtype=object) for code in members])), name="geo")
+    geos = pd.Index(np.unique(np.concatenate([slicer(level, code, year)["geo"] for code in members])), name="geo")
     if geos.empty:
         return pd.DataFrame(columns=["geo", "nace_r2", "level", "year"])
     size = len(geos)
@@ -127,7 +140,7 @@ def group_rows(slicer: Slicer, *, level: int, members: Sequence[str], year: int,
 
     region_employment = _scatter(totals, at, size, "employment", np.nan).astype("float64")
     complete = np.zeros(size, dtype=bool)
-    complete[at] = totals["region_total_complete"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    complete[at[at >= 0]] = totals["region_total_complete"][at >= 0]
     table["region_total_complete"] = complete
     table["region_missing_sections"] = _scatter(totals, at, size, "region_missing_sections", "")
     has_total = region_employment > 0
