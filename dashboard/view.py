@@ -506,13 +506,14 @@ def view_query(view: MapView) -> str:
 
 
 def view_slug(view: MapView) -> str:
-    """A file name stem for a view, e.g. ``persons_employed_C10_NUTS2_2014``."""
+    """A file name stem for a view, e.g. ``persons_employed_C10_NUTS2_2014`` (``hotspots_…`` for its hot spots)."""
     indicator = INDICATORS.get(view.indicator) or POINT_INDICATORS[view.indicator]
     label = re.sub(r"[^a-z0-9]+", "_", indicator.label.lower()).strip("_") if view.column == view.indicator else view.column
     level = "mixed" if view.level == MIXED else f"NUTS{view.level}"
     zoom = f"_{view.zoom}" if view.zoom else ""
     sector = view.nace_r2.replace(",", "_")  # a group: C26_J61_J62_J63, safe in every file name
-    return f"{label}_{sector}_{level}_{view.year}{zoom}"
+    analysis = "hotspots_" if view.analysis == "hotspots" else ""
+    return f"{analysis}{label}_{sector}_{level}_{view.year}{zoom}"
 
 
 def view_options(data) -> ViewOptions:
