@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         response = send(*view)
         ms = (time.perf_counter() - t0) * 1000
         assert response.status_code == 200, (view, response.status_code, response.get_data(as_text=True)[:300])
+        if view[-1] == "hotspots":  # the answer is the hot-spot view, not a refusal
+            assert b"not significant" in response.get_data(), (view, response.get_data(as_text=True)[:300])
         return ms
 
     print(f"{code_state()}; data folder {args.data_dir}; repeat {args.repeat}\n")
