@@ -112,3 +112,20 @@ def test_png_of_a_hot_spot_view_has_the_categories_in_its_legend(live_app, dashb
     assert info["text"]["Description"].splitlines()[1:] == ["no data", "confidential", *CATEGORY_WORDS]
     colours = [NO_DATA_COLOUR, "#9e9e9e", *(HOTSPOT_COLOURS[c] for c in ("HH", "LL", "HL", "LH", "ns"))]
     assert has_colour_bar(pixels(info), list(reversed(colours))), "no colour bar with the category colours"
+
+
+@renders
+def test_cli_export_writes_hot_spot_maps(built, mirror, tmp_path, monkeypatch, capsys):
+    from dashboard import cli
+
+    monkeypatch.setenv("CLUSTERMAP_MIRROR", str(mirror))
+    monkeypatch.setenv("CLUSTERMAP_DATA_DIR", str(built[0]))
+    out = tmp_path / "pngs"
+    args = ["export", "--out", str(out), "--level", "2", "--sector", "C29", "C10", "--indicator", "lq", "--year", "2014", "--analysis", "hotspots"]
+    assert cli.main([*args, "--width", "600", "--height", "400"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["hotspots_location_quotient_employment_C10_NUTS2_2014.png", "hotspots_location_quotient_employment_C29_NUTS2_2014.png"]
+    for name in names:
+        info = read_png((out / name).read_bytes())
+        assert info["text"]["Title"].startswith("Hot spots of") and info["text"]["Description"].splitlines()[1:] == ["no data", "confidential", *CATEGORY_WORDS]
+    assert capsys.readouterr().out.count(".png") == 2
