@@ -31,6 +31,7 @@ from dashboard.layout import (
     ANALYSIS_ID,
     BREAKS_ID,
     CHANGED_LINK_NOTICE,
+    CLASSES_PANEL_ID,
     CSV_LINK_ID,
     EMBED_BUTTON_ID,
     EMBED_SNIPPET_ID,
@@ -278,6 +279,12 @@ def register(app: Dash, data: DashboardData) -> None:
     app.clientside_callback(  # the network's link threshold only with the network
         "(analysis) => analysis !== 'network'",
         Output(f"{THRESHOLD_ID}-panel", "hidden"),
+        Input(ANALYSIS_ID, "value"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(  # hot spots: fixed categories and colours, so no class settings
+        "(analysis) => analysis === 'hotspots'",
+        Output(CLASSES_PANEL_ID, "hidden"),
         Input(ANALYSIS_ID, "value"),
         prevent_initial_call=True,
     )

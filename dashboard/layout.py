@@ -35,6 +35,8 @@ ANALYSIS_ID = control_id("analysis")
 THRESHOLD_ID = control_id("threshold")
 ZOOM_ID = control_id("zoom")
 """Store: the NUTS code the map is zoomed to (None: all of Europe)."""
+CLASSES_PANEL_ID = "classes-panel"
+"""The scheme, classes, breaks and palette controls: hidden while the map shows hot spots (fixed categories and colours)."""
 ZOOM_OUT_ID = "zoom-out"
 SEARCH_ID = "region-search"
 NOTES_ID = "data-notes"
@@ -209,7 +211,9 @@ def controls(
                         dcc.Dropdown(id=PALETTE_ID, options=_options("palette"), value=view.palette, clearable=False),
                     ),
                 ],
+                id=CLASSES_PANEL_ID,
                 className="classes",
+                hidden=view.analysis == "hotspots",  # hot spots have fixed categories and colours
             ),
         ],
         className="controls",

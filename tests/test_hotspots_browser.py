@@ -31,10 +31,11 @@ def test_analysis_hot_spots_draws_categories_lists_clusters_and_follows_the_url(
     from dashboard.callbacks import map_update
 
     open_app(page, live_app, f"?{view_query(VIEW)}")
-    assert page.locator("#hotspots").is_hidden()
+    assert page.locator("#hotspots").is_hidden() and page.locator("#classes-panel").is_visible()
     page.get_by_label("Hot spots (local Moran's I)").check()
     page.wait_for_function(f"{TITLE}.startsWith('Hot spots of')", timeout=15_000)
     wait_url(page, "analysis=hotspots")
+    assert page.locator("#classes-panel").is_hidden(), "no class settings for fixed categories"
 
     # the legend names the categories; the drawn classes and tooltips are the server's (Python twin)
     shown = legend(page)
@@ -65,6 +66,7 @@ def test_analysis_hot_spots_draws_categories_lists_clusters_and_follows_the_url(
     assert page.get_by_label("Values in classes").is_checked()
     assert not any(word in legend(page) for word in CATEGORY_WORDS)
     page.locator("#hotspots").wait_for(state="hidden", timeout=10_000)
+    assert page.locator("#classes-panel").is_visible()
     page.go_forward()
     page.wait_for_function(f"{TITLE}.startsWith('Hot spots of')", timeout=15_000)
     wait_url(page, "analysis=hotspots")
@@ -80,6 +82,7 @@ def test_a_hot_spot_link_opens_on_hot_spots_and_another_sector_updates_the_panel
     open_app(page, live_app, f"?{view_query(HOT)}")
     assert map_title(page).startswith("Hot spots of")
     assert page.locator("#hotspots .hotspots-cluster").count() >= 1, "the first view's panel is in the layout"
+    assert page.locator("#classes-panel").is_hidden()
     before = page.locator("#hotspots .hotspots-summary").text_content()
     page.get_by_label("NUTS 1 regions").check()
     page.wait_for_function("document.querySelectorAll('.choroplethlayer path').length === 114", timeout=15_000)
