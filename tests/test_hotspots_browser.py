@@ -12,6 +12,7 @@ import pytest
 from dashboard.figures import HOTSPOT_COLOURS, NO_DATA_COLOUR
 from dashboard.view import MapView, view_query
 from tests.conftest import save_artifact
+from tests.test_accessibility import BLOCKING, axe as accessibility_runner, run_axe, summary, wait_for_ranking
 from tests.test_browser import map_title, open_app, wait_url
 from tests.test_export_png import get, has_colour_bar, pixels, read_png, renders
 
@@ -132,3 +133,18 @@ def test_cli_export_writes_hot_spot_maps(built, mirror, tmp_path, monkeypatch, c
         info = read_png((out / name).read_bytes())
         assert info["text"]["Title"].startswith("Hot spots of") and info["text"]["Description"].splitlines()[1:] == ["no data", "confidential", *CATEGORY_WORDS]
     assert capsys.readouterr().out.count(".png") == 2
+
+
+axe = accessibility_runner
+"""The axe-core runner fixture of ``tests/test_accessibility.py``."""
+
+
+@pytest.mark.browser
+def test_hot_spot_page_has_no_serious_wcag21_violations(page, live_app, axe):
+    """axe-core on the page opened on hot spots (map, legend, the panel with its clusters), as for every other view."""
+    open_app(page, live_app, f"?{view_query(HOT)}")
+    wait_for_ranking(page)
+    page.locator("#hotspots .hotspots-cluster").first.wait_for(state="visible", timeout=10_000)
+    blocking = [v for v in run_axe(page, axe, live_app) if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core WCAG 2.1 AA on hot spots: {len(blocking)} serious/critical rules\n{summary(blocking)}"
+    assert page.console_errors == []
