@@ -28,8 +28,10 @@ from dashboard.data import DashboardData
 from dashboard.figures import choropleth_figure, map_payload, view_attribution
 from dashboard.first_view import FirstView
 from dashboard.layout import (
+    ANALYSIS_ID,
     BREAKS_ID,
     CHANGED_LINK_NOTICE,
+    CLASSES_PANEL_ID,
     CSV_LINK_ID,
     EMBED_BUTTON_ID,
     EMBED_SNIPPET_ID,
@@ -44,6 +46,7 @@ from dashboard.layout import (
     SEARCH_ID,
     SHAPES_ID,
     STAR_ID,
+    THRESHOLD_ID,
     URL_SEARCH_ID,
     URL_VIEW_ID,
     VIEW_QUERY_ID,
@@ -270,6 +273,18 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(YEAR_ID, "disabled"),
         Input(INDICATOR_ID, "value"),
         Input(SCHEME_ID, "value"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(  # the network's link threshold only with the network
+        "(analysis) => analysis !== 'network'",
+        Output(f"{THRESHOLD_ID}-panel", "hidden"),
+        Input(ANALYSIS_ID, "value"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(  # hot spots: fixed categories and colours, so no class settings
+        "(analysis) => analysis === 'hotspots'",
+        Output(CLASSES_PANEL_ID, "hidden"),
+        Input(ANALYSIS_ID, "value"),
         prevent_initial_call=True,
     )
     app.clientside_callback(

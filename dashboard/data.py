@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from layers import nace, settings
 from layers.build import CLUSTERS_FILE, REPORT_FILE, BuildReport, build, load_report
@@ -28,6 +29,8 @@ from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_orga
 from layers.points.measures import POINT_INDICATORS, PointMeasures, load_point_measures
 from layers.query import ClustersIndex, decimals_of, region_values
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
+from layers.spatial.categories import with_hotspots
+from layers.spatial.weights import LevelWeights
 
 MIXED = -1
 """The "mixed" map level: each country at its finest level with data."""
@@ -57,6 +60,20 @@ class LevelGeometry:
     def url(self) -> str:
         """Where the browser fetches (and caches) this level's shapes."""
         return f"/geometry/{self.key or self.level}.geojson?v={self.etag[:16]}"
+
+    @cached_property
+    def weights(self) -> LevelWeights:
+        """Queen contiguity of exactly these shapes (islands joined per view), for hot spots: built on first use, then kept.
+
+        Any set of non-overlapping shapes works, so the mixed map has its own (its
+        countries' borders meet across levels: tested). A region's country is its code's first two letters.
+        """
+        regions = gpd.GeoDataFrame(
+            {"nuts_id": self.ids, "country": [i[:2] for i in self.ids]},
+            geometry=[shapely.geometry.shape(f["geometry"]) for f in self.geojson["features"]],
+            crs="EPSG:4326",
+        )
+        return LevelWeights(regions, name=f"the {self.key or self.level} map's shapes")
 
 
 VALUES_CACHE_SIZE = 256
@@ -88,9 +105,12 @@ class DashboardData:
 
     def shapes(self, view) -> LevelGeometry:
         """The shapes a view is drawn on: NUTS 2024 (to level 3) for an organisation indicator, else the statistics' NUTS version."""
-        if view.indicator in POINT_INDICATORS:
-            return self.point_geometry[POINT_MIXED_LEVEL if view.level == MIXED else view.level]
-        return self.geometry[view.level]
+        return self._shapes_of(view.level, view.indicator)
+
+    def _shapes_of(self, level: int, indicator: str) -> LevelGeometry:
+        if indicator in POINT_INDICATORS:
+            return self.point_geometry[POINT_MIXED_LEVEL if level == MIXED else level]
+        return self.geometry[level]
 
     def __post_init__(self) -> None:
         # per process (each gunicorn worker has its own): lru_cache is thread-safe, so the gthread workers share it
@@ -103,26 +123,31 @@ class DashboardData:
 
         Value, status, notes, rank (within the zoomed country too) and class, all
         computed in ``layers`` (``layers.ranks``, ``layers.classes``): the map, the
-        ranking, the CSV and the API read them from this one frame. Computed once per
+        ranking, the CSV and the API read them from this one frame. With
+        ``analysis=hotspots`` the classes are the hot-spot categories, with ``hotspot``
+        and ``p_value`` columns and the cross-border clusters
+        (``layers.spatial.categories``). Computed once per
         view and kept (:data:`VALUES_CACHE_SIZE` views): the data is read-only, so a
         view's numbers never change while the process runs. The caller gets a copy.
         """
+        hot = view.analysis == "hotspots"  # categories, whatever the value classes would be
         values_view = (
             view.level,
             view.nace_r2,
             view.indicator,
             view.column,
             view.year,
-            view.scheme,
-            view.k,
-            view.breaks,
+            "" if hot else view.scheme,
+            0 if hot else view.k,
+            () if hot else view.breaks,
             view.zoom[:2] if view.zoom else None,
+            view.analysis,
         )  # what the numbers depend on (not palette, layer or zoom region)
         frame = self._values(values_view, tuple(ids))
         return frame.copy()
 
     def _compute_values(self, values_view: tuple, ids: tuple[str, ...]) -> pd.DataFrame:
-        level, nace_r2, indicator, column, year, scheme, k, breaks, country = values_view
+        level, nace_r2, indicator, column, year, scheme, k, breaks, country, analysis = values_view
         regions = pd.Series(ids, dtype=object)
         if indicator in POINT_INDICATORS:
             if self.point_measures is None:  # the view vocabulary offers these indicators only with records loaded
@@ -136,7 +161,17 @@ class DashboardData:
             members = sector.members if sector.is_group else None
             frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=year, country=country, members=members)
             decimals = decimals_of(column)
+        if analysis == "hotspots":
+            return with_hotspots(frame, self._shapes_of(level, indicator).weights, self._employment(regions, level, nace_r2, indicator, year))
         return with_classes(frame, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks)
+
+    def _employment(self, regions: pd.Series, level: int, nace_r2: str, indicator: str, year: int) -> pd.Series:
+        """Persons employed in the view's sector and year by region (employees in the records for an organisation indicator): a cluster's size."""
+        if indicator in POINT_INDICATORS and self.point_measures is not None:
+            frame = self.point_measures.values(regions, nace_r2=nace_r2, indicator="org_employees")
+        else:
+            frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator="employment", year=year)
+        return pd.Series(frame["value"].to_numpy(dtype=float), index=frame["nuts_id"].astype(str).to_numpy())
 
     @property
     def years(self) -> list[int]:

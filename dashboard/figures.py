@@ -36,10 +36,14 @@ from layers.classes import NO_DATA, Classes, classes_of, format_number, legend_l
 from layers.groups.sector import legend_note, sector_name, sector_of
 from layers.indicators import INDICATORS, Indicator
 from layers.points.measures import POINT_INDICATORS
+from layers.spatial.categories import CATEGORY_LABELS, CATEGORY_ORDER, is_hotspot_frame
 
 ATTRIBUTION = "Source: Eurostat (sbs_r_nuts06_r2) · © EuroGeographics for the administrative boundaries"
 NO_DATA_COLOUR = "#f2f2f2"
 CONFIDENTIAL_COLOUR = "#9e9e9e"
+HOTSPOT_COLOURS = {"HH": "#b2182b", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92c5de", "ns": "#ebe3c5"}
+"""Fixed, whatever the palette (ColorBrewer RdBu's ends and middles): High-High dark red, Low-Low dark blue, High-Low light red,
+Low-High light blue; not significant a pale sand, warm so that it never reads as the grey of "no data" or "confidential"."""
 PALETTE = "YlGnBu"
 """ColorBrewer YlGnBu: sequential and colour-blind safe (the default)."""
 EUROPE_LON = (-11.0, 34.0)
@@ -82,6 +86,8 @@ def map_title(view: MapView) -> str:
     """Title line naming indicator, unit, sector, level and year."""
     ind = indicator_of(view.indicator)
     what = f"{ind.label} ({ind.unit})" if view.column == view.indicator else f"{STAR_DIMENSIONS[view.star]} star"
+    if view.analysis == "hotspots":
+        what = f"Hot spots of {what[0].lower()}{what[1:]}"
     return f"{what} · {sector_name(view.nace_r2)} · {level_label(view.level)} · {view_when(view)}"
 
 
@@ -102,6 +108,23 @@ def _colours(k: int, palette: str = PALETTE) -> list[str]:
     samples = sample_colorscale(palette, [0.12 + 0.88 * i / max(k - 1, 1) for i in range(k)], colortype="tuple") if k else []
     value_colours = ["#" + "".join(f"{round(c * 255):02x}" for c in rgb) for rgb in samples]
     return [NO_DATA_COLOUR, CONFIDENTIAL_COLOUR, *value_colours]
+
+
+def hotspot_colours() -> list[str]:
+    """The colours of a hot-spot view's classes (``layers.spatial.categories``): the two status greys, then one per category."""
+    return [NO_DATA_COLOUR, CONFIDENTIAL_COLOUR, *(HOTSPOT_COLOURS[c] for c in CATEGORY_ORDER)]
+
+
+def hotspot_notes(values: pd.DataFrame) -> list[str]:
+    """Each region's tooltip note of a hot-spot view: its category and pseudo p-value in words, then its flags' note.
+
+    Words for the sent numbers only (``hotspot``, ``p_value`` of the values frame); "" where there is no value.
+    """
+    notes = []
+    for category, p, words in zip(values["hotspot"], values["p_value"].to_numpy(dtype=float), values["flag_text"]):
+        parts = [CATEGORY_LABELS[category], f"p = {p:.3f}" if np.isfinite(p) else "no statistic"] if isinstance(category, str) else []
+        notes.append("; ".join([*parts, words] if words else parts))
+    return notes
 
 
 def legend_labels(classes: Classes, indicator: str) -> list[str]:
@@ -128,15 +151,16 @@ def map_payload(values: pd.DataFrame, view: MapView) -> MapPayload:
     """
     found = classes_of(values)
     decimals = indicator_of(view.indicator).decimals
+    hot = is_hotspot_frame(values)
     payload: MapPayload = {  # no level: the browser checks the values against the shapes it has drawn (one per location)
         "values": encode_values(values["value"].to_numpy(dtype=float), decimals),
         "decimals": decimals,
         "classes": encode_classes(values["class"].to_numpy()),
         "ranks": encode_ranks(values["rank"].to_numpy(dtype=float)),
         "ranked": int(values["ranked"].iloc[0]) if len(values) else 0,
-        "notes": encode_notes(values["flag_text"].tolist()),
+        "notes": encode_notes(hotspot_notes(values) if hot else values["flag_text"].tolist()),
         "legend": list(found.labels),
-        "colours": _colours(found.classes.k, view.palette),
+        "colours": hotspot_colours() if hot else _colours(found.classes.k, view.palette),
         "title": map_title(view),
         "unit": view_unit(view),
     }

@@ -9,7 +9,7 @@ from dashboard.figures import ATTRIBUTION
 from dashboard.first_view import FirstView
 from dashboard.html_attrs import wildcard_props
 from dashboard.sector_tree import sector_picker
-from dashboard.view import PARAMETER, MapView
+from dashboard.view import PARAMETER, THRESHOLDS, MapView
 from layers.groups.catalogue import SectorGroup
 from layers.indicators import INDICATORS, Indicator
 
@@ -32,8 +32,12 @@ SCHEME_ID = control_id("scheme")
 K_ID = control_id("k")
 BREAKS_ID = control_id("breaks")
 PALETTE_ID = control_id("palette")
+ANALYSIS_ID = control_id("analysis")
+THRESHOLD_ID = control_id("threshold")
 ZOOM_ID = control_id("zoom")
 """Store: the NUTS code the map is zoomed to (None: all of Europe)."""
+CLASSES_PANEL_ID = "classes-panel"
+"""The scheme, classes, breaks and palette controls: hidden while the map shows hot spots (fixed categories and colours)."""
 ZOOM_OUT_ID = "zoom-out"
 SEARCH_ID = "region-search"
 NOTES_ID = "data-notes"
@@ -158,6 +162,28 @@ def controls(
                 id=f"{STAR_ID}-panel",
                 hidden=view.indicator != "stars",
             ),
+            _labelled(
+                "Analysis",
+                ANALYSIS_ID,
+                dcc.RadioItems(id=ANALYSIS_ID, options=_options("analysis"), value=view.analysis, className="radio"),
+            ),
+            html.Div(
+                _labelled(
+                    "Link sectors whose co-location strength is above",
+                    THRESHOLD_ID,
+                    dcc.Slider(
+                        id=THRESHOLD_ID,
+                        min=THRESHOLDS[0],
+                        max=THRESHOLDS[-1],
+                        step=0.05,
+                        value=view.threshold,
+                        marks={t: f"{t:g}" for t in THRESHOLDS[::2]},
+                        included=False,
+                    ),
+                ),
+                id=f"{THRESHOLD_ID}-panel",
+                hidden=view.analysis != "network",
+            ),
             html.Fieldset(
                 [
                     html.Legend("Classes", className="control-label"),
@@ -193,7 +219,9 @@ def controls(
                         dcc.Dropdown(id=PALETTE_ID, options=_options("palette"), value=view.palette, clearable=False),
                     ),
                 ],
+                id=CLASSES_PANEL_ID,
                 className="classes",
+                hidden=view.analysis == "hotspots",  # hot spots have fixed categories and colours
             ),
         ],
         className="controls",

@@ -59,6 +59,10 @@ SCHEME_LABELS = {"quantiles": "Quantiles", "fisher_jenks": "Fisher-Jenks (natura
 """The classification schemes; ``layers.classes.SCHEMES`` says how each one classifies."""
 SECTOR_GROUP_PATTERN = r"^[A-U][0-9]{0,3}(,[A-U][0-9]{0,3})+$"
 """Besides the listed codes and group ids, a sector may be NACE codes separated by commas (a group of one's own)."""
+ANALYSES = {"values": "Values in classes", "hotspots": "Hot spots (local Moran's I)", "network": "Related sectors (co-location network)"}
+"""What the map panel shows (``analysis``): the values, their spatial clusters, or how sectors locate together."""
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(4, 19))
+"""The network's link thresholds (``threshold``): correlations 0.2-0.9 in steps of 0.05."""
 MAX_BREAKS = 8
 LEVELS = (0, 1, 2, 3, "mixed")
 """Map levels in query form: NUTS 0-2 for the statistics, 3 for the organisation indicators, mixed (each country's finest)."""
@@ -87,6 +91,10 @@ class MapView:
     """NUTS code the map is zoomed to (a country or a region); None shows all of Europe."""
     points: bool = False
     """Whether the organisations layer (``dashboard.points_layer``) is drawn over the map."""
+    analysis: str = "values"
+    """What the map panel shows: the values in classes, their hot spots (local Moran's I), or the related-sectors network."""
+    threshold: float = 0.5
+    """With ``analysis == "network"``: the co-location strength above which two sectors are linked."""
 
     @property
     def column(self) -> str:
@@ -267,6 +275,16 @@ def _read_breaks(text: str) -> str:
     return ",".join(f"{b:g}" for b in breaks)
 
 
+def _read_threshold(text: str) -> float:
+    try:
+        value = round(float(text), 2)
+    except ValueError:
+        value = -1.0
+    if value not in THRESHOLDS:
+        raise BadValue(f"threshold must be one of {', '.join(f'{t:g}' for t in THRESHOLDS)} (a correlation)")
+    return value
+
+
 def _level_message(values: tuple) -> str:
     levels = ", ".join(str(v) for v in values if v != "mixed")
     return f"level must be one of {levels} or mixed (3, NUTS 3, with the organisation indicators only)"
@@ -339,6 +357,15 @@ PARAMETERS: tuple[Parameter, ...] = (
         "zoom", "zoom", "NUTS code the map is zoomed to (a country or a region with a shape)", find=lambda o: tuple(sorted(o.regions)),
         written=lambda view: view.zoom is not None, control=Control("zoom", "data"),
         message="zoom must be a NUTS code with a shape (e.g. DE, DE1, DE11)",
+    ),
+    Parameter(
+        "analysis", "analysis", "what the map shows: values (in classes), hotspots (local Moran's I of the values), or network (related sectors)",
+        allowed=tuple(ANALYSES), labels=ANALYSES, written=lambda view: view.analysis != MapView.analysis, control=Control("analysis", "value"),
+    ),
+    Parameter(
+        "threshold", "threshold", "with analysis=network: the co-location strength (correlation of location quotients) above which sectors are linked",
+        type=("number",), allowed=THRESHOLDS, read=_read_threshold, to_query=lambda v: round(float(v), 2),
+        written=lambda view: view.analysis == "network", control=Control("threshold", "value"), control_value=lambda v: v,
     ),
     Parameter(
         "points", "points", "on: draw the organisations layer over the map", allowed=("on", "off"),
@@ -479,13 +506,14 @@ def view_query(view: MapView) -> str:
 
 
 def view_slug(view: MapView) -> str:
-    """A file name stem for a view, e.g. ``persons_employed_C10_NUTS2_2014``."""
+    """A file name stem for a view, e.g. ``persons_employed_C10_NUTS2_2014`` (``hotspots_…`` for its hot spots)."""
     indicator = INDICATORS.get(view.indicator) or POINT_INDICATORS[view.indicator]
     label = re.sub(r"[^a-z0-9]+", "_", indicator.label.lower()).strip("_") if view.column == view.indicator else view.column
     level = "mixed" if view.level == MIXED else f"NUTS{view.level}"
     zoom = f"_{view.zoom}" if view.zoom else ""
     sector = view.nace_r2.replace(",", "_")  # a group: C26_J61_J62_J63, safe in every file name
-    return f"{label}_{sector}_{level}_{view.year}{zoom}"
+    analysis = "hotspots_" if view.analysis == "hotspots" else ""
+    return f"{analysis}{label}_{sector}_{level}_{view.year}{zoom}"
 
 
 def view_options(data) -> ViewOptions:

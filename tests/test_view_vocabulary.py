@@ -53,7 +53,7 @@ def client(dashboard_data):
 
 def _context(name: str) -> dict[str, str]:
     """Other parameters that make ``name`` matter (a star dimension needs the stars indicator, breaks the user scheme)."""
-    return {"star": {"indicator": "stars"}, "breaks": {"scheme": "user"}, "scheme": {"breaks": "10,100"}}.get(name, {})
+    return {"star": {"indicator": "stars"}, "breaks": {"scheme": "user"}, "scheme": {"breaks": "10,100"}, "threshold": {"analysis": "network"}}.get(name, {})
 
 
 def test_every_view_field_has_exactly_one_row():

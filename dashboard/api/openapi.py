@@ -13,6 +13,7 @@ from dashboard.api.payloads import (
     ATTRIBUTIONS,
     CSV_COLUMNS,
     DEFAULT_LIMIT,
+    HOTSPOT_COLUMNS,
     LIMIT_RANGE,
     ApiState,
 )
@@ -22,6 +23,39 @@ from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING, STATUS_VALUE
 
 API_PREFIX = "/api/v1"
 EXPORT_PATH = "/export.csv"
+HOTSPOT_PROPERTIES = {
+    "hotspot": {
+        "type": ["string", "null"],
+        "enum": ["HH", "LL", "HL", "LH", "ns", None],
+        "description": "With analysis=hotspots only: the local Moran's I category (High-High, Low-Low, High-Low, Low-High, "
+        "ns not significant at p <= 0.05); null without a value (docs/methodology.md 13). class and class_label are then the category",
+    },
+    "p_value": {
+        "type": ["number", "null"],
+        "description": "With analysis=hotspots only: the pseudo p-value of 999 conditional permutations (folded, 0.001-1); "
+        "null without a value, or when the view has too few regions with a value for the statistic",
+    },
+}
+"""The columns a hot-spot view adds to each region (``payloads.HOTSPOT_COLUMNS``)."""
+CLUSTER_SCHEMA = {
+    "type": "object",
+    "description": "A cross-border High-High cluster: significant High-High regions, connected by contiguity, in more than one country",
+    "required": ["cluster", "regions", "countries", "employment", "employment_missing"],
+    "properties": {
+        "cluster": {"type": "integer", "description": "Its number among all the view's High-High clusters, 1 = the largest employment"},
+        "regions": {"type": "array", "items": {"type": "object", "properties": {"nuts_id": {"type": "string"}, "name": {"type": "string"}}}},
+        "countries": {"type": "array", "items": {"type": "string"}},
+        "employment": {
+            "type": ["number", "null"],
+            "description": "Persons employed in the sector and year, summed over the regions that have it (employees in the records for org_*)",
+        },
+        "employment_missing": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Regions without employment: the sum is then a lower bound",
+        },
+    },
+}
 
 
 def view_schema(name: str, options: ViewOptions) -> dict:
@@ -147,6 +181,7 @@ def openapi_spec(state: ApiState) -> dict:
                 "country_ranked": {"type": "integer", "description": "With zoom: how many of the country's regions have a value; 0 without zoom"},
                 "class": {"type": "integer", "description": "The map's colour class: 0 no data, 1 confidential, 2... value classes of scheme and k"},
                 "class_label": {"type": "string", "description": "The legend entry of that class"},
+                **HOTSPOT_PROPERTIES,
             },
         },
         "Values": {
@@ -161,8 +196,14 @@ def openapi_spec(state: ApiState) -> dict:
                 "notices": {"type": "array", "items": _ref("Notice")},
                 "attribution": string_list,
                 "source": {"type": "string"},
+                "clusters": {
+                    "type": "array",
+                    "items": _ref("Cluster"),
+                    "description": "With analysis=hotspots only: the cross-border High-High clusters, largest employment first",
+                },
             },
         },
+        "Cluster": CLUSTER_SCHEMA,
         "Sector": {
             "type": "object",
             "description": "What the view's sector is: one NACE code, a group of codes (their sums), or a named group",
@@ -350,7 +391,8 @@ def openapi_spec(state: ApiState) -> dict:
             "get": {
                 "operationId": "exportCsv",
                 "summary": "A view's values as CSV (attachment)",
-                "description": "Columns " + ", ".join(CSV_COLUMNS) + ". Lines starting with # are comments (title, source, view query; "
+                "description": f"Columns {', '.join(CSV_COLUMNS)}; with analysis=hotspots also {', '.join(HOTSPOT_COLUMNS)}. "
+                "Lines starting with # are comments (title, source, view query; "
                 "the last line repeats the source): read with pandas.read_csv(url, comment='#'). Text cells are quoted.",
                 "parameters": view_parameters,
                 "responses": {

@@ -45,10 +45,13 @@ from layers.portfolio import (
 )
 from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING, STATUS_VALUE
 from layers.sources import DEFAULT_STATISTICS
+from layers.spatial.categories import clusters_of, is_hotspot_frame
 
 ATTRIBUTIONS = ("Source: Eurostat", "© EuroGeographics for the administrative boundaries")
 """The two attribution strings the data's terms ask for (``ATTRIBUTION`` is the one-line form)."""
 CSV_COLUMNS = ("nuts_id", "name", "value", "flag", "flag_text", "status", "rank", "country_rank", "country_ranked", "class", "class_label")
+HOTSPOT_COLUMNS = ("hotspot", "p_value")
+"""Added after :data:`CSV_COLUMNS` for a view with ``analysis=hotspots`` (``layers.spatial.categories``)."""
 PORTFOLIO_PARAMETERS = ("year", "limit")
 DEFAULT_LIMIT = 10
 EU_NAME = "EU (sum of the NUTS 0 rows of the countries in the data)"
@@ -68,8 +71,39 @@ def _rank(value: float) -> int | None:
     return int(value) if math.isfinite(value) else None
 
 
+def region_columns(frame: pd.DataFrame) -> tuple[str, ...]:
+    """The columns of a values frame's records: :data:`CSV_COLUMNS`, plus :data:`HOTSPOT_COLUMNS` for a hot-spot view."""
+    return CSV_COLUMNS + HOTSPOT_COLUMNS if is_hotspot_frame(frame) else CSV_COLUMNS
+
+
 def region_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """One ``RegionValue`` (OpenAPI) per region of a values frame: what the API sends and the CSV writes, column for column."""
+    """One ``RegionValue`` (OpenAPI) per region of a values frame: what the API sends and the CSV writes, column for column.
+
+    A hot-spot view's records add ``hotspot`` (``HH``, ``LL``, ``HL``, ``LH``, ``ns``; None without a value) and ``p_value``.
+    """
+    records = _value_records(frame)
+    if is_hotspot_frame(frame):
+        for record, category, p in zip(records, frame["hotspot"], frame["p_value"].to_numpy(dtype=float), strict=True):
+            record["hotspot"] = category if isinstance(category, str) else None
+            record["p_value"] = float(p) if math.isfinite(p) else None
+    return records
+
+
+def cluster_records(frame: pd.DataFrame, names: dict[str, str]) -> list[dict[str, Any]]:
+    """The ``Cluster`` (OpenAPI) records of a hot-spot frame: its cross-border High-High clusters, largest employment first."""
+    return [
+        {
+            "cluster": int(row.cluster),
+            "regions": [{"nuts_id": r, "name": names.get(r, r)} for r in row.regions],
+            "countries": list(row.countries),
+            "employment": float(row.employment) if math.isfinite(row.employment) else None,
+            "employment_missing": list(row.employment_missing),
+        }
+        for row in clusters_of(frame).itertuples(index=False)
+    ]
+
+
+def _value_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {
             "nuts_id": str(nuts_id),
@@ -209,7 +243,7 @@ class ApiState:
         frame = self.values_frame(view)
         ind = indicator_of(view.indicator)
         regions = region_records(frame)
-        return {
+        answer = {
             "view": self.view_echo(view),
             "indicator": {"name": ind.name, "label": ind.label, "unit": ind.unit, "decimals": ind.decimals},
             "ranked": int(frame["ranked"].iloc[0]) if len(frame) else 0,
@@ -219,6 +253,9 @@ class ApiState:
             "attribution": list(ATTRIBUTIONS),
             "source": view_attribution(view, self.data.organisations),
         }
+        if is_hotspot_frame(frame):
+            answer["clusters"] = cluster_records(frame, dict(zip(frame["nuts_id"], frame["name"])))
+        return answer
 
     def groups(self) -> dict:
         """``/api/v1/groups``: the named groups, each usable as ``sector=<id>``."""
@@ -298,9 +335,10 @@ class ApiState:
         for n in notices or ():
             buffer.write(f"# Notice: {n.parameter}: {_comment(n.message)}\n")
         writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        columns = region_columns(frame)
+        writer.writerow(columns)
         for record in region_records(frame):
-            writer.writerow([_text(v) if isinstance(v, str) else v for v in (record[c] for c in CSV_COLUMNS)])
+            writer.writerow([_text(v) if isinstance(v, str) else v for v in (record[c] for c in columns)])
         buffer.write(f"# {source}\n")
         return buffer.getvalue()
 

@@ -27,7 +27,7 @@ PERMUTATIONS = 999
 SEED = 20080101
 """Any fixed number: the conditional permutations, hence the p-values, repeat exactly."""
 ALPHA = 0.05
-"""A region is significant when its pseudo p-value is at most this (no correction for multiple tests: see docs/spatial.md)."""
+"""A region is significant when its pseudo p-value is at most this (no correction for multiple tests: see docs/methodology.md 13.4)."""
 MIN_REGIONS = 3
 """Fewer regions with a value than this: no statistic, every region with a value is ``ns``."""
 HOTSPOT_CATEGORIES = ("HH", "LL", "HL", "LH", "ns", "no data")
