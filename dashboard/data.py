@@ -167,10 +167,13 @@ class DashboardData:
 
     def _employment(self, regions: pd.Series, level: int, nace_r2: str, indicator: str, year: int) -> pd.Series:
         """Persons employed in the view's sector and year by region (employees in the records for an organisation indicator): a cluster's size."""
+        sector = self.catalogue.sector(nace_r2)  # a group: its members' sums
         if indicator in POINT_INDICATORS and self.point_measures is not None:
-            frame = self.point_measures.values(regions, nace_r2=nace_r2, indicator="org_employees")
+            organisations = self.organisations if sector.is_group else None
+            frame = self.point_measures.values(regions, nace_r2=nace_r2, indicator="org_employees", group=organisations, members=sector.members)
         else:
-            frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator="employment", year=year)
+            members = sector.members if sector.is_group else None
+            frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator="employment", year=year, members=members)
         return pd.Series(frame["value"].to_numpy(dtype=float), index=frame["nuts_id"].astype(str).to_numpy())
 
     @property
