@@ -28,6 +28,7 @@ from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_orga
 from layers.points.measures import POINT_INDICATORS, PointMeasures, load_point_measures
 from layers.query import ClustersIndex, decimals_of, region_values
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
+from layers.spatial.related import RelatedSectors
 
 MIXED = -1
 """The "mixed" map level: each country at its finest level with data."""
@@ -133,6 +134,11 @@ class DashboardData:
     @property
     def years(self) -> list[int]:
         return self.index.years
+
+    @cached_property
+    def related(self) -> RelatedSectors:
+        """Co-location of NACE divisions (``layers.spatial.related``): each year's pairs and networks, computed once per process."""
+        return RelatedSectors(self.index)
 
     @cached_property
     def _region_options(self) -> list[dict[str, str]]:
