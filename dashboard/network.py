@@ -73,8 +73,7 @@ def employment_text(employment: float, missing: tuple[str, ...]) -> str:
 
 def network_title(network: SectorNetwork, view: MapView, marked: tuple[str, ...]) -> str:
     """The title: what is linked, threshold, year, how many divisions and links, and the view's sector."""
-    sector = sector_of(view.nace_r2)
-    what = f" · highlighted: {html.escape(sector.title)}" if marked else ""
+    what = f" · {html.escape(sector_of(view.nace_r2).code)} highlighted" if marked else ""  # the legend names it in full
     return (
         f"Related sectors: NACE divisions linked where co-location strength &gt; {network.threshold:g}"
         f" · {network.year} · {len(network.nodes)} divisions, {len(network.edges)} links{what}"
@@ -86,6 +85,13 @@ def plain_title(view: MapView) -> str:
     return (
         f"Related sectors: NACE divisions linked where co-location strength > {view.threshold:g} · {view.year} · highlighted: {sector_of(view.nace_r2).title}"
     )
+
+
+LEGEND_LENGTH = 70
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LEGEND_LENGTH else text[: LEGEND_LENGTH - 1].rstrip() + "…"
 
 
 def _edge_lines(edges: pd.DataFrame, position: dict[str, tuple[float, float]]) -> tuple[list, list]:
@@ -161,7 +167,7 @@ def network_figure(data: DashboardData, view: MapView) -> dict:
             "showlegend": False,
         },
         _node_trace(nodes.loc[~is_marked], threshold, name="NACE divisions (area: persons employed in Europe)", colour=NODE_COLOUR, labels=False),
-        _node_trace(nodes.loc[is_marked], threshold, name="the view's sector", colour=HIGHLIGHT_COLOUR, labels=True),
+        _node_trace(nodes.loc[is_marked], threshold, name=html.escape(_short(sector_of(view.nace_r2).title)), colour=HIGHLIGHT_COLOUR, labels=True),
     ]
     note = (
         f"Link: correlation of location quotients across NUTS 2 regions above {threshold:g} (at least 30 regions in common).<br>"
