@@ -14,7 +14,7 @@ from dashboard.view import read_view, view_options
 from layers.spatial.related import MIN_COMMON_REGIONS
 from tests.conftest import save_artifact
 from tests.raw_sbs import finite
-from tests.test_browser import choose_option, wait_url
+from tests.test_browser import wait_url
 from tests.test_export_png import read_png, renders
 from tests.test_spatial_related import raw_lq_matrix
 
@@ -114,7 +114,8 @@ def test_a_regions_portfolio_shows_its_opportunities(page, live_app, raw):
     expected = sorted((c for c in scores if scores[c] > 0), key=lambda c: (-scores[c], c))[:10]
     page.goto(f"{live_app}/?level=2&sector=C29&year=2012")
     page.wait_for_function("document.querySelectorAll('.choroplethlayer path').length > 0", timeout=30_000)
-    choose_option(page, "region-search", "DE11")
+    index = page.evaluate("document.querySelector('#map .js-plotly-plot').data[0].locations.indexOf('DE11')")
+    page.locator(".choroplethlayer path").nth(index).click(force=True)  # a click on Stuttgart opens its portfolio
     rows = page.locator("#portfolio-panel .portfolio-opportunities tbody tr")
     rows.first.wait_for(state="visible", timeout=15_000)
     assert "Opportunities: sectors related to this region's specialisations" in (page.text_content("#portfolio-panel") or "")

@@ -214,5 +214,6 @@ def test_network_view_everywhere_but_the_browser(client, dashboard_data):
     page = client.get("/?sector=C29&year=2014&analysis=network").get_data(as_text=True)
     assert "topojson" not in page, "the network view preloads no base map"
     layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/?sector=C29&year=2014&analysis=network"}).get_json()
-    assert '"analysis=network' not in json.dumps(layout) or "threshold=0.5" in json.dumps(layout)
-    assert "Related sectors: NACE divisions linked" in json.dumps(layout)
+    text = json.dumps(layout)
+    assert "analysis=network&threshold=0.5" in text, "the layout's view query holds the network view"
+    assert "Related sectors: NACE divisions linked" in text and '"data": "network"' in text, "the first figure is the network, its shapes store says so"

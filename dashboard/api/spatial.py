@@ -325,7 +325,11 @@ def openapi_paths(prefix: str, years: list[int], default_year: int, errors) -> d
                     },
                     *query("How many related divisions to list"),
                 ],
-                "responses": {**ok("Related", "Related divisions, strongest first"), **errors(400, 404, 500)},
+                "responses": {
+                    **ok("Related", "Related divisions, strongest first"),
+                    **errors(400, 500),
+                    "404": {**errors(404)["404"], "description": "No such NACE code in the data, or a division without location quotients that year."},
+                },
             }
         },
         f"{prefix}/regions/{{nuts_id}}/opportunities": {
