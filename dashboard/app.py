@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard import api, callbacks, embed, export, first_view, geometry, hotspots_panel, points_layer, portfolio_panel, ranking, static_files
+from dashboard import api, callbacks, embed, export, first_view, geometry, hotspots_panel, points_layer, portfolio_panel, ranking, related_panel, static_files
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.layout import page
 from dashboard.server import health, policy
@@ -71,7 +71,7 @@ def create_app(
             years=data.years,
             first=first,
             notes=notes,
-            insights=[ranking.layout(), hotspots_panel.layout(data, first.view), *portfolio_panel.layout()],
+            insights=[ranking.layout(), hotspots_panel.layout(data, first.view), related_panel.layout(), *portfolio_panel.layout()],
             region_options=[],  # filled as the user types (callbacks: find_regions)
             overlays=[points_layer.layout(data.organisations, first.view)],
             point_indicators=point_indicators,
@@ -85,6 +85,7 @@ def create_app(
     callbacks.register(app, data)
     ranking.register(app, data)
     hotspots_panel.register(app, data)
+    related_panel.register(app, data)
     portfolio_panel.register(app, data)
     points_layer.register(app, data)
     api.register(app.server, data)

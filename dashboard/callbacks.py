@@ -55,6 +55,7 @@ from dashboard.layout import (
     ZOOM_OUT_ID,
     notice_items,
 )
+from dashboard.network import NETWORK_SHAPES, network_figure
 from dashboard.payload import MapPayload
 from dashboard.points_layer import points_payload
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
@@ -94,12 +95,19 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
     ``geometry_url``: the figure names its shapes by URL (the app, where the
     browser caches them) instead of carrying them (exports, embeds, tests).
     """
+    if view.analysis == "network":  # the related-sectors network replaces the map, always whole (dashboard.network)
+        return network_figure(data, view), no_update
     payload = payload_for(data, view)
     if full:
         bounds = data.bounds.get(view.zoom) if view.zoom else None
         attribution = view_attribution(view, data.organisations)
         return choropleth_figure(data.shapes(view), payload, view, geometry_url=geometry_url, bounds=bounds, attribution=attribution), no_update
     return no_update, payload
+
+
+def drawn_shapes(data: DashboardData, view: MapView) -> str:
+    """What the map panel draws on: the URL of the view's shapes, or ``NETWORK_SHAPES`` for the related-sectors network."""
+    return NETWORK_SHAPES if view.analysis == "network" else data.shapes(view).url
 
 
 CONTROLS = tuple((p.name, p.control.id, p.control.prop) for p in CONTROL_PARAMETERS if p.control is not None)
@@ -159,7 +167,7 @@ def first_view(data: DashboardData, query: str) -> FirstView:
         query=view_query(view),
         figure=figure,
         png_name=view_slug(view),
-        shapes_url=data.shapes(view).url,
+        shapes_url=drawn_shapes(data, view),
         notice=notice,
     )
 
@@ -254,9 +262,9 @@ def register(app: Dash, data: DashboardData) -> None:
             raise Malformed(problems)
         drawn = text(drawn, "shapes", max_length=500)
         show_changes(view_notices(controls_query(values)[0], options))  # e.g. a group's code dropped: said; else the notice goes
-        shapes = data.shapes(view).url
-        # the whole figure whenever the shapes (level, NUTS version) or the frame change
-        full = shapes != drawn or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
+        shapes = drawn_shapes(data, view)
+        # the whole figure whenever the shapes (level, NUTS version, the network) or the frame change
+        full = shapes != drawn or shapes == NETWORK_SHAPES or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
         return (
             *map_update(data, view, full=full, geometry_url=True),
             shapes if shapes != drawn else no_update,

@@ -30,6 +30,7 @@ from layers.points.measures import POINT_INDICATORS, PointMeasures, load_point_m
 from layers.query import ClustersIndex, decimals_of, region_values
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
 from layers.spatial.categories import with_hotspots
+from layers.spatial.related import RelatedSectors
 from layers.spatial.weights import LevelWeights
 
 MIXED = -1
@@ -179,6 +180,11 @@ class DashboardData:
     @property
     def years(self) -> list[int]:
         return self.index.years
+
+    @cached_property
+    def related(self) -> RelatedSectors:
+        """Co-location of NACE divisions (``layers.spatial.related``): each year's pairs and networks, computed once per process."""
+        return RelatedSectors(self.index)
 
     @cached_property
     def _region_options(self) -> list[dict[str, str]]:

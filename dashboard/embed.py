@@ -22,6 +22,7 @@ from flask import Flask, Response, request
 from dashboard.callbacks import map_update
 from dashboard.data import DashboardData
 from dashboard.figures import map_title
+from dashboard.network import plain_title
 from dashboard.view import ViewOptions, read_view, view_options, view_query
 from layers._errors import ClusterMapError
 
@@ -56,7 +57,8 @@ def compact(figure: dict) -> dict:
     layout["margin"] = {"l": 0, "r": 0, "t": 28, "b": 22}
     layout["title"] = {**layout.get("title", {}), "font": {"size": 12}, "x": 0.01, "y": 0.99}
     trace = figure["data"][0]
-    trace["colorbar"] = {**trace["colorbar"], "thickness": 10, "len": 0.7, "tickfont": {"size": 9}}
+    if "colorbar" in trace:  # the related-sectors network has none
+        trace["colorbar"] = {**trace["colorbar"], "thickness": 10, "len": 0.7, "tickfont": {"size": 9}}
     for annotation in layout.get("annotations", []):
         annotation["font"] = {**annotation.get("font", {}), "size": 10}  # the attribution stays legible
     return figure
@@ -73,18 +75,19 @@ def embed_page(data: DashboardData, query: str | bytes | dict[str, str], *, plot
         items = "".join(f"<li>{html.escape(p.parameter)}={html.escape(p.given)}: {html.escape(p.message)}</li>" for p in problems)
         notice = f'<div class="notice" role="status">Showing defaults instead of: <ul>{items}</ul></div>'
     full_view = "/?" + view_query(view)
+    title = plain_title(view) if view.analysis == "network" else map_title(view)
     config = {"displaylogo": False, "showSendToCloud": False, "responsive": True, "topojsonURL": "/assets/topojson/"}
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(map_title(view))}</title>
+<title>{html.escape(title)}</title>
 <link rel="stylesheet" href="/assets/embed.css">
 </head>
 <body class="embed">
 {notice}
-<div id="map" class="embed-map" role="figure" aria-label="{html.escape(map_title(view))}"></div>
+<div id="map" class="embed-map" role="figure" aria-label="{html.escape(title)}"></div>
 <p class="embed-footer"><a href="{html.escape(full_view)}" target="_blank" rel="noopener">Open the full view</a></p>
 <script id="embed-figure" type="application/json">{_script_json({"data": figure["data"], "layout": figure["layout"], "config": config})}</script>
 <script src="{html.escape(plotly_src)}"></script>

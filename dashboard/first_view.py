@@ -82,7 +82,8 @@ def topojson_url(figure: dict) -> str:
 def preload_tags(first: FirstView) -> str:
     """``<link rel=preload>`` for the first figure's fetches (Plotly uses XHR: ``as=fetch`` with ``crossorigin``)."""
     by_url = [t["geojson"] for t in first.figure.get("data", []) if isinstance(t.get("geojson"), str)]  # shapes sent inline need no fetch
-    fetches = [*by_url, topojson_url(first.figure)]
+    base_map = [topojson_url(first.figure)] if "geo" in first.figure.get("layout", {}) else []  # the network view draws no map
+    fetches = [*by_url, *base_map]
     return "\n      ".join(f'<link rel="preload" href="{escape(url)}" as="fetch" crossorigin="anonymous">' for url in fetches)
 
 

@@ -512,6 +512,8 @@ def view_slug(view: MapView) -> str:
     level = "mixed" if view.level == MIXED else f"NUTS{view.level}"
     zoom = f"_{view.zoom}" if view.zoom else ""
     sector = view.nace_r2.replace(",", "_")  # a group: C26_J61_J62_J63, safe in every file name
+    if view.analysis == "network":  # no level, indicator or zoom: divisions linked above the threshold, the sector highlighted
+        return f"related_sectors_network_{sector}_{view.year}_above_{view.threshold:g}"
     analysis = "hotspots_" if view.analysis == "hotspots" else ""
     return f"{analysis}{label}_{sector}_{level}_{view.year}{zoom}"
 

@@ -20,7 +20,16 @@ from tests.raw_sbs import assert_same, expected_view, portfolio
 
 VALUES = "/api/v1/values"
 PORTFOLIO = "/api/v1/regions/{}/portfolio"
-PATHS = {"/api/v1/meta", VALUES, "/api/v1/groups", "/api/v1/regions/{nuts_id}/portfolio", "/api/v1/openapi.json", "/export.csv"}
+PATHS = {
+    "/api/v1/meta",
+    VALUES,
+    "/api/v1/groups",
+    "/api/v1/regions/{nuts_id}/portfolio",
+    "/api/v1/sectors/{code}/related",
+    "/api/v1/regions/{nuts_id}/opportunities",
+    "/api/v1/openapi.json",
+    "/export.csv",
+}
 
 
 def _no_nan(token: str):
@@ -290,7 +299,7 @@ def test_openapi_lists_every_path_and_every_path_answers(client, dashboard_data)
     for path, item in spec["paths"].items():
         for parameter in item["get"].get("parameters", []):
             assert parameter["in"] in ("query", "path")
-        url = path.replace("{nuts_id}", "DE11")
+        url = path.replace("{nuts_id}", "DE11").replace("{code}", "C29")
         r = client.get(url)
         assert r.status_code == 200, (url, r.status_code)
         for name in ("400", "404"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from dashboard.api import spatial
 from dashboard.api.errors import error_handlers, json_response
 from dashboard.api.openapi import API_PREFIX, EXPORT_PATH, openapi_spec
 from dashboard.api.payloads import ApiState
@@ -29,6 +30,8 @@ def register(server: Flask, data: DashboardData) -> None:
     @api.get("/values")
     def get_values():
         asked = state.request(request.query_string)
+        if asked.view.analysis == "network":  # the network of divisions: nodes and edges, no region (dashboard.api.spatial)
+            return json_response(spatial.network_values(state, asked.view, asked.notices))
         return json_response(state.values(asked.view, asked.notices))
 
     @api.get("/groups")
@@ -40,6 +43,8 @@ def register(server: Flask, data: DashboardData) -> None:
         nuts_id = state.region(nuts_id)
         year, limit = state.portfolio_args(request.query_string)
         return json_response(state.portfolio(nuts_id, year, limit))
+
+    spatial.register(api, state)  # /sectors/<code>/related, /regions/<nuts_id>/opportunities
 
     @api.get("/openapi.json")
     def get_openapi():
@@ -63,7 +68,7 @@ def register(server: Flask, data: DashboardData) -> None:
         asked = state.request(request.query_string)
         view = asked.view
         return Response(
-            state.csv_text(view, asked.notices),
+            spatial.network_csv(state, view, asked.notices) if view.analysis == "network" else state.csv_text(view, asked.notices),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{view_slug(view)}.csv"', "X-Content-Type-Options": "nosniff"},
         )

@@ -15,6 +15,7 @@ from dashboard.html_attrs import wildcard_props
 from dashboard.portfolio_panel.chart import CHART_CONFIG, portfolio_figure
 from dashboard.portfolio_panel.groups import groups_section
 from dashboard.portfolio_panel.layout import CHART_ID, CLOSE_ID, MORE_ID, PANEL_ID, REST_ID
+from dashboard.portfolio_panel.opportunities import opportunities_section
 from dashboard.portfolio_panel.tables import comparison_table, organisations_section, region_name, sectors_table
 from layers import nace
 from layers.portfolio import UnknownRegionError, UnknownYearError, region_portfolio
@@ -134,6 +135,7 @@ def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *
         )
     children += groups_section(data, geo, year, label)
     children += [html.P(n, className="portfolio-note") for n in notes]
+    children += opportunities_section(data, geo, year)
     children += organisations_section(data, geo)
     children.append(_footer())
     return children

@@ -146,6 +146,7 @@ class RelatedSectors:
     def __init__(self, index: ClustersIndex) -> None:
         self.index = index
         self._years: dict[int, CoLocation] = {}
+        self._networks: dict[tuple[int, float], SectorNetwork] = {}
         self._lock = threading.Lock()
 
     def colocation(self, year: int) -> CoLocation:
@@ -189,10 +190,22 @@ class RelatedSectors:
         """Every division as a node; an edge where the strength is above ``threshold`` (0 <= threshold < 1).
 
         Layout: ``networkx.spring_layout`` weighted by strength, seed :data:`LAYOUT_SEED`,
-        positions in [-1, 1]; divisions without an edge are placed too.
+        positions in [-1, 1]; divisions without an edge are placed too. Kept per year and
+        threshold (the layout takes 100-200 ms; the dashboard's slider has 15 thresholds):
+        callers must not change the returned frames or graph.
         """
         if not 0.0 <= float(threshold) < 1.0:
             raise ValueError(f"threshold must be at least 0 and below 1, not {threshold!r}")
+        key = (int(year), float(threshold))
+        with self._lock:
+            kept = self._networks.get(key)
+        if kept is None:
+            kept = self._network(*key)
+            with self._lock:
+                self._networks[key] = kept
+        return kept
+
+    def _network(self, year: int, threshold: float) -> SectorNetwork:
         pairs = self.colocation(year)
         employment = european_employment(self.index, int(year)).set_index("nace_r2").reindex(list(pairs.codes))
         graph = nx.Graph()
@@ -226,6 +239,25 @@ class RelatedSectors:
         return SectorNetwork(year=int(year), threshold=float(threshold), graph=graph, nodes=nodes, edges=edges)
 
 
+def divisions_of(codes: tuple[str, ...] | list[str], divisions: tuple[str, ...]) -> tuple[str, ...]:
+    """The divisions (among ``divisions``) that a sector's NACE codes belong to or hold, in ``divisions``' order.
+
+    A division is itself; a section holds its divisions; a group or class (G471) belongs to
+    its division (G47); the total holds every division. Co-location is computed between
+    divisions only, so this is what a section, a group or a sector group can be shown by.
+    """
+    wanted: set[str] = set()
+    for code in codes:
+        level = nace.level_of(code)
+        if level == 0:
+            wanted.update(divisions)
+        elif level == 1:
+            wanted.update(d for d in divisions if d.startswith(code))
+        else:
+            wanted.add(code[:3])
+    return tuple(d for d in divisions if d in wanted)
+
+
 __all__ = [
     "DEFAULT_LIMIT",
     "MIN_COMMON_REGIONS",
@@ -235,6 +267,7 @@ __all__ = [
     "SectorNetwork",
     "UnknownDivisionError",
     "colocation",
+    "divisions_of",
     "european_employment",
     "pairwise_pearson",
 ]
