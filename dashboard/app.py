@@ -71,7 +71,12 @@ def create_app(
             years=data.years,
             first=first,
             notes=notes,
-            insights=[ranking.layout(), hotspots_panel.layout(data, first.view), related_panel.layout(), *portfolio_panel.layout()],
+            insights=[
+                ranking.layout(),
+                hotspots_panel.layout(data, first.view),
+                related_panel.layout(),
+                *portfolio_panel.layout(portfolio_panel.portfolio_children(data, first.view.region, first.view.year)),
+            ],
             region_options=[],  # filled as the user types (callbacks: find_regions)
             overlays=[points_layer.layout(data.organisations, first.view)],
             point_indicators=point_indicators,

@@ -55,7 +55,8 @@ from dashboard.layout import (
     ZOOM_OUT_ID,
     notice_items,
 )
-from dashboard.network import NETWORK_SHAPES, network_figure
+from dashboard.network import NETWORK_SHAPES
+from dashboard.network_region import region_network_figure
 from dashboard.payload import MapPayload
 from dashboard.points_layer import points_payload
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
@@ -96,7 +97,7 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
     browser caches them) instead of carrying them (exports, embeds, tests).
     """
     if view.analysis == "network":  # the related-sectors network replaces the map, always whole (dashboard.network)
-        return network_figure(data, view), no_update
+        return region_network_figure(data, view), no_update  # with a region: its specialisations and opportunities marked
     payload = payload_for(data, view)
     if full:
         bounds = data.bounds.get(view.zoom) if view.zoom else None
@@ -258,8 +259,13 @@ def register(app: Dash, data: DashboardData) -> None:
         """
         *values, drawn = values_and_shapes
         view, problems = view_from_controls_values(values, options)
+        # a focus without statistics (a NUTS 3 region clicked on the organisations' map) opens the portfolio's
+        # message but names no view: the query leaves it out rather than refuse the map
+        problems = [p for p in problems if p.parameter != "region"]
         if problems:
             raise Malformed(problems)
+        if ctx.triggered_prop_ids and set(ctx.triggered_prop_ids) == {f"{FOCUS_ID}.data"} and view.analysis != "network":
+            return no_update, no_update, no_update, view_slug(view), view_query(view)  # a region opened or closed: only the URL changes
         drawn = text(drawn, "shapes", max_length=500)
         show_changes(view_notices(controls_query(values)[0], options))  # e.g. a group's code dropped: said; else the notice goes
         shapes = drawn_shapes(data, view)
@@ -336,7 +342,7 @@ def register(app: Dash, data: DashboardData) -> None:
     )
 
     @app.callback(
-        Output(FOCUS_ID, "data"),
+        Output(FOCUS_ID, "data", allow_duplicate=True),  # the URL's region sets it too (apply_url: it is region's control)
         Output(LEVEL_ID, "value", allow_duplicate=True),
         Output(ZOOM_ID, "data", allow_duplicate=True),
         Input(MAP_ID, "clickData"),

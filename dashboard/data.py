@@ -187,6 +187,12 @@ class DashboardData:
         return RelatedSectors(self.index)
 
     @cached_property
+    def statistics_regions(self) -> frozenset[str]:
+        """NUTS codes of levels 0-2 with statistics and a shape: what a view's ``region`` may name (its portfolio, its opportunities)."""
+        shaped = {code for level in (0, 1, 2) if level in self.geometry for code in self.geometry[level].ids}
+        return frozenset(str(g) for g in self.index.table["geo"].unique()) & frozenset(shaped)
+
+    @cached_property
     def _region_options(self) -> list[dict[str, str]]:
         return self.region_options()
 

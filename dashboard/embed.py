@@ -22,7 +22,7 @@ from flask import Flask, Response, request
 from dashboard.callbacks import map_update
 from dashboard.data import DashboardData
 from dashboard.figures import map_title
-from dashboard.network import plain_title
+from dashboard.network_region import view_title
 from dashboard.view import ViewOptions, read_view, view_options, view_query
 from layers._errors import ClusterMapError
 
@@ -75,7 +75,7 @@ def embed_page(data: DashboardData, query: str | bytes | dict[str, str], *, plot
         items = "".join(f"<li>{html.escape(p.parameter)}={html.escape(p.given)}: {html.escape(p.message)}</li>" for p in problems)
         notice = f'<div class="notice" role="status">Showing defaults instead of: <ul>{items}</ul></div>'
     full_view = "/?" + view_query(view)
-    title = plain_title(view) if view.analysis == "network" else map_title(view)
+    title = view_title(data, view) if view.analysis == "network" else map_title(view)
     config = {"displaylogo": False, "showSendToCloud": False, "responsive": True, "topojsonURL": "/assets/topojson/"}
     return f"""<!DOCTYPE html>
 <html lang="en">

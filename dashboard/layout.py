@@ -51,8 +51,8 @@ URL_VIEW_ID = "url-view"
 """Store: the canonical query of a URL just applied that was spelled otherwise (``assets/url_state.js`` replaces it)."""
 PNG_NAME_ID = "png-name"
 """Store: the PNG file name of the map's download button (``assets/map.js`` puts it on the plot)."""
-FOCUS_ID = "focus-region"
-"""Store: the NUTS id of the region in focus (map click, search, ranking row); opens its portfolio."""
+FOCUS_ID = control_id("region")
+"""Store: the NUTS id of the region in focus (map click, search, ranking row, the URL's ``region``); opens its portfolio."""
 HIGHLIGHT_ID = "highlight-region"
 """Store: the NUTS id to highlight on the map (hover or selection in the ranking)."""
 CSV_LINK_ID = "csv-link"
@@ -319,7 +319,7 @@ def page(
                         ],
                         className="map-panel",
                     ),
-                    dcc.Store(id=FOCUS_ID),
+                    store(FOCUS_ID, view.region),
                     store(ZOOM_ID, view.zoom),
                     dcc.Store(id=HIGHLIGHT_ID),
                     dcc.Store(id=MAP_VALUES_ID),

@@ -132,10 +132,13 @@ def _node_trace(nodes: pd.DataFrame, threshold: float, *, name: str, colour: str
     }
 
 
-def network_figure(data: DashboardData, view: MapView) -> dict:
-    """The whole network figure of a view: links, nodes sized by European employment, the view's sector in orange."""
+def network_figure(data: DashboardData, view: MapView, *, marked: tuple[str, ...] | None = None) -> dict:
+    """The whole network figure of a view: links, nodes sized by European employment, the view's sector in orange.
+
+    ``marked``: the divisions drawn in orange instead of the view's sector's (``dashboard.network_region`` passes none).
+    """
     network = network_of(data, view)
-    marked = highlighted(network, view)
+    marked = highlighted(network, view) if marked is None else marked
     nodes = network.nodes.assign(size=marker_sizes(network.nodes["employment"].to_numpy(dtype=float)))
     position = {code: (float(x), float(y)) for code, x, y in zip(nodes["nace_r2"], nodes["x"], nodes["y"])}
     edges = network.edges

@@ -95,6 +95,9 @@ class MapView:
     """What the map panel shows: the values in classes, their hot spots (local Moran's I), or the related-sectors network."""
     threshold: float = 0.5
     """With ``analysis == "network"``: the co-location strength above which two sectors are linked."""
+    region: str | None = None
+    """NUTS code of the region in focus (levels 0-2, with statistics): its portfolio is open; with ``analysis == "network"``,
+    the network marks its specialisations and its diversification opportunities (``dashboard.network_region``)."""
 
     @property
     def column(self) -> str:
@@ -125,6 +128,8 @@ class ViewOptions:
     """NUTS codes with a shape: what ``zoom`` may name."""
     point_indicators: frozenset[str] = frozenset()
     """The organisation indicators (``layers.points.measures``), when point records are loaded."""
+    statistics_regions: frozenset[str] = frozenset()
+    """NUTS codes of levels 0-2 with statistics and a shape: what ``region`` may name."""
     groups: tuple[SectorGroup, ...] = ()
     """Named sector groups (``layers.groups.catalogue``): what ``sector=<id>`` may name besides NACE codes."""
 
@@ -368,6 +373,13 @@ PARAMETERS: tuple[Parameter, ...] = (
         written=lambda view: view.analysis == "network", control=Control("threshold", "value"), control_value=lambda v: v,
     ),
     Parameter(
+        "region", "region",
+        "NUTS code of a region with statistics (levels 0-2): its portfolio opens; with analysis=network, "
+        "the network marks its specialisations and its diversification opportunities",
+        find=lambda o: tuple(sorted(o.statistics_regions)), written=lambda view: view.region is not None,
+        control=Control("focus-region", "data"), message="region must be a NUTS code of a region with statistics, levels 0-2 (e.g. DE, DE1, DE11)",
+    ),
+    Parameter(
         "points", "points", "on: draw the organisations layer over the map", allowed=("on", "off"),
         to_field=lambda v: v == "on", to_query=lambda v: "on" if v else "off", written=lambda view: view.points,
         control=Control("points", "value"), message="points must be on or off (the organisations layer)",
@@ -512,6 +524,8 @@ def view_slug(view: MapView) -> str:
     level = "mixed" if view.level == MIXED else f"NUTS{view.level}"
     zoom = f"_{view.zoom}" if view.zoom else ""
     sector = view.nace_r2.replace(",", "_")  # a group: C26_J61_J62_J63, safe in every file name
+    if view.analysis == "network" and view.region:  # a region's specialisations and opportunities in the network
+        return f"related_sectors_network_{view.region}_opportunities_{view.year}_above_{view.threshold:g}"
     if view.analysis == "network":  # no level, indicator or zoom: divisions linked above the threshold, the sector highlighted
         return f"related_sectors_network_{sector}_{view.year}_above_{view.threshold:g}"
     analysis = "hotspots_" if view.analysis == "hotspots" else ""
@@ -522,5 +536,10 @@ def view_options(data) -> ViewOptions:
     """The sectors, years, regions and organisation indicators the loaded data (``DashboardData``) holds."""
     points = frozenset(POINT_INDICATORS) if data.point_measures is not None else frozenset()
     return ViewOptions(
-        sectors=frozenset(data.index.sectors), years=tuple(data.years), regions=frozenset(data.bounds), point_indicators=points, groups=tuple(data.groups)
+        sectors=frozenset(data.index.sectors),
+        years=tuple(data.years),
+        regions=frozenset(data.bounds),
+        statistics_regions=data.statistics_regions,
+        point_indicators=points,
+        groups=tuple(data.groups),
     )

@@ -10,6 +10,9 @@
   employment, degree and layout position; edges with strength and regions in common)
   instead of regions' values: the network view shows no region. ``/export.csv`` of such a
   view lists the edges, one row each (:data:`dashboard.network.EDGE_COLUMNS`).
+- ``analysis=network&region=DE11``: the region's view of the network (``dashboard.network_region``):
+  ``/values`` adds ``region``, ``network.starred`` and ``opportunities`` (the ten the network marks,
+  with ``rank``); the CSV lists those opportunities instead of the links.
 
 ``year`` and ``limit`` are read as the portfolio's (``ApiState.portfolio_args``: the same
 rule, the same 400s); every error is the API's one shape (``dashboard.api.errors``).
@@ -27,7 +30,16 @@ from dashboard.api.errors import ApiError, json_response
 from dashboard.api.payloads import ATTRIBUTIONS, DEFAULT_LIMIT, LIMIT_RANGE, ApiState, sector_record
 from dashboard.data import LEVEL_LABELS
 from dashboard.figures import ATTRIBUTION
-from dashboard.network import EDGE_COLUMNS, edge_records, highlighted, network_of, node_records, plain_title
+from dashboard.network import EDGE_COLUMNS, edge_records, highlighted, network_of, node_records
+from dashboard.network_region import (
+    METHOD as REGION_METHOD,
+    OPPORTUNITY_COLUMNS as VIEW_OPPORTUNITY_COLUMNS,
+    SHOWN,
+    justification_text,
+    opportunity_records,
+    region_focus,
+    view_title,
+)
 from dashboard.view import MapView, ViewProblem, view_params, view_query
 from layers import nace
 from layers.portfolio import NUTS_ID_RE
@@ -126,14 +138,15 @@ def opportunities_payload(state: ApiState, nuts_id: str, raw_query: str | bytes)
 
 
 def network_values(state: ApiState, view: MapView, notices: list[ViewProblem] | None = None) -> dict:
-    """``/values`` of a network view: the network's nodes and edges (no region is shown)."""
+    """``/values`` of a network view: the network's nodes and edges (no region is shown); with ``region``, its marks and opportunities."""
     network = network_of(state.data, view)
-    return {
-        "view": {**view_params(view), "query": view_query(view), "title": plain_title(view)},
+    focus = region_focus(state.data, view)
+    answer: dict[str, Any] = {
+        "view": {**view_params(view), "query": view_query(view), "title": view_title(state.data, view)},
         "network": {
             "year": network.year,
             "threshold": network.threshold,
-            "nodes": node_records(network, highlighted(network, view)),
+            "nodes": node_records(network, () if focus else highlighted(network, view)),
             "edges": edge_records(network),
         },
         "sector": sector_record(view.nace_r2),
@@ -141,20 +154,43 @@ def network_values(state: ApiState, view: MapView, notices: list[ViewProblem] | 
         "attribution": list(ATTRIBUTIONS),
         "source": ATTRIBUTION,
     }
+    if focus is not None:
+        level = state.level_of[focus.geo]
+        answer["region"] = {"nuts_id": focus.geo, "name": state.names[focus.geo], "level": level, "level_label": LEVEL_LABELS[level]}
+        answer["network"]["starred"] = list(focus.starred)
+        answer["opportunities_total"] = focus.total
+        answer["opportunities"] = opportunity_records(focus)
+        answer["method"] = REGION_METHOD
+    return answer
 
 
 def network_csv(state: ApiState, view: MapView, notices: list[ViewProblem] | None = None) -> str:
-    """The CSV of a network view: ``#`` comment lines, then one row per link (:data:`EDGE_COLUMNS`), strongest first."""
+    """The CSV of a network view: ``#`` comment lines, then one row per link (:data:`EDGE_COLUMNS`), strongest first.
+
+    With ``region``: one row per marked opportunity instead (``dashboard.network_region.OPPORTUNITY_COLUMNS``), best first.
+    """
     network = network_of(state.data, view)
+    focus = region_focus(state.data, view)
     buffer = io.StringIO()
-    buffer.write(f"# {plain_title(view)}\n# {ATTRIBUTION}\n# View: {view_query(view)}\n")
-    buffer.write(f"# One row per link: {RELATED_METHOD} {len(network.nodes)} divisions, {len(network.edges)} links.\n")
+    buffer.write(f"# {view_title(state.data, view)}\n# {ATTRIBUTION}\n# View: {view_query(view)}\n")
+    if focus is not None:
+        buffer.write(
+            f"# One row per opportunity marked on the network (top {len(focus.top)} of {focus.total}; all: /api/v1/regions/{focus.geo}/opportunities?year={view.year}). "
+            f"{REGION_METHOD} justified_by: those divisions, strongest first (strength). Specialisations (star): {', '.join(focus.starred) or 'none'}.\n"
+        )
+    else:
+        buffer.write(f"# One row per link: {RELATED_METHOD} {len(network.nodes)} divisions, {len(network.edges)} links.\n")
     for n in notices or ():
         buffer.write(f"# Notice: {n.parameter}: {' '.join(n.message.split())}\n")
     writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-    writer.writerow(EDGE_COLUMNS)
-    for record in edge_records(network):
-        writer.writerow([record[c] for c in EDGE_COLUMNS])
+    if focus is not None:
+        writer.writerow(VIEW_OPPORTUNITY_COLUMNS)
+        for record in opportunity_records(focus):
+            writer.writerow([justification_text(record[c]) if c == "justified_by" else record[c] for c in VIEW_OPPORTUNITY_COLUMNS])
+    else:
+        writer.writerow(EDGE_COLUMNS)
+        for record in edge_records(network):
+            writer.writerow([record[c] for c in EDGE_COLUMNS])
     buffer.write(f"# {ATTRIBUTION}\n")
     return buffer.getvalue()
 
@@ -246,6 +282,7 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {
                     "year": {"type": "integer"},
                     "threshold": {"type": "number"},
+                    "starred": {"type": "array", "items": {"type": "string"}, "description": "With region=: its divisions with the specialisation star"},
                     "nodes": {
                         "type": "array",
                         "items": {
@@ -281,6 +318,15 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "sector": _ref("Sector"),
+            "region": {"type": "object", "description": "With region=: the region in focus (nuts_id, name, level, level_label)"},
+            "opportunities_total": {"type": "integer", "description": "With region=: how many opportunities the region has in all"},
+            "opportunities": {
+                "type": "array",
+                "description": f"With region=: its top {SHOWN} opportunities, the ones the network marks, best first "
+                "(network.starred: the divisions where it has the specialisation star)",
+                "items": {"allOf": [_ref("Opportunity"), {"type": "object", "required": ["rank"], "properties": {"rank": {"type": "integer"}}}]},
+            },
+            "method": {"type": "string"},
             "notices": {"type": "array", "items": _ref("Notice")},
             "attribution": {"type": "array", "items": {"type": "string"}},
             "source": {"type": "string"},
@@ -360,4 +406,9 @@ def document_network(paths: dict, values_path: str, export_path: str) -> None:
     values["responses"]["200"]["content"]["application/json"]["schema"] = {"oneOf": [schema, _ref("NetworkValues")]}
     values["description"] = "With analysis=network: the network of NACE divisions (NetworkValues: nodes and edges) instead of regions' values."
     export = paths[export_path]["get"]
-    export["description"] += " With analysis=network: one row per link between divisions, columns " + ", ".join(EDGE_COLUMNS) + "."
+    export["description"] += (
+        " With analysis=network: one row per link between divisions, columns " + ", ".join(EDGE_COLUMNS) + "."
+        f" With analysis=network and region: one row per opportunity the network marks (the region's top {SHOWN}), columns "
+        + ", ".join(VIEW_OPPORTUNITY_COLUMNS)
+        + " (justified_by: the starred divisions it builds on, 'C29 (0.6123); …')."
+    )

@@ -24,6 +24,12 @@ GROUP_MAP_ID = {"role": "portfolio-map-group", "panel": "portfolio"}
 """Pattern id of a named group's "Map" button (plus ``"group": <id>``): sets the map's sector to the group."""
 
 
-def layout() -> list:
-    """The panel, empty (hidden by CSS) until a region is in focus, and its year store."""
-    return [html.Section(id=PANEL_ID, className="portfolio", **wildcard_props({"aria-labelledby": f"{PANEL_ID}-title"})), dcc.Store(id=YEAR_SHOWN_ID)]
+def layout(children: list | None = None) -> list:
+    """The panel, empty (hidden by CSS) until a region is in focus, and its year store.
+
+    ``children``: the portfolio of the URL's region (``region=``), drawn with the page.
+    """
+    return [
+        html.Section(children or [], id=PANEL_ID, className="portfolio", **wildcard_props({"aria-labelledby": f"{PANEL_ID}-title"})),
+        dcc.Store(id=YEAR_SHOWN_ID),
+    ]

@@ -7,6 +7,8 @@ the divisions where the region has one); this only lays them out as an accessibl
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from dash import html
 
 from dashboard.data import DashboardData
@@ -56,7 +58,13 @@ def opportunities_section(data: DashboardData, geo: str, year: int, *, shown: in
     )
     caption = f"Divisions related to the specialisations of {geo} in {year}, highest score first (top {len(top)} of {len(found)})"
     table = html.Table([html.Caption(caption), html.Thead(header), html.Tbody(rows)], className="portfolio-table portfolio-opportunities")
-    return [title, html.Div(table, className="portfolio-scroll"), html.P(METHOD, className="portfolio-note")]
+    link = html.P(html.A("See them in the network", href=network_href(geo, year), id="portfolio-opportunities-network"), className="portfolio-note")
+    return [title, html.Div(table, className="portfolio-scroll"), link, html.P(METHOD, className="portfolio-note")]
 
 
-__all__ = ["SHOWN", "opportunities_section"]
+def network_href(geo: str, year: int) -> str:
+    """The network view of the region's opportunities (``analysis=network&region=…``): the sector is moot there (the region's marks replace its highlight)."""
+    return "/?" + urlencode({"year": year, "analysis": "network", "region": geo})
+
+
+__all__ = ["SHOWN", "network_href", "opportunities_section"]

@@ -29,6 +29,22 @@ OPPORTUNITY_COLUMNS = ("nace_r2", "name", "score", "lq", "relations", "justified
 ``justified_by``: those starred divisions, strongest first, each ``{"nace_r2", "name", "strength"}``."""
 
 
+def _divisions(related: RelatedSectors, geo: str, year: int) -> pd.DataFrame:
+    portfolio = region_portfolio(related.index, geo, year=year)
+    return portfolio.loc[[nace.level_of(c) == DIVISION_LEVEL for c in portfolio["nace_r2"]]]
+
+
+def starred_divisions(related: RelatedSectors, geo: str, year: int) -> tuple[str, ...]:
+    """The divisions where the region has the specialisation star in ``year`` and that have co-location strengths: the foundations.
+
+    In the portfolio's order (stars, then LQ). Raises as :func:`opportunities`.
+    """
+    divisions = _divisions(related, geo, year)
+    codes = related.colocation(year).codes
+    starred = divisions.loc[divisions["star_specialisation"].fillna(False).astype(bool), "nace_r2"]
+    return tuple(str(c) for c in starred if c in codes)
+
+
 def opportunities(related: RelatedSectors, geo: str, year: int, limit: int | None = None) -> pd.DataFrame:
     """The region's opportunities in ``year``, highest score first (ties by code).
 
@@ -38,13 +54,11 @@ def opportunities(related: RelatedSectors, geo: str, year: int, limit: int | Non
     """
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
         raise ValueError(f"limit must be a whole number >= 0 or None, not {limit!r}")
-    portfolio = region_portfolio(related.index, geo, year=year)
-    divisions = portfolio.loc[[nace.level_of(c) == DIVISION_LEVEL for c in portfolio["nace_r2"]]]
+    divisions = _divisions(related, geo, year)
     star = divisions["star_specialisation"]
-    starred = divisions.loc[star.fillna(False).astype(bool), "nace_r2"].tolist()
     candidates = divisions.loc[star.notna() & ~star.fillna(True).astype(bool)]
     pairs = related.colocation(year)
-    starred = [c for c in starred if c in pairs.codes]
+    starred = list(starred_divisions(related, geo, year))
     records = []
     for code, lq in zip(candidates["nace_r2"], candidates["lq"]):
         if code not in pairs.codes or not starred:
@@ -68,4 +82,4 @@ def opportunities(related: RelatedSectors, geo: str, year: int, limit: int | Non
     return frame if limit is None else frame.head(int(limit))
 
 
-__all__ = ["OPPORTUNITY_COLUMNS", "opportunities"]
+__all__ = ["OPPORTUNITY_COLUMNS", "opportunities", "starred_divisions"]
