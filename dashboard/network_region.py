@@ -18,7 +18,6 @@ import pandas as pd
 
 from dashboard.data import DashboardData
 from dashboard.network import EDGE_COLOUR, HIGHLIGHT_COLOUR, network_figure, network_of, plain_title
-from dashboard.portfolio_panel.tables import region_name
 from dashboard.view import MapView
 from layers.portfolio import UnknownRegionError, UnknownYearError
 from layers.spatial.opportunities import OPPORTUNITY_COLUMNS as OPPORTUNITIES_COLUMNS, opportunities, starred_divisions
@@ -53,6 +52,12 @@ class RegionFocus:
         return f"{self.name} ({self.geo})" if self.name != self.geo else self.geo
 
 
+def region_name(data: DashboardData, geo: str) -> str:
+    """The region's name from the statistics' shapes (the region is one of them: the vocabulary's ``region``), else its code."""
+    geometry = data.geometry.get(len(geo) - 2)
+    return geometry.names[geometry.ids.index(geo)] if geometry is not None and geo in geometry.ids else geo
+
+
 def region_focus(data: DashboardData, view: MapView) -> RegionFocus | None:
     """The view's region's marks; None without a region."""
     if not view.region:
@@ -63,7 +68,7 @@ def region_focus(data: DashboardData, view: MapView) -> RegionFocus | None:
         found = opportunities(data.related, geo, view.year)
     except (UnknownRegionError, UnknownYearError):  # the vocabulary admits regions with statistics only; a year without rows: no marks
         starred, found = (), pd.DataFrame(columns=list(OPPORTUNITIES_COLUMNS))
-    return RegionFocus(geo, region_name(data, geo) or geo, view.year, starred, found.head(SHOWN), len(found))
+    return RegionFocus(geo, region_name(data, geo), view.year, starred, found.head(SHOWN), len(found))
 
 
 def opportunity_records(focus: RegionFocus) -> list[dict]:
