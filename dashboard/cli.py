@@ -76,25 +76,29 @@ def _export(args: argparse.Namespace) -> None:
 
     from dashboard.view import parameters_for
 
-    params = {p.name: getattr(args, p.name) for p in parameters_for("cli") if p.name not in GRID_AXES and getattr(args, p.name) is not None}
-    paths = export_command(
-        Path(args.out),
-        levels=args.level,
-        sectors=args.sector,
-        indicators=args.indicator,
-        years=args.year,
-        params=params or None,
-        width=args.width,
-        height=args.height,
-        scale=args.scale,
-        progress=True,
-    )
+    params = {p.name: getattr(args, p.name) for p in parameters_for("cli") if p.name not in LIST_ARGUMENTS and getattr(args, p.name) is not None}
+    paths = []
+    for region in args.region or [None]:  # several regions: one grid each (region=: a network view marks its opportunities)
+        paths += export_command(
+            Path(args.out),
+            levels=args.level,
+            sectors=args.sector,
+            indicators=args.indicator,
+            years=args.year,
+            params={**params, "region": region} if region else params or None,
+            width=args.width,
+            height=args.height,
+            scale=args.scale,
+            progress=True,
+        )
     for path in paths:
         print(path)
 
 
 GRID_AXES = ("level", "sector", "indicator", "year")
 """The view parameters ``clustermap export`` takes several values of (every combination is exported)."""
+LIST_ARGUMENTS = (*GRID_AXES, "region")
+"""Parameters given as lists: the grid's axes, and ``--region`` (with ``--portfolios``: whose charts; else one export per region)."""
 
 
 def _view_arguments(e: argparse.ArgumentParser) -> None:
@@ -111,12 +115,14 @@ def _view_arguments(e: argparse.ArgumentParser) -> None:
         help_text = p.help + (f" (default: {default})" if default not in ("", None) else "")
         if p.name in GRID_AXES:
             help_text += "; several values export every combination"
+        if p.name == "region":
+            help_text += "; several: one export each; with --portfolios: only these regions' charts"
         long = bool(choices) and len(",".join(map(str, choices or ()))) > 60
         if long:
             help_text += f"; one of: {', '.join(map(str, choices or ()))}"
         e.add_argument(
             f"--{p.name}",
-            nargs="+" if p.name in GRID_AXES else None,
+            nargs="+" if p.name in LIST_ARGUMENTS else None,
             type=int if p.type == ("integer",) else str,
             choices=choices,
             metavar=p.name.upper() if not choices or long else None,
@@ -162,7 +168,6 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="folder to write the PNGs into (created if missing)")
     _view_arguments(e)
     e.add_argument("--portfolios", action="store_true", help="instead of maps: each region's portfolio chart (every region of --level, default 2)")
-    e.add_argument("--region", nargs="+", help="with --portfolios: only these NUTS codes")
     e.add_argument("--width", type=int, default=1200)
     e.add_argument("--height", type=int, default=800)
     e.add_argument("--scale", type=float, default=1.0)

@@ -30,6 +30,6 @@ def layout(children: list | None = None) -> list:
     ``children``: the portfolio of the URL's region (``region=``), drawn with the page.
     """
     return [
-        html.Section(children or [], id=PANEL_ID, className="portfolio", **wildcard_props({"aria-labelledby": f"{PANEL_ID}-title"})),
+        html.Section(children or None, id=PANEL_ID, className="portfolio", **wildcard_props({"aria-labelledby": f"{PANEL_ID}-title"})),
         dcc.Store(id=YEAR_SHOWN_ID),
     ]
