@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 PANEL_TITLE = "(document.querySelector('#portfolio-panel h2') || {textContent: ''}).textContent"
 TRACES_JS = """(() => {
-    const d = document.querySelector('#map .js-plotly-plot').data;
+    const d = (document.querySelector('#map .js-plotly-plot') || document.getElementById('map')).data;  // the page's graph, or the embed's plot
     const find = prefix => d.find(t => t.name.startsWith(prefix)) || {customdata: [], text: []};
     return {stars: find('Specialisation star of').customdata, opportunities: find('Opportunity of').text};
 })()"""
