@@ -7,5 +7,5 @@
 - :mod:`layers.spatial.opportunities`: the divisions a region could build on next.
 
 Nothing here knows Dash or Flask. Method and caveats: weights and hot spots in ``docs/methodology.md`` (13),
-related sectors and opportunities in ``docs/spatial.md``.
+related sectors and opportunities in ``docs/methodology.md`` section 14.
 """
