@@ -226,8 +226,8 @@ def test_sort_by_keyboard_and_click(page, live_app):
 @pytest.mark.browser
 def test_row_and_bar_highlight_the_map(page, live_app):
     open_c29(page, live_app)
-    posts: list[str] = []
-    page.on("request", lambda r: posts.append(r.post_data or "") if "_dash-update-component" in r.url else None)
+    answers: list[dict] = []
+    page.on("response", lambda r: answers.append(r.json()) if "_dash-update-component" in r.url and r.status == 200 else None)
     # choose a row with the keyboard: the map highlights that region, nothing is sent
     stuttgart = page.locator("#ranking-body tr[data-region='DE11'] button")
     stuttgart.focus()
@@ -236,8 +236,10 @@ def test_row_and_bar_highlight_the_map(page, live_app):
     page.wait_for_function(f"(() => {{ const s = {TRACE0}.selectedpoints; return s && s.length === 1 && s[0] === {index}; }})()", timeout=5_000)
     assert stuttgart.get_attribute("aria-pressed") == "true"
     assert page.evaluate(f"{TRACE0}.unselected.marker.opacity") == 0.3
-    # the highlight is applied in the browser: no request asks for the map figure (its geometry)
-    assert not [p for p in posts if "map.figure" in json.loads(p)["output"] or "highlight-region.data" in json.loads(p)["output"]]
+    # the highlight is applied in the browser: no answer carries the map figure (its geometry) or a highlight;
+    # choosing a row opens the region's portfolio, so its region goes into the URL (the map callback answers the query only)
+    page.wait_for_function("() => window.location.search.includes('region=DE11')", timeout=10_000)
+    assert not [a for a in answers if "map" in a.get("response", {}) or "highlight-region" in a.get("response", {})], answers
     save_artifact(page, "ranking_row_selected")
     # a click on another row moves it there
     page.locator("#ranking-body tr[data-region='FR10'] td").first.click()
