@@ -11,8 +11,10 @@ when its sector changes, and ``/api/v1/values`` for the same view. Single codes 
 are interleaved in one run (code, group, code, group, ...), so the machine's load falls on
 both alike. **Cold**: the per-process caches are emptied before every request (each view's
 numbers, ``DashboardData.values``, and each group's rows, ``ClustersIndex``), so a group's
-sums, shares, LQs and stars are computed from the members' rows every time; **warm**: each
-view asked before.
+sums, shares, LQs and stars are computed from the members' rows every time (the members'
+slices as arrays, ``ClustersIndex.code_columns``, kept as a running process keeps them);
+**first**: those arrays dropped too (a process's first group with these members);
+**warm**: each view asked before.
 """
 
 from __future__ import annotations
@@ -66,9 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     def api(sector: str, indicator: str) -> object:
         return client.get(f"/api/v1/values?level={LEVEL}&sector={sector}&indicator={indicator}&year={YEAR}", headers=HEADERS)
 
-    def clear() -> None:
+    def clear(arrays: bool = False) -> None:
         data._values.cache_clear()
         data.index._group_slice.cache_clear()
+        if arrays:  # the members' slices as arrays too (kept by a running process, shared by every group)
+            data.index.code_columns.cache_clear()
 
     print(code_state())
     load = os.getloadavg()
@@ -81,14 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---:|---:|---:|---:|---:|")
     pairs = [(CODES[i % len(CODES)], groups[i % len(groups)]) for i in range(max(len(CODES), len(groups)))]
     for name, send in (("map callback (a sector change)", callback), ("/api/v1/values", api)):
-        for state in ("cold", "warm"):
+        for state in ("first", "cold", "warm"):
             times: dict[str, list[float]] = {"code": [], "group": []}
             for _ in range(args.rounds):
                 for indicator in INDICATORS:
                     for code, group in pairs:
                         for kind, sector in (("code", code), ("group", group)):
-                            if state == "cold":
-                                clear()
+                            if state in ("cold", "first"):
+                                clear(arrays=state == "first")
                             else:
                                 send(sector, indicator)  # asked before: warm
                             started = time.perf_counter()
