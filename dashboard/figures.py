@@ -218,6 +218,38 @@ def apply_payload(figure: dict, payload: MapPayload) -> dict:
     return figure
 
 
+def source_annotation(text: str) -> dict:
+    """The source line under a figure (attribution), escaped: Plotly reads annotation text as HTML."""
+    return {
+        "text": html.escape(text),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 0,
+        "yanchor": "top",
+        "showarrow": False,
+        "font": {"size": 10, "color": "#444"},
+    }
+
+
+def note_annotation(html_text: str) -> dict:
+    """The note beside the legend (a group's members and partial sums; a network's marks), already escaped HTML; hidden when empty."""
+    return {
+        "text": html_text,
+        "visible": bool(html_text),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 1,
+        "y": 0.02,
+        "xanchor": "right",
+        "yanchor": "bottom",
+        "align": "right",
+        "showarrow": False,
+        "bgcolor": "rgba(255,255,255,0.85)",
+        "font": {"size": 10, "color": "#222"},
+    }
+
+
 NOTE_ANNOTATION = 1
 """Index of the legend note among the map's annotations (0 is the source line); ``assets/map.js`` uses the same."""
 
@@ -308,32 +340,7 @@ def choropleth_figure(
         title={"x": 0.01, "y": 0.98, "font": {"size": 15}},
         paper_bgcolor="#ffffff",
         dragmode="pan",
-        annotations=[
-            {
-                "text": html.escape(attribution),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": 0,
-                "yanchor": "top",
-                "showarrow": False,
-                "font": {"size": 10, "color": "#444"},
-            },
-            {  # NOTE_ANNOTATION: beside the legend, a group's members and partial sums (the payload's ``note``)
-                "text": "",
-                "visible": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 1,
-                "y": 0.02,
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "align": "right",
-                "showarrow": False,
-                "bgcolor": "rgba(255,255,255,0.85)",
-                "font": {"size": 10, "color": "#222"},
-            },
-        ],
+        annotations=[source_annotation(attribution), note_annotation("")],  # NOTE_ANNOTATION: the payload's ``note``
         uirevision=f"level-{view.level}-{view.zoom}",
         legend={"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}},
     )

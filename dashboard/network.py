@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.data import DashboardData
-from dashboard.figures import ATTRIBUTION
+from dashboard.figures import ATTRIBUTION, note_annotation, source_annotation
 from dashboard.view import MapView
 from layers.groups.sector import sector_of
 from layers.spatial.related import SectorNetwork, divisions_of
@@ -190,31 +190,7 @@ def network_figure(data: DashboardData, view: MapView, *, marked: tuple[str, ...
             "dragmode": "pan",
             "uirevision": f"network-{view.year}",
             "legend": {"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}},
-            "annotations": [
-                {
-                    "text": html.escape(ATTRIBUTION),
-                    "xref": "paper",
-                    "yref": "paper",
-                    "x": 0,
-                    "y": 0,
-                    "yanchor": "top",
-                    "showarrow": False,
-                    "font": {"size": 10, "color": "#444"},
-                },
-                {
-                    "text": note,
-                    "xref": "paper",
-                    "yref": "paper",
-                    "x": 1,
-                    "y": 0.02,
-                    "xanchor": "right",
-                    "yanchor": "bottom",
-                    "align": "right",
-                    "showarrow": False,
-                    "bgcolor": "rgba(255,255,255,0.85)",
-                    "font": {"size": 10, "color": "#222"},
-                },
-            ],
+            "annotations": [source_annotation(ATTRIBUTION), note_annotation(note)],
         },
     }
 

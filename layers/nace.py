@@ -77,6 +77,15 @@ def parent_of(code: str) -> str | None:
     return {1: TOTAL, 2: code[:1], 3: code[:3], 4: code[:4]}[level_of(code)]
 
 
+def ancestors(code: str) -> list[str]:
+    """The enclosing codes below the total, nearest first: ``G451`` → ``["G45", "G"]``."""
+    chain, parent = [], parent_of(code)
+    while parent not in (None, TOTAL):
+        chain.append(parent)
+        parent = parent_of(parent)
+    return chain
+
+
 def is_known(code: str) -> bool:
     """Whether ``code`` is the total or a NACE Rev. 2 code in Eurostat's spelling (:func:`known_codes`)."""
     return code == TOTAL or is_sector(code)

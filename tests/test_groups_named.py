@@ -20,19 +20,9 @@ from dashboard.ranking import ranking_rows
 from dashboard.view import parse_view, view_options
 from tests.raw_sbs import assert_same, expected_group_view
 from tests.test_export_png import get, read_png, renders
+from tests.test_groups_catalogue import TEN
 
-IDS = (
-    "advanced-packaging",
-    "biopharmaceuticals",
-    "blue-growth",
-    "creative-industries",
-    "digital-industries",
-    "environmental-industries",
-    "experience-industries",
-    "logistical-services",
-    "medical-devices",
-    "mobility-technologies",
-)
+IDS = TEN
 LABEL = "approximation at the data's NACE level"
 
 

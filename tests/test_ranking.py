@@ -247,6 +247,11 @@ def test_row_and_bar_highlight_the_map(page, live_app):
     # clicking the chosen row again lets it go: the map is whole again
     page.locator("#ranking-body tr[data-region='FR10'] button").click()
     page.wait_for_function(f"{TRACE0}.selectedpoints == null", timeout=5_000)
+    # choosing FR10 opened its portfolio (region=FR10 in the URL): let that answer land before hovering the bars
+    page.wait_for_function(
+        "() => window.location.search.includes('region=FR10') && (document.getElementById('portfolio-panel-title') || {}).textContent?.includes('FR10')",
+        timeout=10_000,
+    )
     # hovering the third bar highlights the third region; leaving the chart clears it
     third = table_rows(page)[2][2]
     page.locator("#ranking-bars .barlayer .point path").nth(2).hover(force=True)

@@ -32,7 +32,7 @@ from typing import Any
 
 from layers import nace
 from layers._errors import ClusterMapError
-from layers.groups.members import MAX_MEMBERS, ancestors, canonical_members, nace_order
+from layers.groups.members import MAX_MEMBERS, canonical_members, nace_order
 
 SHIPPED_CATALOGUE = Path(__file__).with_name("emerging_industries.toml")
 APPROXIMATION_LABEL = "approximation at the data's NACE level"
@@ -329,8 +329,8 @@ def _right_section(code: str) -> str | None:
 
 def _near_codes(code: str, known: frozenset[str], limit: int = 6) -> list[str]:
     """Codes of the data near ``code``: its enclosing codes, the codes under it, then its siblings (NACE order)."""
-    chain = sorted((a for a in ancestors(code) if a in known), key=nace_order)
-    under = sorted((c for c in known if code in ancestors(c)), key=nace_order)
+    chain = sorted((a for a in nace.ancestors(code) if a in known), key=nace_order)
+    under = sorted((c for c in known if code in nace.ancestors(c)), key=nace_order)
     parent = nace.parent_of(code)
     siblings = sorted((c for c in known if c != code and nace.parent_of(c) == parent and parent != nace.TOTAL), key=nace_order)
     near = list(dict.fromkeys(chain + under + siblings))

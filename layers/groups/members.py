@@ -25,15 +25,6 @@ def nace_order(code: str) -> tuple[bool, str, str]:
     return (code != nace.TOTAL, code[:1], code[1:])
 
 
-def ancestors(code: str) -> list[str]:
-    """The codes enclosing ``code`` below the total: ``G451`` → ``["G45", "G"]``."""
-    chain, parent = [], nace.parent_of(code)
-    while parent not in (None, nace.TOTAL):
-        chain.append(parent)
-        parent = nace.parent_of(parent)
-    return chain
-
-
 @dataclass(frozen=True)
 class Members:
     """A list of codes put in canonical form."""
@@ -63,7 +54,7 @@ def canonical_members(codes: Iterable[str]) -> Members:
     unique = set(codes)
     kept, dropped = [], []
     for code in sorted(unique, key=nace_order):
-        holder = next((a for a in reversed(ancestors(code)) if a in unique), None)
+        holder = next((a for a in reversed(nace.ancestors(code)) if a in unique), None)
         if holder is None:
             kept.append(code)
         else:
