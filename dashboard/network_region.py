@@ -71,11 +71,13 @@ def region_focus(data: DashboardData, view: MapView) -> RegionFocus | None:
     return RegionFocus(geo, region_name(data, geo), view.year, starred, found.head(SHOWN), len(found))
 
 
-def opportunity_records(focus: RegionFocus) -> list[dict]:
-    """One ``{rank, nace_r2, name, score, lq, relations, justified_by}`` per marked opportunity, best first (the API's list)."""
-    return [
-        {
-            "rank": rank,
+def opportunity_records(found: pd.DataFrame, *, ranked: bool = False) -> list[dict]:
+    """One ``{nace_r2, name, score, lq, relations, justified_by}`` per row of ``layers.spatial.opportunities``, best first
+    (with ``rank`` first when ``ranked``): the API's list, for the region's opportunities and for the region-focused network."""
+    records = []
+    columns = ("nace_r2", "name", "score", "lq", "relations", "justified_by")
+    for rank, (code, name, score, lq, relations, justified) in enumerate(zip(*(found[c] for c in columns), strict=True), start=1):
+        record = {
             "nace_r2": str(code),
             "name": str(name),
             "score": float(score),
@@ -83,10 +85,8 @@ def opportunity_records(focus: RegionFocus) -> list[dict]:
             "relations": int(relations),
             "justified_by": [{"nace_r2": j["nace_r2"], "name": j["name"], "strength": float(j["strength"])} for j in justified],
         }
-        for rank, (code, name, score, lq, relations, justified) in enumerate(
-            zip(*(focus.top[c] for c in ("nace_r2", "name", "score", "lq", "relations", "justified_by")), strict=True), start=1
-        )
-    ]
+        records.append({"rank": rank, **record} if ranked else record)
+    return records
 
 
 def justification_text(justified: list[dict]) -> str:

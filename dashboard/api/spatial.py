@@ -118,19 +118,7 @@ def opportunities_payload(state: ApiState, nuts_id: str, raw_query: str | bytes)
         "year": year,
         "limit": limit,
         "opportunities_total": len(found),
-        "opportunities": [
-            {
-                "nace_r2": str(code),
-                "name": str(name),
-                "score": float(score),
-                "lq": float(lq),
-                "relations": int(relations),
-                "justified_by": [{"nace_r2": j["nace_r2"], "name": j["name"], "strength": float(j["strength"])} for j in justified],
-            }
-            for code, name, score, lq, relations, justified in zip(
-                *(found.head(limit)[c] for c in ("nace_r2", "name", "score", "lq", "relations", "justified_by")), strict=True
-            )
-        ],
+        "opportunities": opportunity_records(found.head(limit)),
         "method": OPPORTUNITY_METHOD,
         "attribution": list(ATTRIBUTIONS),
         "source": ATTRIBUTION,
@@ -159,7 +147,7 @@ def network_values(state: ApiState, view: MapView, notices: list[ViewProblem] | 
         answer["region"] = {"nuts_id": focus.geo, "name": state.names[focus.geo], "level": level, "level_label": LEVEL_LABELS[level]}
         answer["network"]["starred"] = list(focus.starred)
         answer["opportunities_total"] = focus.total
-        answer["opportunities"] = opportunity_records(focus)
+        answer["opportunities"] = opportunity_records(focus.top, ranked=True)
         answer["method"] = REGION_METHOD
     return answer
 
@@ -185,7 +173,7 @@ def network_csv(state: ApiState, view: MapView, notices: list[ViewProblem] | Non
     writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
     if focus is not None:
         writer.writerow(VIEW_OPPORTUNITY_COLUMNS)
-        for record in opportunity_records(focus):
+        for record in opportunity_records(focus.top, ranked=True):
             writer.writerow([justification_text(record[c]) if c == "justified_by" else record[c] for c in VIEW_OPPORTUNITY_COLUMNS])
     else:
         writer.writerow(EDGE_COLUMNS)
