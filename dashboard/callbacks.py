@@ -295,9 +295,11 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(ANALYSIS_ID, "value"),
         prevent_initial_call=True,
     )
-    app.clientside_callback(  # hot spots: fixed categories and colours, so no class settings
-        "(analysis) => analysis === 'hotspots'",
+    app.clientside_callback(  # hot spots: fixed categories and colours, so no class settings; the network: no map level, indicator or classes
+        "(analysis) => [analysis !== 'values', analysis === 'network', analysis === 'network']",
         Output(CLASSES_PANEL_ID, "hidden"),
+        Output(f"{LEVEL_ID}-panel", "hidden"),
+        Output(f"{INDICATOR_ID}-panel", "hidden"),
         Input(ANALYSIS_ID, "value"),
         prevent_initial_call=True,
     )

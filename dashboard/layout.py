@@ -118,26 +118,34 @@ def controls(
                 SEARCH_ID,
                 dcc.Dropdown(id=SEARCH_ID, options=region_options or [], value=None, placeholder="Name or NUTS code", searchable=True, clearable=True),
             ),
-            _labelled(
-                "Map level",
-                LEVEL_ID,
-                dcc.RadioItems(
-                    id=LEVEL_ID,
-                    options=[{"label": label, "value": level} for level, label in levels.items()],
-                    value=view.level,
-                    className="radio",
+            html.Div(  # the network view has no map: level and indicator do not apply there
+                _labelled(
+                    "Map level",
+                    LEVEL_ID,
+                    dcc.RadioItems(
+                        id=LEVEL_ID,
+                        options=[{"label": label, "value": level} for level, label in levels.items()],
+                        value=view.level,
+                        className="radio",
+                    ),
                 ),
+                id=f"{LEVEL_ID}-panel",
+                hidden=view.analysis == "network",
             ),
             sector_picker(SECTOR_ID, [o["value"] for o in sector_options], view.nace_r2, groups),
-            _labelled(
-                "Indicator",
-                INDICATOR_ID,
-                dcc.Dropdown(
-                    id=INDICATOR_ID,
-                    options=[{"label": f"{i.label} ({i.unit})", "value": i.name} for i in (*INDICATORS.values(), *point_indicators)],
-                    value=view.indicator,
-                    clearable=False,
+            html.Div(
+                _labelled(
+                    "Indicator",
+                    INDICATOR_ID,
+                    dcc.Dropdown(
+                        id=INDICATOR_ID,
+                        options=[{"label": f"{i.label} ({i.unit})", "value": i.name} for i in (*INDICATORS.values(), *point_indicators)],
+                        value=view.indicator,
+                        clearable=False,
+                    ),
                 ),
+                id=f"{INDICATOR_ID}-panel",
+                hidden=view.analysis == "network",
             ),
             _labelled(
                 "Year",
@@ -221,7 +229,7 @@ def controls(
                 ],
                 id=CLASSES_PANEL_ID,
                 className="classes",
-                hidden=view.analysis == "hotspots",  # hot spots have fixed categories and colours
+                hidden=view.analysis != "values",  # hot spots have fixed categories and colours; the network has no classes
             ),
         ],
         className="controls",

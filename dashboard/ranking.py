@@ -172,7 +172,8 @@ def caption(view: MapView, rows: pd.DataFrame, where: str = "") -> str:
     mixed = (
         " Mixed levels: each country at its finest level with data, so regions of different sizes rank together." if view.level == MIXED and not where else ""
     )
-    return f"{map_title(view)}: {len(rows)} regions{where}, {ranked} with a value, ranked from highest (rank 1).{mixed}"
+    order = "values ranked from highest (rank 1); the map shows their hot-spot categories" if view.analysis == "hotspots" else "ranked from highest (rank 1)"
+    return f"{map_title(view)}: {len(rows)} regions{where}, {ranked} with a value, {order}.{mixed}"
 
 
 def _short(name: str) -> str:

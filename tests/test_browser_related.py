@@ -66,6 +66,8 @@ def test_analysis_network_draws_the_network_and_the_threshold_moves_its_links(pa
     assert page.evaluate(EDGES_JS) == raw_links(raw, 2014, 0.5)
     assert "C29" in (page.text_content("#map .scatterlayer .textpoint") or ""), "the view's sector is labelled"
     assert page.is_visible("#threshold-panel")
+    # no map in this view: map level, indicator and classes are put away
+    assert not page.is_visible("#level-panel") and not page.is_visible("#indicator-panel") and not page.is_visible("#classes-panel")
     save_artifact(page, "network_2014_0.5")
 
     # the threshold slider: one step left, more links
@@ -88,6 +90,8 @@ def test_analysis_network_draws_the_network_and_the_threshold_moves_its_links(pa
     page.go_back()
     page.wait_for_function("document.querySelectorAll('.choroplethlayer path').length > 0", timeout=15_000)
     assert "analysis=network" not in page.url
+    page.wait_for_function("() => !document.getElementById('level-panel').hidden && !document.getElementById('classes-panel').hidden", timeout=10_000)
+    assert page.is_visible("#indicator-panel")
     assert off_origin(page, live_app) == []
     assert page.console_errors == []
 
