@@ -141,6 +141,20 @@ def _partial_group_note(rows: pd.DataFrame, indicator: str, value: np.ndarray) -
     return np.where(~np.isnan(value) & (lacking != ""), text + lacking, "")
 
 
+STAR_NAMES = {"star_size": "size", "star_specialisation": "specialisation", "star_productivity": "productivity"}
+"""The three star dimensions in words (methodology §5), in their order."""
+
+
+def _earned_stars(rows: pd.DataFrame) -> np.ndarray:
+    """Per row, the star dimensions earned, in words: "stars: size, productivity", or "stars: none"."""
+    earned = [rows[column].fillna(False).astype(bool).to_numpy() for column in STAR_NAMES]
+    texts = []
+    for flags in zip(*earned):
+        names = [name for name, has in zip(STAR_NAMES.values(), flags) if has]
+        texts.append("stars: " + (", ".join(names) if names else "none"))
+    return np.array(texts, dtype=object)
+
+
 def decimals_of(column: str) -> int:
     """The decimals a column is shown (and ranked) at: its indicator's; a star dimension (0 or 1) has none."""
     return INDICATORS[column].decimals if column in INDICATORS else 0
@@ -179,6 +193,8 @@ def region_values(
     flag = rows[flag_column].fillna("").astype(str).to_numpy()
     status = np.where(~np.isnan(value), STATUS_VALUE, np.where(np.char.find(flag.astype(str), "c") >= 0, STATUS_CONFIDENTIAL, STATUS_MISSING))
     words = np.array([flag_words(f) for f in flag], dtype=object)
+    if indicator == "stars":  # which stars, not only how many: "2 of 3 stars" says nothing of which two
+        words = _add_note(words, np.where(~np.isnan(value), _earned_stars(rows), ""))
     missing_sections = rows["region_missing_sections"].fillna("").astype(str).to_numpy()
     if nace_r2 == TOTAL:  # the region's own total: a sum of the sections that are known
         words = _add_note(words, _partial_total_note(rows, indicator, missing_sections))

@@ -63,10 +63,18 @@ def finite(x: float) -> bool:
     return not math.isnan(x)
 
 
+def earned_words(size: bool | None, specialisation: bool | None, productivity: bool | None) -> str:
+    """The stars earned in words: "stars: size, productivity" (unknown counts as not earned), "stars: none"."""
+    names = [name for name, has in (("size", size), ("specialisation", specialisation), ("productivity", productivity)) if has]
+    return "stars: " + (", ".join(names) if names else "none")
+
+
 class RawSbs:
     """The raw file's cells for the three base indicators, and the NUTS 2013 shapes' ids."""
 
     def __init__(self, sbs: Path, nuts_2013: Path) -> None:
+        self.earned: dict[tuple[int, str, int, str], str] = {}
+        """(level, nace, year, geo) → the stars earned in words, as the tooltip says them (filled by :meth:`stars`)."""
         self.cells: dict[tuple[str, str, str, int], Cell] = {}
         self._totals: dict[tuple[str, str, int], tuple[Cell, list[str]]] = {}
         with gzip.open(sbs, "rt", encoding="utf-8", newline="") as fh:
@@ -165,6 +173,7 @@ class RawSbs:
             known = [s for s in (size[geo], None if not finite(lq) else lq >= LQ_STAR, productivity[geo]) if s is not None]
             flag = union(self.cell("employment", nace, geo, year).flag, self.avg_wage(nace, geo, year).flag)
             out[geo] = (Cell(float(sum(known)) if known else NAN, flag), len(known))
+            self.earned[(level, nace, year, geo)] = earned_words(size[geo], None if not finite(lq) else lq >= LQ_STAR, productivity[geo])
         return out
 
 
@@ -251,7 +260,8 @@ def expected_view(raw: RawSbs, ids: list[str], *, level: int, sector: str, indic
             cell, note = raw.lq(level, sector, geo, year, ref), upper_bound
         elif indicator == "stars":
             cell, known = stars[geo]
-            note = notes(upper_bound, f"at least: {known} of 3 star dimensions known" if 0 < known < 3 else "")
+            earned = raw.earned[(level, sector, year, geo)] if finite(cell.value) else ""
+            note = notes(earned, upper_bound, f"at least: {known} of 3 star dimensions known" if 0 < known < 3 else "")
         else:
             raise AssertionError(f"no independent recipe for {indicator}")
         status = "value" if finite(cell.value) else "confidential" if "c" in cell.flag else "no data"
@@ -282,6 +292,8 @@ class RawGroup:
 
     def __init__(self, raw: RawSbs, members: list[str]) -> None:
         self.raw, self.members = raw, list(members)
+        self.earned: dict[str, str] = {}
+        """geo → the stars earned in words (filled by :meth:`stars`)."""
 
     def has_row(self, geo: str, year: int) -> bool:
         return any(self.raw.has_row(m, geo, year) for m in self.members)
@@ -339,6 +351,7 @@ class RawGroup:
             wage, lacking = self.avg_wage(geo, year)
             flag = union(self.cell("employment", geo, year)[0].flag, wage.flag)
             out[geo] = (Cell(float(sum(known)) if known else NAN, flag), len(known), lacking)
+            self.earned[geo] = earned_words(size[geo], None if not finite(lq) else lq >= LQ_STAR, productivity[geo])
         return out
 
 
@@ -373,6 +386,7 @@ def expected_group_view(raw: RawSbs, ids: list[str], *, level: int, members: lis
             elif indicator == "stars":
                 cell, known, lacking = stars[geo]
                 at_least = f"at least: {known} of 3 star dimensions known" if 0 < known < 3 else ""
+                upper_bound = notes(group.earned[geo] if finite(cell.value) else "", upper_bound)  # the stars earned come first
             else:
                 raise AssertionError(f"no independent recipe for a group's {indicator}")
             note = notes(upper_bound, "from a partial sum: lacks " + ",".join(lacking) if lacking and finite(cell.value) else "", at_least)
