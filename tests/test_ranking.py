@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard import ranking
 from dashboard.callbacks import payload_for
@@ -223,6 +224,23 @@ def test_sort_by_keyboard_and_click(page, live_app):
     assert "Sorted by value, ascending" in (page.text_content("#ranking-sort-status") or "")
 
 
+def hover_until(page, target, done: str, attempts: int = 4) -> None:
+    """Put the pointer on ``target`` where it is now, until ``done`` holds: the portfolio a row opened can move the panel
+    under a pointer placed a moment before (the bars are where a person would see them, not where they were)."""
+    for attempt in range(attempts):
+        target.scroll_into_view_if_needed()
+        box = target.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            page.wait_for_function(done, timeout=2_500)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.mouse.move(5, 5)
+
+
 @pytest.mark.browser
 def test_row_and_bar_highlight_the_map(page, live_app):
     open_c29(page, live_app)
@@ -254,8 +272,9 @@ def test_row_and_bar_highlight_the_map(page, live_app):
     )
     # hovering the third bar highlights the third region; leaving the chart clears it
     third = table_rows(page)[2][2]
-    page.locator("#ranking-bars .barlayer .point path").nth(2).hover(force=True)
-    page.wait_for_function(f"{TRACE0}.selectedpoints && {TRACE0}.selectedpoints[0] === {index_of(page, third)}", timeout=5_000)
+    hover_until(
+        page, page.locator("#ranking-bars .barlayer .point path").nth(2), f"{TRACE0}.selectedpoints && {TRACE0}.selectedpoints[0] === {index_of(page, third)}"
+    )
     page.mouse.move(5, 5)
     page.wait_for_function(f"{TRACE0}.selectedpoints == null", timeout=5_000)
     # a new sector keeps the ranking in step with the map
