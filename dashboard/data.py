@@ -309,7 +309,7 @@ def load_dashboard_data(
     regions = readable_names(geometries[nuts_year], geometries[max(NUTS_YEARS)])
     shaped = table.loc[table["has_shape"]].reset_index(drop=True)
     groups = sector_groups(shaped["nace_r2"].unique(), groups_file if groups_file is not None else settings.groups_file())
-    index = ClustersIndex(shaped, groups)
+    index = ClustersIndex(shaped)
     finest = finest_levels(regions, index.table)
     geometry = {level: _level_geojson(regions, level, finest) for level in LEVEL_LABELS}
     bounds = _bounds(regions)

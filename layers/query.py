@@ -5,16 +5,13 @@ The app and notebooks call the same functions; nothing here knows Dash.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from layers.eurostat import flag_words
-from layers.groups.catalogue import SectorGroup
 from layers.groups.members import nace_order
-from layers.groups.sector import Sectors, is_group_text
 from layers.groups.values import BASES, group_rows, slice_columns
 from layers.indicators import INDICATORS, STAR_COLUMNS
 from layers.nace import TOTAL
@@ -34,14 +31,12 @@ GROUP_CACHE_SIZE = 128
 class ClustersIndex:
     """The aggregate table split by (level, NACE code, year) once, for fast lookups; groups computed on demand."""
 
-    def __init__(self, table: pd.DataFrame, groups: Iterable[SectorGroup] = ()) -> None:
+    def __init__(self, table: pd.DataFrame) -> None:
         self.table = table
         self._slices = {key: frame for key, frame in table.groupby(["level", "nace_r2", "year"], sort=False)}
         self.years: list[int] = sorted(int(y) for y in table["year"].unique())
         self.levels: list[int] = sorted(int(v) for v in table["level"].unique())
         self.sectors: list[str] = sorted(table["nace_r2"].unique())
-        self.catalogue = Sectors.of(self.sectors, groups)
-        """The sectors this data can show with the groups it was given (``layers.groups.sector``): resolves a group's text."""
         # per process, thread-safe: a group's rows are computed once per level, members and year
         self._group_slice = lru_cache(maxsize=GROUP_CACHE_SIZE)(self._compute_group_slice)
         self.code_columns = lru_cache(maxsize=CODE_COLUMNS_CACHE_SIZE)(self._code_columns)
@@ -50,14 +45,12 @@ class ClustersIndex:
     def slice(self, level: int, nace_r2: str, year: int, members: tuple[str, ...] | None = None) -> pd.DataFrame:
         """Rows of one level, sector and year (empty frame if none); a group's rows are its members' sums (``layers.groups.values``).
 
-        ``members``: a group's codes when the caller resolved them (a named group of its own
-        catalogue); otherwise a group's text is resolved with :attr:`catalogue`.
+        ``members``: a group's codes, resolved by the caller's catalogue (``DashboardData.catalogue``:
+        a named group's id means what that data's groups say).
         """
         found = self._slices.get((level, nace_r2, year))
         if found is not None:
             return found
-        if members is None and is_group_text(nace_r2, self.catalogue):
-            members = self.catalogue.members(nace_r2)
         if members:
             return self._group_slice(level, nace_r2, tuple(members), year)
         return self.table.iloc[0:0]

@@ -71,8 +71,9 @@ def division(state: ApiState, code: str, year: int) -> str:
     divisions = state.data.related.colocation(year).codes
     if code in divisions:
         return code
-    if "," in code or code in state.options.catalogue.groups:
-        members = divisions_of(state.options.catalogue.members(code), divisions)
+    sector = state.options.catalogue.sector(code)
+    if sector.is_group:
+        members = divisions_of(sector.members, divisions)
         raise _sector_error(
             400, f"co-location is computed between NACE divisions, not for a sector group; ask for one of its divisions: {_listed(members)}", code
         )

@@ -189,9 +189,4 @@ def sector_name(code: str) -> str:
     return sector_of(code).title
 
 
-def is_group_text(code: str, sectors: Sectors | None = None) -> bool:
-    """Whether a canonical sector text is a group: several codes, or a named group (of ``sectors``, default the process's)."""
-    return SEPARATOR in code or code in (sectors or _PROCESS).groups
-
-
 __all__ = ["APPROXIMATION_LABEL", "BadSector", "Resolved", "Sector", "Sectors", "add_sectors", "sector_name", "sector_of"]
