@@ -41,6 +41,7 @@ from dashboard.layout import (
     MAP_ID,
     MAP_VALUES_ID,
     NOTICE_ID,
+    PANELS_QUERY_ID,
     PNG_NAME_ID,
     SCHEME_ID,
     SEARCH_ID,
@@ -65,6 +66,7 @@ from dashboard.view import (
     MapView,
     ViewOptions,
     ViewProblem,
+    panels_query,
     parse_view,
     read_view,
     view_notices,
@@ -247,6 +249,7 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(SHAPES_ID, "data"),
         Output(PNG_NAME_ID, "data"),
         Output(VIEW_QUERY_ID, "data"),
+        Output(PANELS_QUERY_ID, "data"),
         *control_inputs,
         State(SHAPES_ID, "data"),
         prevent_initial_call=True,  # the layout holds the first figure and its links
@@ -265,7 +268,7 @@ def register(app: Dash, data: DashboardData) -> None:
         if problems:
             raise Malformed(problems)
         if ctx.triggered_prop_ids and set(ctx.triggered_prop_ids) == {f"{FOCUS_ID}.data"} and view.analysis != "network":
-            return no_update, no_update, no_update, view_slug(view), view_query(view)  # a region opened or closed: only the URL changes
+            return no_update, no_update, no_update, view_slug(view), view_query(view), no_update  # a region opened or closed: only the URL changes
         drawn = text(drawn, "shapes", max_length=500)
         show_changes(view_notices(controls_query(values)[0], options))  # e.g. a group's code dropped: said; else the notice goes
         shapes = drawn_shapes(data, view)
@@ -276,6 +279,7 @@ def register(app: Dash, data: DashboardData) -> None:
             shapes if shapes != drawn else no_update,
             view_slug(view),
             view_query(view),
+            panels_query(view),
         )
 
     # what follows from the controls alone, in the browser: the star and breaks panels, the year

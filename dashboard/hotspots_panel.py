@@ -16,7 +16,7 @@ from dashboard.callback_guard import guarded
 from dashboard.data import DashboardData
 from dashboard.figures import is_point_view, map_title
 from dashboard.html_attrs import wildcard_props
-from dashboard.layout import VIEW_QUERY_ID
+from dashboard.layout import PANELS_QUERY_ID
 from dashboard.ranking import country_name, view_from_query
 from dashboard.view import MapView, view_options
 from layers.classes import format_number
@@ -84,7 +84,7 @@ def register(app: Dash, data: DashboardData) -> None:
     @app.callback(
         Output(PANEL_ID, "hidden"),
         Output(BODY_ID, "children"),
-        Input(VIEW_QUERY_ID, "data"),
+        Input(PANELS_QUERY_ID, "data"),
         prevent_initial_call=True,  # the layout holds the first view's panel
     )
     @guarded

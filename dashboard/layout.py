@@ -9,7 +9,7 @@ from dashboard.figures import ATTRIBUTION
 from dashboard.first_view import FirstView
 from dashboard.html_attrs import wildcard_props
 from dashboard.sector_tree import sector_picker
-from dashboard.view import PARAMETER, THRESHOLDS, MapView
+from dashboard.view import PARAMETER, THRESHOLDS, MapView, panels_query
 from layers.groups.catalogue import SectorGroup
 from layers.indicators import INDICATORS, Indicator
 
@@ -59,6 +59,8 @@ CSV_LINK_ID = "csv-link"
 EMBED_BUTTON_ID = "embed-button"
 EMBED_SNIPPET_ID = "embed-snippet"
 VIEW_QUERY_ID = "view-query"
+PANELS_QUERY_ID = "panels-query"
+"""Store: the view's query without ``region``: what the ranking and the other panels show (opening a portfolio leaves them as they are)."""
 SHAPES_ID = "map-shapes"
 """Store: the URL of the shapes the map is drawn on; when a view needs others, the whole figure is sent."""
 POINT_LEVEL_LABEL = "NUTS 3 regions (organisation indicators)"
@@ -271,6 +273,7 @@ def view_tools(first: FirstView) -> html.Div:
                 hidden=True,
             ),
             dcc.Store(id=VIEW_QUERY_ID, data=first.query),
+            dcc.Store(id=PANELS_QUERY_ID, data=panels_query(first.view)),
         ],
         className="controls view-panel",
     )

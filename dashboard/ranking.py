@@ -13,12 +13,11 @@ stores, and applies the highlight to the map figure already there
 from __future__ import annotations
 
 import html as html_text
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
 from dashboard import callback_guard
 from dashboard.callback_guard import Malformed, guarded
@@ -31,7 +30,7 @@ from dashboard.figures import (
     view_when,
 )
 from dashboard.html_attrs import wildcard_props
-from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, VIEW_QUERY_ID
+from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, PANELS_QUERY_ID
 from dashboard.payload import RankingData, RankingRow
 from dashboard.view import (
     STAR_DIMENSIONS,
@@ -39,7 +38,6 @@ from dashboard.view import (
     ViewOptions,
     read_view,
     view_options,
-    view_query,
 )
 from layers.groups.sector import sector_name
 from layers.query import STATUS_VALUE
@@ -56,8 +54,7 @@ TABLE_TITLE_ID = "ranking-table-title"
 BODY_ID = "ranking-body"
 SORT_STATUS_ID = "ranking-sort-status"
 DATA_ID = "ranking-data"
-RANKED_VIEW_ID = "ranking-view"
-"""Store: the query of the view the ranking shows, without ``region`` (opening a portfolio does not change the ranking)."""
+
 """Store: the rows of the current view (``table_data``); the browser sorts and renders them."""
 SORT_ID = "ranking-sort"
 """Store: ``{"column": ..., "ascending": ...}`` of the table."""
@@ -82,7 +79,7 @@ BARS_CONFIG: dcc.Graph.Config = {
 
 
 def view_from_query(data: DashboardData, query: str | None, options: ViewOptions | None = None) -> MapView:
-    """The view named by the ``VIEW_QUERY_ID`` store (``dashboard.view.read_view``; :class:`Malformed` if it names none)."""
+    """The view named by the ``PANELS_QUERY_ID`` store (``dashboard.view.read_view``; :class:`Malformed` if it names none)."""
     request = read_view(callback_guard.text(query, "view query", max_length=2000) or "", options or view_options(data))
     if request.problems:
         raise Malformed(request.problems)
@@ -299,7 +296,6 @@ def layout() -> html.Section:
             ),
             html.P(id=SORT_STATUS_ID, className="visually-hidden", role="status"),
             dcc.Store(id=DATA_ID),
-            dcc.Store(id=RANKED_VIEW_ID),
             dcc.Store(id=SORT_ID, data={"column": "rank", "ascending": True}),
             dcc.Store(id=SELECTED_ID),
         ],
@@ -318,23 +314,18 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(BARS_ID, "figure"),
         Output(CAPTION_ID, "children"),
         Output(TABLE_TITLE_ID, "children"),
-        Output(RANKED_VIEW_ID, "data"),
-        Input(VIEW_QUERY_ID, "data"),
-        State(RANKED_VIEW_ID, "data"),
+        Input(PANELS_QUERY_ID, "data"),
     )
     @guarded
-    def update_ranking(query: str | None, shown: str | None):
+    def update_ranking(query: str | None):
         # A chosen region the new rows lack (another level or country) is let go in the browser
         # (assets/ranking.js, renderRows): as an output here, the selection would chain this
         # callback to the map's figure, and Dash would hold every map change until it returned.
         view = view_from_query(data, query, options)
-        ranked = view_query(replace(view, region=None))
-        if ranked == shown:  # only the open portfolio changed: the table and the bars stay as they are (a hover on them too)
-            return (no_update,) * 5
         rows = ranking_rows(data, view)
         where = scope(data, view)
         text = caption(view, rows, where)
-        return table_data(rows, view), ranking_figure(rows, view, where), text, text, ranked
+        return table_data(rows, view), ranking_figure(rows, view, where), text, text
 
     def clientside(name: str) -> ClientsideFunction:
         return ClientsideFunction(namespace="ranking", function_name=name)

@@ -21,7 +21,7 @@ from dash import Dash, Input, Output, html
 from dashboard.callback_guard import guarded
 from dashboard.data import DashboardData
 from dashboard.html_attrs import wildcard_props
-from dashboard.layout import VIEW_QUERY_ID
+from dashboard.layout import PANELS_QUERY_ID
 from dashboard.ranking import view_from_query
 from dashboard.view import MapView, view_options
 from layers import nace
@@ -123,7 +123,7 @@ def register(app: Dash, data: DashboardData) -> None:
     """The panel follows the view (its sector and year), like the ranking."""
     options = view_options(data)
 
-    @app.callback(Output(PANEL_ID, "children"), Input(VIEW_QUERY_ID, "data"))
+    @app.callback(Output(PANEL_ID, "children"), Input(PANELS_QUERY_ID, "data"))
     @guarded
     def update_related(query: str | None):
         return related_children(data, view_from_query(data, query, options))

@@ -517,6 +517,11 @@ def view_query(view: MapView) -> str:
     return urlencode(view_params(view))
 
 
+def panels_query(view: MapView) -> str:
+    """The query of what the panels beside the map show: the view without ``region`` (the open portfolio is not theirs)."""
+    return view_query(replace(view, region=None))
+
+
 def view_slug(view: MapView) -> str:
     """A file name stem for a view, e.g. ``persons_employed_C10_NUTS2_2014`` (``hotspots_…`` for its hot spots)."""
     indicator = INDICATORS.get(view.indicator) or POINT_INDICATORS[view.indicator]
