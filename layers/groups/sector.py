@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from layers import nace
 from layers.groups.catalogue import APPROXIMATION_LABEL, SectorGroup
-from layers.groups.members import MAX_MEMBERS, SEPARATOR, canonical_members, nace_order, split_codes
+from layers.groups.members import MAX_MEMBERS, canonical_members, nace_order, split_codes
 
 
 class BadSector(ValueError):
