@@ -13,6 +13,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -143,12 +144,14 @@ class DashboardData:
             () if hot else view.breaks,
             view.zoom[:2] if view.zoom else None,
             view.analysis,
+            "year" if hot else view.classes,
         )  # what the numbers depend on (not palette, layer or zoom region)
         frame = self._values(values_view, tuple(ids))
         return frame.copy()
 
     def _compute_values(self, values_view: tuple, ids: tuple[str, ...]) -> pd.DataFrame:
-        level, nace_r2, indicator, column, year, scheme, k, breaks, country, analysis = values_view
+        level, nace_r2, indicator, column, year, scheme, k, breaks, country, analysis, classes = values_view
+        pool = None
         regions = pd.Series(ids, dtype=object)
         if indicator in POINT_INDICATORS:
             if self.point_measures is None:  # the view vocabulary offers these indicators only with records loaded
@@ -162,9 +165,16 @@ class DashboardData:
             members = sector.members if sector.is_group else None
             frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=year, country=country, members=members)
             decimals = decimals_of(column)
+            if classes == "all-years":  # one colour, one value range in every year: breaks from all years' values
+                pool = self._pooled_values(regions, level, nace_r2, column, members)
         if analysis == "hotspots":
             return with_hotspots(frame, self._shapes_of(level, indicator).weights, self._employment(regions, level, nace_r2, indicator, year))
-        return with_classes(frame, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks)
+        return with_classes(frame, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks, pool=pool)
+
+    def _pooled_values(self, regions: pd.Series, level: int, nace_r2: str, column: str, members: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray]:
+        """(values, status) of ``regions`` in every year of the data, one after another: what ``classes=all-years`` classifies."""
+        frames = [region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=y, members=members) for y in self.years]
+        return np.concatenate([f["value"].to_numpy(dtype=float) for f in frames]), np.concatenate([f["status"].to_numpy() for f in frames])
 
     def _employment(self, regions: pd.Series, level: int, nace_r2: str, indicator: str, year: int) -> pd.Series:
         """Persons employed in the view's sector and year by region (employees in the records for an organisation indicator): a cluster's size."""

@@ -32,7 +32,7 @@ from dashboard.payload import (
     encode_values,
 )
 from dashboard.view import PALETTES, STAR_DIMENSIONS, MapView  # noqa: F401  (MapView re-exported: it lives in dashboard.view)
-from layers.classes import NO_DATA, Classes, classes_of, format_number, legend_labels as _legend_labels
+from layers.classes import NO_DATA, STAR_CATEGORIES, Classes, classes_of, format_number, legend_labels as _legend_labels
 from layers.groups.sector import legend_note, sector_name, sector_of
 from layers.indicators import INDICATORS, Indicator
 from layers.points.measures import POINT_INDICATORS
@@ -141,6 +141,10 @@ def _stepped_colourscale(colours: list[str]) -> list[list]:
     return scale
 
 
+ALL_YEARS_NOTE = "Classes from all years' values: one colour, one range in every year"
+"""The legend note of ``classes=all-years`` (``layers.classes.classes_from_pool``)."""
+
+
 def map_payload(values: pd.DataFrame, view: MapView) -> MapPayload:
     """The compact, value-dependent part of a map: what the browser gets on a filter change.
 
@@ -165,9 +169,14 @@ def map_payload(values: pd.DataFrame, view: MapView) -> MapPayload:
         "unit": view_unit(view),
     }
     sector = sector_of(view.nace_r2)
+    lines: list[str] = []
     if sector.is_group and not is_point_view(view):
         partial = int(values["partial"].sum()) if "partial" in values else 0
-        payload["note"] = "<br>".join(html.escape(line) for line in legend_note(sector, partial).split("\n"))
+        lines.extend(legend_note(sector, partial).split("\n"))
+    if view.classes == "all-years" and not hot and not is_point_view(view) and view.column not in STAR_CATEGORIES:
+        lines.append(ALL_YEARS_NOTE)
+    if lines:
+        payload["note"] = "<br>".join(html.escape(line) for line in lines)
     if view.zoom:  # zoomed: tooltips rank within the country too
         payload["country"] = {
             "code": view.zoom[:2],

@@ -32,6 +32,7 @@ SCHEME_ID = control_id("scheme")
 K_ID = control_id("k")
 BREAKS_ID = control_id("breaks")
 PALETTE_ID = control_id("palette")
+CLASS_SPAN_ID = control_id("classes")
 ANALYSIS_ID = control_id("analysis")
 THRESHOLD_ID = control_id("threshold")
 ZOOM_ID = control_id("zoom")
@@ -222,6 +223,11 @@ def controls(
                         ),
                         id=f"{BREAKS_ID}-panel",
                         hidden=view.scheme != "user",
+                    ),
+                    _labelled(
+                        "Breaks from",
+                        CLASS_SPAN_ID,
+                        dcc.RadioItems(id=CLASS_SPAN_ID, options=_options("classes"), value=view.classes, className="radio"),
                     ),
                     _labelled(
                         "Palette (colour-blind safe)",

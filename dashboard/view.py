@@ -57,6 +57,8 @@ STAR_DIMENSIONS = {"all": "All (0-3 stars)", "size": "Size", "specialisation": "
 """With ``indicator=stars``: the star count, or one star dimension."""
 SCHEME_LABELS = {"quantiles": "Quantiles", "fisher_jenks": "Fisher-Jenks (natural breaks)", "equal_interval": "Equal interval", "user": "My own breaks"}
 """The classification schemes; ``layers.classes.SCHEMES`` says how each one classifies."""
+CLASS_SPANS = {"year": "This year's values", "all-years": "All years' values (colours comparable across years)"}
+"""Which values the class breaks are found on (``classes``); ``layers.classes.classes_from_pool`` for all years."""
 SECTOR_GROUP_PATTERN = r"^[A-U][0-9]{0,3}(,[A-U][0-9]{0,3})+$"
 """Besides the listed codes and group ids, a sector may be NACE codes separated by commas (a group of one's own)."""
 ANALYSES = {"values": "Values in classes", "hotspots": "Hot spots (local Moran's I)", "network": "Related sectors (co-location network)"}
@@ -84,6 +86,8 @@ class MapView:
     k: int = 5
     breaks: tuple[float, ...] = ()
     """Upper class bounds when ``scheme == "user"``."""
+    classes: str = "year"
+    """Which years' values the breaks are found on: the view's year, or all years (one colour means one value range in every year)."""
     palette: str = "YlGnBu"
     star: str = "all"
     """With ``indicator == "stars"``: which star dimension the map shows (all = the 0-3 count)."""
@@ -349,6 +353,10 @@ PARAMETERS: tuple[Parameter, ...] = (
         read=_read_breaks, to_field=lambda text: tuple(float(b) for b in text.split(",") if b),
         to_query=lambda breaks: ",".join(f"{b:g}" for b in breaks), written=lambda view: view.scheme == "user",
         control=Control("breaks", "value"),
+    ),
+    Parameter(
+        "classes", "classes", "year: class breaks from the view's year; all-years: from every year's values, so one colour means one value range in every year",
+        allowed=tuple(CLASS_SPANS), labels=CLASS_SPANS, written=lambda view: view.classes != MapView.classes, control=Control("classes-span", "value"),
     ),
     Parameter(
         "palette", "palette", "colour palette (all colour-blind safe)", allowed=tuple(PALETTE_LABELS), labels=PALETTE_LABELS,

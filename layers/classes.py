@@ -87,6 +87,20 @@ def classify(
     return Classes(tuple(float(b) for b in bins), float(finite.min()), index)
 
 
+def classes_from_pool(values: np.ndarray, status: np.ndarray, pooled: Classes) -> Classes:
+    """This year's regions in the classes found on all years' values (``pooled``): same breaks, same legend.
+
+    Every value of this year is in the pool, so it falls within the pooled breaks.
+    """
+    index = np.where(status == STATUS_CONFIDENTIAL, CONFIDENTIAL, NO_DATA).astype(int)
+    finite = np.isfinite(values)
+    if pooled.bins:
+        bins = np.asarray(pooled.bins, dtype=float)
+        index[finite] = FIRST_VALUE_CLASS + np.minimum(np.searchsorted(bins, values[finite], side="left"), bins.size - 1)
+    index[(status != STATUS_VALUE) & (status != STATUS_CONFIDENTIAL)] = NO_DATA
+    return Classes(pooled.bins, pooled.lower, index)
+
+
 STATUS_LABELS = ("no data", "confidential")
 """The legend's first two entries: classes ``NO_DATA`` and ``CONFIDENTIAL``."""
 STAR_CATEGORIES = {"stars": (0.0, 1.0, 2.0, 3.0), **{f"star_{d}": (0.0, 1.0) for d in ("size", "specialisation", "productivity")}}
@@ -144,14 +158,21 @@ def view_classes(
     scheme: Scheme = "quantiles",
     k: int = 5,
     breaks: tuple[float, ...] = (),
+    pool: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> ViewClasses:
     """The classes a view shows, on its values at ``decimals`` (so a region and its legend entry read alike).
 
     ``column`` is what the map shows (an indicator, ``stars`` or one ``star_*``
     dimension): the star columns get one class per count whatever ``scheme`` says.
+    ``pool``: (values, status) of every year of the view (``classes=all-years``): the
+    breaks are found on them, so one colour means one value range in every year.
     """
     categories = STAR_CATEGORIES.get(column, ())
-    classes = classify(shown_values(values, decimals), status, scheme=scheme, k=k, breaks=breaks, categories=categories)
+    shown = shown_values(values, decimals)
+    if pool is not None and not categories:
+        classes = classes_from_pool(shown, status, classify(shown_values(pool[0], decimals), pool[1], scheme=scheme, k=k, breaks=breaks))
+    else:
+        classes = classify(shown, status, scheme=scheme, k=k, breaks=breaks, categories=categories)
     labels = (*STATUS_LABELS, *STAR_LABELS[column]) if categories else tuple(legend_labels(classes, decimals))
     return ViewClasses(classes, labels)
 
@@ -160,12 +181,23 @@ CLASSES_ATTR = "classes"
 """Key of a values frame's ``attrs`` that holds its :class:`ViewClasses` (the legend needs the classes without regions too)."""
 
 
-def with_classes(frame: pd.DataFrame, *, decimals: int, column: str, scheme: Scheme = "quantiles", k: int = 5, breaks: tuple[float, ...] = ()) -> pd.DataFrame:
+def with_classes(
+    frame: pd.DataFrame,
+    *,
+    decimals: int,
+    column: str,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    breaks: tuple[float, ...] = (),
+    pool: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
     """``frame`` (``layers.query.region_values``'s shape) with each region's ``class`` and ``class_label`` (its legend entry).
 
     The :class:`ViewClasses` go into ``frame.attrs["classes"]`` for the legend; read them with :func:`classes_of`.
+    ``pool``: every year's (values, status), for classes over all years (:func:`view_classes`).
     """
-    found = view_classes(frame["value"].to_numpy(dtype=float), frame["status"].to_numpy(), decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks)
+    values, status = frame["value"].to_numpy(dtype=float), frame["status"].to_numpy()
+    found = view_classes(values, status, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks, pool=pool)
     out = frame.assign(**{"class": found.index, "class_label": found.region_labels()})
     out.attrs[CLASSES_ATTR] = found
     return out
