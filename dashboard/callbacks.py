@@ -52,10 +52,12 @@ from dashboard.layout import (
     URL_VIEW_ID,
     VIEW_QUERY_ID,
     YEAR_ID,
+    YEAR_NOTE_ID,
     ZOOM_ID,
     ZOOM_OUT_ID,
     notice_items,
 )
+from dashboard.multiples import YEARS, years_figure, years_shapes
 from dashboard.network import NETWORK_SHAPES
 from dashboard.network_region import region_network_figure
 from dashboard.payload import MapPayload
@@ -100,6 +102,8 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
     """
     if view.analysis == "network":  # the related-sectors network replaces the map, always whole (dashboard.network)
         return region_network_figure(data, view), no_update  # with a region: its specialisations and opportunities marked
+    if view.analysis == YEARS:  # one map per year, one legend: always whole too (dashboard.multiples)
+        return years_figure(data, view, geometry_url=geometry_url), no_update
     payload = payload_for(data, view)
     if full:
         bounds = data.bounds.get(view.zoom) if view.zoom else None
@@ -109,7 +113,9 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
 
 
 def drawn_shapes(data: DashboardData, view: MapView) -> str:
-    """What the map panel draws on: the URL of the view's shapes, or ``NETWORK_SHAPES`` for the related-sectors network."""
+    """What the map panel draws on: the URL of the view's shapes, ``NETWORK_SHAPES`` for the related-sectors network, or the years' grid's."""
+    if view.analysis == YEARS:
+        return years_shapes(data, view)
     return NETWORK_SHAPES if view.analysis == "network" else data.shapes(view).url
 
 
@@ -285,12 +291,14 @@ def register(app: Dash, data: DashboardData) -> None:
     # what follows from the controls alone, in the browser: the star and breaks panels, the year
     # (organisation indicators count the records of all years), the CSV link (FirstView.csv_href's twin)
     app.clientside_callback(
-        f"(indicator, scheme) => [indicator !== 'stars', scheme !== 'user', {json.dumps(sorted(POINT_INDICATORS))}.includes(indicator)]",
+        f"(indicator, scheme, analysis) => [indicator !== 'stars', scheme !== 'user', {json.dumps(sorted(POINT_INDICATORS))}.includes(indicator) || analysis === 'years', analysis !== 'years']",
         Output(f"{STAR_ID}-panel", "hidden"),
         Output(f"{BREAKS_ID}-panel", "hidden"),
         Output(YEAR_ID, "disabled"),
+        Output(YEAR_NOTE_ID, "hidden"),  # one map per year: the year control is off, and says so
         Input(INDICATOR_ID, "value"),
         Input(SCHEME_ID, "value"),
+        Input(ANALYSIS_ID, "value"),
         prevent_initial_call=True,
     )
     app.clientside_callback(  # the network's link threshold only with the network
@@ -300,7 +308,7 @@ def register(app: Dash, data: DashboardData) -> None:
         prevent_initial_call=True,
     )
     app.clientside_callback(  # hot spots: fixed categories and colours, so no class settings; the network: no map level, indicator or classes
-        "(analysis) => [analysis !== 'values', analysis === 'network', analysis === 'network']",
+        "(analysis) => [analysis !== 'values' && analysis !== 'years', analysis === 'network', analysis === 'network']",
         Output(CLASSES_PANEL_ID, "hidden"),
         Output(f"{LEVEL_ID}-panel", "hidden"),
         Output(f"{INDICATOR_ID}-panel", "hidden"),

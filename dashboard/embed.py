@@ -22,6 +22,7 @@ from flask import Flask, Response, request
 from dashboard.callbacks import map_update
 from dashboard.data import DashboardData
 from dashboard.figures import map_title
+from dashboard.multiples import YEARS, years_figure, years_title
 from dashboard.network_region import view_title
 from dashboard.view import ViewOptions, read_view, view_options, view_query
 from layers._errors import ClusterMapError
@@ -68,14 +69,17 @@ def embed_page(data: DashboardData, query: str | bytes | dict[str, str], *, plot
     """The HTML of an embed page for the view a raw ``query`` names (``dashboard.view.read_view``; bad parts fall back, with a notice)."""
     request = read_view(query, options or view_options(data))
     view, problems = request.view, request.problems
-    figure, _ = map_update(data, view, full=True)
+    if view.analysis == YEARS:  # eight maps on the same shapes: named by URL, fetched once (the page's origin)
+        figure = years_figure(data, view, geometry_url=True)
+    else:
+        figure, _ = map_update(data, view, full=True)
     figure = compact(figure)
     notice = ""
     if problems:
         items = "".join(f"<li>{html.escape(p.parameter)}={html.escape(p.given)}: {html.escape(p.message)}</li>" for p in problems)
         notice = f'<div class="notice" role="status">Showing defaults instead of: <ul>{items}</ul></div>'
     full_view = "/?" + view_query(view)
-    title = view_title(data, view) if view.analysis == "network" else map_title(view)
+    title = view_title(data, view) if view.analysis == "network" else years_title(view, data.years) if view.analysis == YEARS else map_title(view)
     config = {"displaylogo": False, "showSendToCloud": False, "responsive": True, "topojsonURL": "/assets/topojson/"}
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -34,6 +34,9 @@ BREAKS_ID = control_id("breaks")
 PALETTE_ID = control_id("palette")
 CLASS_SPAN_ID = control_id("classes")
 ANALYSIS_ID = control_id("analysis")
+YEAR_NOTE_ID = "year-note"
+"""Says that the year control is off while the map panel shows one map per year (``analysis=years``)."""
+YEAR_NOTE = "All years are shown, one map each: the year control is off."
 THRESHOLD_ID = control_id("threshold")
 ZOOM_ID = control_id("zoom")
 """Store: the NUTS code the map is zoomed to (None: all of Europe)."""
@@ -161,9 +164,10 @@ def controls(
                     value=view.year,
                     marks={y: str(y) for y in years},
                     included=False,
-                    disabled=view.indicator in {i.name for i in point_indicators},  # organisation counts: records of all years
+                    disabled=view.indicator in {i.name for i in point_indicators} or view.analysis == "years",  # organisation counts: records of all years
                 ),
             ),
+            html.P(YEAR_NOTE, id=YEAR_NOTE_ID, className="control-note", hidden=view.analysis != "years"),
             html.Div(
                 _labelled(
                     "Star dimension",
@@ -237,7 +241,7 @@ def controls(
                 ],
                 id=CLASSES_PANEL_ID,
                 className="classes",
-                hidden=view.analysis != "values",  # hot spots have fixed categories and colours; the network has no classes
+                hidden=view.analysis not in ("values", "years"),  # hot spots have fixed categories and colours; the network has no classes
             ),
         ],
         className="controls",

@@ -61,8 +61,13 @@ CLASS_SPANS = {"year": "This year's values", "all-years": "All years' values (co
 """Which values the class breaks are found on (``classes``); ``layers.classes.classes_from_pool`` for all years."""
 SECTOR_GROUP_PATTERN = r"^[A-U][0-9]{0,3}(,[A-U][0-9]{0,3})+$"
 """Besides the listed codes and group ids, a sector may be NACE codes separated by commas (a group of one's own)."""
-ANALYSES = {"values": "Values in classes", "hotspots": "Hot spots (local Moran's I)", "network": "Related sectors (co-location network)"}
-"""What the map panel shows (``analysis``): the values, their spatial clusters, or how sectors locate together."""
+ANALYSES = {
+    "values": "Values in classes",
+    "years": "All years, one map each",
+    "hotspots": "Hot spots (local Moran's I)",
+    "network": "Related sectors (co-location network)",
+}
+"""What the map panel shows (``analysis``): the values, their small multiples over the years, their spatial clusters, or how sectors locate together."""
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(4, 19))
 """The network's link thresholds (``threshold``): correlations 0.2-0.9 in steps of 0.05."""
 MAX_BREAKS = 8
@@ -96,7 +101,8 @@ class MapView:
     points: bool = False
     """Whether the organisations layer (``dashboard.points_layer``) is drawn over the map."""
     analysis: str = "values"
-    """What the map panel shows: the values in classes, their hot spots (local Moran's I), or the related-sectors network."""
+    """What the map panel shows: the values in classes, one map per year (``dashboard.multiples``), their hot spots (local Moran's I),
+    or the related-sectors network."""
     threshold: float = 0.5
     """With ``analysis == "network"``: the co-location strength above which two sectors are linked."""
     region: str | None = None
@@ -305,6 +311,12 @@ def _level_check(view: MapView, options: ViewOptions) -> str | None:
     return None
 
 
+def _analysis_check(view: MapView, options: ViewOptions) -> str | None:
+    if view.analysis == "years" and view.indicator in options.point_indicators:
+        return "analysis=years (one map per year) needs a statistics indicator; the organisation indicators count the records of all years"
+    return None
+
+
 def _scheme_check(view: MapView, options: ViewOptions) -> str | None:
     if view.scheme == "user" and not view.breaks:
         return "scheme=user needs breaks, e.g. breaks=1000,5000,20000; using quantiles"
@@ -372,8 +384,10 @@ PARAMETERS: tuple[Parameter, ...] = (
         message="zoom must be a NUTS code with a shape (e.g. DE, DE1, DE11)",
     ),
     Parameter(
-        "analysis", "analysis", "what the map shows: values (in classes), hotspots (local Moran's I of the values), or network (related sectors)",
+        "analysis", "analysis", "what the map shows: values (in classes), years (one map per year, classes from all years' values, one legend; statistics only), "
+        "hotspots (local Moran's I of the values), or network (related sectors)",
         allowed=tuple(ANALYSES), labels=ANALYSES, written=lambda view: view.analysis != MapView.analysis, control=Control("analysis", "value"),
+        check=_analysis_check,
     ),
     Parameter(
         "threshold", "threshold", "with analysis=network: the co-location strength (correlation of location quotients) above which sectors are linked",
@@ -541,6 +555,8 @@ def view_slug(view: MapView) -> str:
         return f"related_sectors_network_{view.region}_opportunities_{view.year}_above_{view.threshold:g}"
     if view.analysis == "network":  # no level, indicator or zoom: divisions linked above the threshold, the sector highlighted
         return f"related_sectors_network_{sector}_{view.year}_above_{view.threshold:g}"
+    if view.analysis == "years":  # every year of the data, one map each
+        return f"{label}_{sector}_{level}_all_years{zoom}"
     analysis = "hotspots_" if view.analysis == "hotspots" else ""
     return f"{analysis}{label}_{sector}_{level}_{view.year}{zoom}"
 

@@ -8,7 +8,7 @@ organisation indicators when records are loaded).
 
 from __future__ import annotations
 
-from dashboard.api import spatial
+from dashboard.api import spatial, years as years_view
 from dashboard.api.errors import ERROR_SCHEMA
 from dashboard.api.payloads import (
     ATTRIBUTIONS,
@@ -410,6 +410,8 @@ def openapi_spec(state: ApiState) -> dict:
     schemas |= spatial.SCHEMAS  # related sectors, opportunities, the network view (dashboard.api.spatial)
     paths |= spatial.openapi_paths(API_PREFIX, years, default.year, _error_responses)
     spatial.document_network(paths, f"{API_PREFIX}/values", EXPORT_PATH)
+    schemas |= years_view.YEARS_SCHEMA  # analysis=years: every year's regions (dashboard.api.years)
+    years_view.document_years(paths, f"{API_PREFIX}/values", EXPORT_PATH)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from dashboard.api import spatial
+from dashboard.api import spatial, years
 from dashboard.api.errors import error_handlers, json_response
 from dashboard.api.openapi import API_PREFIX, EXPORT_PATH, openapi_spec
 from dashboard.api.payloads import ApiState
@@ -32,6 +32,8 @@ def register(server: Flask, data: DashboardData) -> None:
         asked = state.request(request.query_string)
         if asked.view.analysis == "network":  # the network of divisions: nodes and edges, no region (dashboard.api.spatial)
             return json_response(spatial.network_values(state, asked.view, asked.notices))
+        if asked.view.analysis == "years":  # one map per year: every year's regions, one block each (dashboard.api.years)
+            return json_response(years.years_values(state, asked.view, asked.notices))
         return json_response(state.values(asked.view, asked.notices))
 
     @api.get("/groups")
@@ -67,8 +69,14 @@ def register(server: Flask, data: DashboardData) -> None:
     def get_csv():
         asked = state.request(request.query_string)
         view = asked.view
+        if view.analysis == "network":
+            text = spatial.network_csv(state, view, asked.notices)
+        elif view.analysis == "years":
+            text = years.years_csv(state, view, asked.notices)
+        else:
+            text = state.csv_text(view, asked.notices)
         return Response(
-            spatial.network_csv(state, view, asked.notices) if view.analysis == "network" else state.csv_text(view, asked.notices),
+            text,
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{view_slug(view)}.csv"', "X-Content-Type-Options": "nosniff"},
         )

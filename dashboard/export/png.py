@@ -113,10 +113,13 @@ def add_png_text(png: bytes, text: Mapping[str, str]) -> bytes:
     return png[:end_of_ihdr] + b"".join(chunks) + png[end_of_ihdr:]
 
 
-def export_figure(data, view) -> dict:
-    """The full figure of a view: the one the page receives for it."""
+def export_figure(data, view, size: ImageSize | None = None) -> dict:
+    """The full figure of a view: the one the page receives for it (one map per year: 2 a row in a portrait ``size``)."""
     from dashboard.callbacks import map_update
+    from dashboard.multiples import TALL_COLUMNS, YEARS, years_figure
 
+    if view.analysis == YEARS and size is not None and size.height > size.width:
+        return years_figure(data, view, columns=TALL_COLUMNS)
     figure, _ = map_update(data, view, full=True)
     return figure
 
@@ -140,7 +143,7 @@ def export_view_png(data, view, size: ImageSize) -> bytes:
     """The PNG of one view, with its query string in a ``Comment`` chunk."""
     from dashboard.view import view_query
 
-    return render_png(export_figure(data, view), width=size.width, height=size.height, scale=size.scale, text={"Comment": f"view: {view_query(view)}"})
+    return render_png(export_figure(data, view, size), width=size.width, height=size.height, scale=size.scale, text={"Comment": f"view: {view_query(view)}"})
 
 
 def png_filename(stem: str) -> str:
