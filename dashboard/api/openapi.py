@@ -8,7 +8,7 @@ organisation indicators when records are loaded).
 
 from __future__ import annotations
 
-from dashboard.api import spatial
+from dashboard.api import regions, spatial
 from dashboard.api.errors import ERROR_SCHEMA
 from dashboard.api.payloads import (
     ATTRIBUTIONS,
@@ -410,6 +410,8 @@ def openapi_spec(state: ApiState) -> dict:
     schemas |= spatial.SCHEMAS  # related sectors, opportunities, the network view (dashboard.api.spatial)
     paths |= spatial.openapi_paths(API_PREFIX, years, default.year, _error_responses)
     spatial.document_network(paths, f"{API_PREFIX}/values", EXPORT_PATH)
+    schemas |= regions.SCHEMAS  # a region's series and similar regions (dashboard.api.regions)
+    paths |= regions.openapi_paths(API_PREFIX, state, view_schema("sector", state.options), _error_responses)
     return {
         "openapi": "3.1.0",
         "info": {
