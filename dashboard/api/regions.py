@@ -27,6 +27,7 @@ from dashboard.api.payloads import ATTRIBUTIONS, ApiState, sector_record
 from dashboard.data import LEVEL_LABELS
 from dashboard.figures import ATTRIBUTION
 from dashboard.view import PARAMETER, BadValue, ViewProblem, read_query
+from layers._errors import UnknownRegionError, UnknownYearError
 from layers.indicators import INDICATORS
 from layers.portfolio import NUTS_ID_RE
 from layers.similar import DEFAULT_LIMIT, MIN_SHARED_DIVISIONS, SCORE_DECIMALS
@@ -152,7 +153,10 @@ def series_payload(state: ApiState, nuts_id: str, raw_query: str | bytes) -> dic
     """``/regions/<nuts_id>/series``: the region's, its country's and Europe's lines of one indicator and sector."""
     nuts_id = state.region(nuts_id)
     sector, indicator = series_args(state, raw_query)
-    found = state.data.series(nuts_id, sector, indicator)
+    try:
+        found = state.data.series(nuts_id, sector, indicator)
+    except UnknownRegionError as e:  # checked above; kept so that a layers refusal is never a 500
+        raise ApiError(404, str(e), parameter="nuts_id", given=nuts_id) from e
     ind = INDICATORS[indicator]
     return {
         "region": region_record(state, nuts_id),
@@ -175,7 +179,12 @@ def similar_payload(state: ApiState, nuts_id: str, raw_query: str | bytes) -> di
     """``/regions/<nuts_id>/similar``: the ``limit`` regions of its level most alike in structure in ``year``."""
     nuts_id = state.region(nuts_id)
     year, limit = similar_args(state, raw_query)
-    found = state.data.similar(nuts_id, year, limit)
+    try:
+        found = state.data.similar(nuts_id, year, limit)
+    except UnknownRegionError as e:  # checked above; kept so that a layers refusal is never a 500
+        raise ApiError(404, str(e), parameter="nuts_id", given=nuts_id) from e
+    except UnknownYearError as e:
+        raise ApiError(400, str(e), parameter="year", given=str(year), allowed=list(state.options.years)) from e
     return {
         "region": region_record(state, nuts_id),
         "year": year,
