@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -29,6 +29,8 @@ from layers.points.build import POINTS_FILE
 from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_organisations
 from layers.points.measures import POINT_INDICATORS, PointMeasures, load_point_measures
 from layers.query import ClustersIndex, decimals_of, region_values
+from layers.series import RegionSeries, region_series
+from layers.similar import DEFAULT_LIMIT as SIMILAR_LIMIT, SimilarityCache, SimilarRegions
 from layers.sources import DEFAULT_STATISTICS, NUTS_YEARS, STATISTICS_NUTS_YEAR
 from layers.spatial.categories import with_hotspots
 from layers.spatial.related import RelatedSectors
@@ -80,6 +82,8 @@ class LevelGeometry:
 
 VALUES_CACHE_SIZE = 256
 """Views whose numbers a process keeps: a view's frame is about 300 rows (some 60 kB), so at most about 15 MB."""
+SERIES_CACHE_SIZE = 256
+"""Region series a process keeps: three lines of 8 years each, a few kB per series."""
 
 
 @dataclass
@@ -117,6 +121,7 @@ class DashboardData:
     def __post_init__(self) -> None:
         # per process (each gunicorn worker has its own): lru_cache is thread-safe, so the gthread workers share it
         self._values = lru_cache(maxsize=VALUES_CACHE_SIZE)(self._compute_values)
+        self._series = lru_cache(maxsize=SERIES_CACHE_SIZE)(self._compute_series)
         self.catalogue = Sectors.of(self.index.sectors, self.groups)
         add_sectors(self.catalogue)  # titles and labels anywhere in this process can name these groups
 
@@ -195,6 +200,42 @@ class DashboardData:
     def related(self) -> RelatedSectors:
         """Co-location of NACE divisions (``layers.spatial.related``): each year's pairs and networks, computed once per process."""
         return RelatedSectors(self.index)
+
+    def series(self, nuts_id: str, sector: str, indicator: str) -> RegionSeries:
+        """``indicator`` of ``sector`` (a code, a group of codes or a named group's id) in region ``nuts_id`` over every year,
+        with its country's and Europe's lines (``layers.series.region_series``). Kept per process; the caller gets copies.
+
+        ``sector`` is read by this data's catalogue (its canonical text is the result's ``nace_r2``). Raises
+        ``layers.UnknownRegionError`` for a region without statistics, ``ValueError`` for an indicator that is not a statistics one.
+        """
+        found = self._series(nuts_id, self.catalogue.sector(sector).code, indicator)
+        europe = found.europe.copy() if found.europe is not None else None
+        return replace(found, region=found.region.copy(), country=found.country.copy(), europe=europe)
+
+    def _compute_series(self, nuts_id: str, sector: str, indicator: str) -> RegionSeries:
+        resolved = self.catalogue.sector(sector)
+        return region_series(self.index, nuts_id, nace_r2=resolved.code, indicator=indicator, members=resolved.members if resolved.is_group else None)
+
+    @cached_property
+    def similarity(self) -> SimilarityCache:
+        """Cosine similarity of regions' division LQs (``layers.similar``), each (level, year) computed once per process."""
+        return SimilarityCache(self.index)
+
+    def similar(self, nuts_id: str, year: int, limit: int = SIMILAR_LIMIT) -> SimilarRegions:
+        """The ``limit`` regions of ``nuts_id``'s level most alike in structure in ``year``, with their names.
+
+        ``rows``: ``nuts_id, name, score, shared_divisions``, best first; empty with a ``reason`` when the region
+        is disqualified. Raises ``layers.UnknownRegionError`` / ``UnknownYearError``.
+        """
+        found = self.similarity.similar(nuts_id, year=year, limit=limit)
+        rows = found.rows.copy()
+        rows.insert(1, "name", [self.region_names.get(g, g) for g in rows["nuts_id"]])
+        return replace(found, rows=rows)
+
+    @cached_property
+    def region_names(self) -> dict[str, str]:
+        """NUTS code → the name the map shows, for levels 0-2 (``LevelGeometry.names``)."""
+        return {code: name for level in (0, 1, 2) if level in self.geometry for code, name in zip(self.geometry[level].ids, self.geometry[level].names)}
 
     @cached_property
     def statistics_regions(self) -> frozenset[str]:

@@ -27,6 +27,8 @@ PATHS = {
     "/api/v1/regions/{nuts_id}/portfolio",
     "/api/v1/sectors/{code}/related",
     "/api/v1/regions/{nuts_id}/opportunities",
+    "/api/v1/regions/{nuts_id}/series",
+    "/api/v1/regions/{nuts_id}/similar",
     "/api/v1/openapi.json",
     "/export.csv",
 }

@@ -9,6 +9,9 @@ Routes (``register`` attaches them to the Flask server; ``routes``):
 - ``GET /api/v1/regions/<nuts_id>/portfolio?year=&limit=``: the region's
   strongest sectors and its comparison with its country and the EU
   (``layers.portfolio``).
+- ``GET /api/v1/regions/<nuts_id>/series?sector=&indicator=`` and
+  ``/similar?year=&limit=``: a region's indicator over the years beside its country and
+  Europe, and the regions most alike in structure (``regions``).
 - ``GET /api/v1/openapi.json``: an OpenAPI 3.1 description of all of these
   (``openapi``; its view parameters come from the view vocabulary).
 - ``GET /export.csv?<view query>``: the values of a view as CSV, with ``#``

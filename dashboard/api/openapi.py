@@ -8,7 +8,7 @@ organisation indicators when records are loaded).
 
 from __future__ import annotations
 
-from dashboard.api import spatial, years as years_view
+from dashboard.api import regions, spatial, years as years_view
 from dashboard.api.errors import ERROR_SCHEMA
 from dashboard.api.payloads import (
     ATTRIBUTIONS,
@@ -412,6 +412,8 @@ def openapi_spec(state: ApiState) -> dict:
     spatial.document_network(paths, f"{API_PREFIX}/values", EXPORT_PATH)
     schemas |= years_view.YEARS_SCHEMA  # analysis=years: every year's regions (dashboard.api.years)
     years_view.document_years(paths, f"{API_PREFIX}/values", EXPORT_PATH)
+    schemas |= regions.SCHEMAS  # a region's series and similar regions (dashboard.api.regions)
+    paths |= regions.openapi_paths(API_PREFIX, state, view_schema("sector", state.options), _error_responses)
     return {
         "openapi": "3.1.0",
         "info": {

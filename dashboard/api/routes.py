@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from dashboard.api import spatial, years
+from dashboard.api import regions, spatial, years
 from dashboard.api.errors import error_handlers, json_response
 from dashboard.api.openapi import API_PREFIX, EXPORT_PATH, openapi_spec
 from dashboard.api.payloads import ApiState
@@ -47,6 +47,7 @@ def register(server: Flask, data: DashboardData) -> None:
         return json_response(state.portfolio(nuts_id, year, limit))
 
     spatial.register(api, state)  # /sectors/<code>/related, /regions/<nuts_id>/opportunities
+    regions.register(api, state)  # /regions/<nuts_id>/series, /regions/<nuts_id>/similar
 
     @api.get("/openapi.json")
     def get_openapi():
