@@ -27,6 +27,7 @@ SECTOR_ID = control_id("sector")
 """Store: the NACE code chosen in the sector tree (``dashboard/sector_tree.py``)."""
 INDICATOR_ID = control_id("indicator")
 YEAR_ID = control_id("year")
+SINCE_ID = control_id("since")
 STAR_ID = control_id("star")
 SCHEME_ID = control_id("scheme")
 K_ID = control_id("k")
@@ -163,6 +164,11 @@ def controls(
                     included=False,
                     disabled=view.indicator in {i.name for i in point_indicators},  # organisation counts: records of all years
                 ),
+            ),
+            _labelled(  # a period change: the map shows the change from this year to the year above
+                "Compare with year",
+                SINCE_ID,
+                dcc.Dropdown(id=SINCE_ID, options=[{"label": str(y), "value": y} for y in years[:-1]], value=view.since, placeholder="—", clearable=True),
             ),
             html.Div(
                 _labelled(
