@@ -243,3 +243,26 @@ def test_the_png_export_is_titled_with_the_change(dashboard_data, tmp_path):
     assert path.name == "persons_employed_C29_NUTS2_change_2009_2014.png"
     title = read_png(path.read_bytes())["text"]["Title"]
     assert title == map_title(view) and title.startswith("Persons employed, change 2009–2014 (%) · C29 ")
+
+
+@pytest.mark.browser
+def test_the_page_compares_with_a_year_and_says_what_it_cannot_use(page, live_app):
+    from tests.test_browser import choose_option, wait_url
+
+    title = "(document.querySelector('#map .gtitle') || {textContent: ''}).textContent"
+    page.goto(f"{live_app}/?level=2&sector=C29&indicator=employment&year=2014")
+    page.wait_for_function(f"{title}.includes('C29')", timeout=20_000)
+    choose_option(page, "since", "2009")
+    wait_url(page, "since=2009", timeout=10_000)
+    page.wait_for_function(f"{title}.includes('Persons employed, change 2009–2014 (%)')", timeout=10_000)
+    legend = page.evaluate("document.querySelector('#map .js-plotly-plot').data[0].colorbar.ticktext")
+    assert any(label.endswith("– 0.0") for label in legend), legend  # the classes split at no change
+    page.locator("#year [role=slider]").focus()
+    page.keyboard.press("Home")  # 2008: before the year compared with
+    page.wait_for_function(
+        "(document.querySelector('#input-notice') || {textContent: ''}).textContent.includes('since must be a year before year')", timeout=10_000
+    )
+    page.goto(f"{live_app}/?level=2&sector=C&indicator=stars&since=2009")
+    notice = page.locator("#view-notice")
+    notice.wait_for(state="visible", timeout=20_000)
+    assert "since=2009" in (notice.text_content() or "") and "stars has none" in (notice.text_content() or "")
