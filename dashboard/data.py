@@ -19,12 +19,13 @@ import shapely
 
 from layers import nace, settings
 from layers.build import CLUSTERS_FILE, REPORT_FILE, BuildReport, build, load_report
-from layers.classes import with_classes
+from layers.classes import centre_of, with_classes
 from layers.clusters import read_clusters_table
 from layers.groups.catalogue import GroupCatalogueError, SectorGroup, load_catalogue, shipped_groups
 from layers.groups.sector import Sectors, add_sectors
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
+from layers.period_change import has_period_change, period_indicator, period_values
 from layers.points.build import POINTS_FILE
 from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_organisations
 from layers.points.measures import POINT_INDICATORS, PointMeasures, load_point_measures
@@ -150,13 +151,14 @@ class DashboardData:
             view.zoom[:2] if view.zoom else None,
             view.analysis,
             "year" if hot else view.classes,
+            view.since if view.since is not None and has_period_change(view.column) else None,
         )  # what the numbers depend on (not palette, layer or zoom region)
         frame = self._values(values_view, tuple(ids))
         return frame.copy()
 
     def _compute_values(self, values_view: tuple, ids: tuple[str, ...]) -> pd.DataFrame:
-        level, nace_r2, indicator, column, year, scheme, k, breaks, country, analysis, classes = values_view
-        pool = None
+        level, nace_r2, indicator, column, year, scheme, k, breaks, country, analysis, classes, since = values_view
+        pool, centre = None, centre_of(column, period_change=since is not None)
         regions = pd.Series(ids, dtype=object)
         if indicator in POINT_INDICATORS:
             if self.point_measures is None:  # the view vocabulary offers these indicators only with records loaded
@@ -168,13 +170,19 @@ class DashboardData:
         else:
             sector = self.catalogue.sector(nace_r2)
             members = sector.members if sector.is_group else None
-            frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=year, country=country, members=members)
-            decimals = decimals_of(column)
-            if classes == "all-years":  # one colour, one value range in every year: breaks from all years' values
+            if since is not None:  # the change from an earlier year (layers.period_change): its own classes, centred on 0
+                frame = period_values(
+                    self.index, regions, level=level, nace_r2=nace_r2, indicator=column, since=since, year=year, country=country, members=members
+                )
+                decimals = period_indicator(column, since, year).decimals
+            else:
+                frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=year, country=country, members=members)
+                decimals = decimals_of(column)
+            if classes == "all-years" and since is None:  # one colour, one value range in every year: breaks from all years' values
                 pool = self._pooled_values(regions, level, nace_r2, column, members)
         if analysis == "hotspots":
             return with_hotspots(frame, self._shapes_of(level, indicator).weights, self._employment(regions, level, nace_r2, indicator, year))
-        return with_classes(frame, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks, pool=pool)
+        return with_classes(frame, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks, pool=pool, centre=centre)
 
     def _pooled_values(self, regions: pd.Series, level: int, nace_r2: str, column: str, members: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray]:
         """(values, status) of ``regions`` in every year of the data, one after another: what ``classes=all-years`` classifies."""

@@ -31,10 +31,11 @@ from dashboard.payload import (
     encode_ranks,
     encode_values,
 )
-from dashboard.view import PALETTES, STAR_DIMENSIONS, MapView  # noqa: F401  (MapView re-exported: it lives in dashboard.view)
+from dashboard.view import AUTO_PALETTE, DIVERGING_PALETTES, PALETTES, STAR_DIMENSIONS, MapView  # noqa: F401  (MapView re-exported)
 from layers.classes import NO_DATA, STAR_CATEGORIES, Classes, classes_of, format_number, legend_labels as _legend_labels
 from layers.groups.sector import legend_note, sector_name, sector_of
 from layers.indicators import INDICATORS, Indicator
+from layers.period_change import has_period_change, period_indicator
 from layers.points.measures import POINT_INDICATORS
 from layers.spatial.categories import CATEGORY_LABELS, CATEGORY_ORDER, is_hotspot_frame
 
@@ -45,7 +46,14 @@ HOTSPOT_COLOURS = {"HH": "#b2182b", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92
 """Fixed, whatever the palette (ColorBrewer RdBu's ends and middles): High-High dark red, Low-Low dark blue, High-Low light red,
 Low-High light blue; not significant a pale sand, warm so that it never reads as the grey of "no data" or "confidential"."""
 PALETTE = "YlGnBu"
-"""ColorBrewer YlGnBu: sequential and colour-blind safe (the default)."""
+"""ColorBrewer YlGnBu: sequential and colour-blind safe (``palette=auto`` on a view without a centre)."""
+DIVERGING_PALETTE = "PuOr"
+"""ColorBrewer PuOr: diverging and colour-blind safe (``palette=auto`` on a view with a centre: the LQ, changes)."""
+SEQUENTIAL_START = 0.2
+"""A sequential palette's lightest class is sampled this far along it: the very light ends (and Purples' greyish one) read as "no data"."""
+DIVERGING_NEAR, DIVERGING_FAR = 0.2, 0.5
+"""A diverging palette's classes nearest the centre are sampled this far from its middle (its light grey, which reads
+as "no data"), the farthest at its ends; ``tests/test_palettes.py`` holds every class colour away from both greys."""
 EUROPE_LON = (-11.0, 34.0)
 EUROPE_LAT = (34.5, 71.2)
 """The mainland frame: overseas regions stay off-screen instead of shrinking Europe."""
@@ -70,10 +78,28 @@ def level_label(level: int) -> str:
     return LEVEL_LABELS.get(level, f"NUTS {level} regions")
 
 
+def is_period_change(view: MapView) -> bool:
+    """Whether the map shows the change of its indicator from ``since`` to ``year`` (``layers.period_change``)."""
+    return view.since is not None and view.column == view.indicator and has_period_change(view.indicator)
+
+
+def shown_indicator(view: MapView) -> Indicator:
+    """What the map's numbers are: the indicator, or its change from ``since`` (label, unit %, pp or LQ difference, decimals)."""
+    if is_period_change(view):
+        assert view.since is not None
+        return period_indicator(view.indicator, view.since, view.year)
+    return indicator_of(view.indicator)
+
+
 def view_unit(view: MapView) -> str:
-    """The unit of what the map shows: the indicator's, "of 3 stars" for the star count, or "(1 = star)" for one dimension."""
+    """The unit of what the map shows: the indicator's, "of 3 stars" for the star count, or "(1 = star)" for one dimension.
+
+    A period change says what it is after its number: "%, change 2009–2014".
+    """
     if view.column == "stars":
         return STAR_COUNT_UNIT
+    if is_period_change(view):
+        return f"{shown_indicator(view).unit}, change {view.since}–{view.year}"
     return indicator_of(view.indicator).unit if view.column == view.indicator else "(1 = star)"
 
 
@@ -83,16 +109,19 @@ def format_value(value: float, indicator: str) -> str:
 
 
 def map_title(view: MapView) -> str:
-    """Title line naming indicator, unit, sector, level and year."""
-    ind = indicator_of(view.indicator)
+    """Title line naming indicator, unit, sector, level and year (a period change: both years, in its label)."""
+    ind = shown_indicator(view)
     what = f"{ind.label} ({ind.unit})" if view.column == view.indicator else f"{STAR_DIMENSIONS[view.star]} star"
     if view.analysis == "hotspots":
         what = f"Hot spots of {what[0].lower()}{what[1:]}"
-    return f"{what} · {sector_name(view.nace_r2)} · {level_label(view.level)} · {view_when(view)}"
+    when = "" if is_period_change(view) else f" · {view_when(view)}"
+    return f"{what} · {sector_name(view.nace_r2)} · {level_label(view.level)}{when}"
 
 
 def view_when(view: MapView) -> str:
-    """The data year, or for the organisation indicators their regions' version and "records of all years"."""
+    """The data year (a period change: both, "2009–2014"), or for the organisation indicators their regions' version and "records of all years"."""
+    if is_period_change(view):
+        return f"{view.since}–{view.year}"
     return "NUTS 2024, records of all years" if is_point_view(view) else str(view.year)
 
 
@@ -104,10 +133,50 @@ def view_attribution(view: MapView, organisations) -> str:
     return f"Organisations: {organisations.source} ({kind}) · © EuroGeographics for the administrative boundaries"
 
 
-def _colours(k: int, palette: str = PALETTE) -> list[str]:
-    samples = sample_colorscale(palette, [0.12 + 0.88 * i / max(k - 1, 1) for i in range(k)], colortype="tuple") if k else []
-    value_colours = ["#" + "".join(f"{round(c * 255):02x}" for c in rgb) for rgb in samples]
-    return [NO_DATA_COLOUR, CONFIDENTIAL_COLOUR, *value_colours]
+def _hex(palette: str, positions: list[float]) -> list[str]:
+    samples = sample_colorscale(palette, [min(1.0, max(0.0, p)) for p in positions], colortype="tuple") if positions else []
+    return ["#" + "".join(f"{round(c * 255):02x}" for c in rgb) for rgb in samples]
+
+
+def _steps(n: int, start: float, end: float) -> list[float]:
+    """``n`` positions from ``start`` to ``end`` (``start`` alone for one)."""
+    return [start + (end - start) * i / max(n - 1, 1) for i in range(n)]
+
+
+def sequential_colours(k: int, palette: str = PALETTE) -> list[str]:
+    """``k`` class colours, light to dark, along a sequential palette (a diverging one: its upper half)."""
+    if palette in DIVERGING_PALETTES:
+        return _hex(palette, _steps(k, 0.5 + DIVERGING_NEAR, 0.5 + DIVERGING_FAR))
+    return _hex(palette, _steps(k, SEQUENTIAL_START, 1.0))
+
+
+def diverging_colours(below: int, above: int, palette: str = DIVERGING_PALETTE) -> list[str]:
+    """Colours of ``below`` classes under the centre and ``above`` over it: the palette's low hue below, its high hue above.
+
+    Both sides step away from the centre alike (``max(below, above)`` steps from light to dark), so the
+    class next to the centre is the lightest on either side and a side with fewer classes stops short of the darkest.
+    """
+    steps = max(below, above)
+    distance = _steps(steps, DIVERGING_NEAR, DIVERGING_FAR)
+    low = _hex(palette, [0.5 - d for d in distance[:below]])[::-1]  # far (dark) to near (light), in value order
+    high = _hex(palette, [0.5 + d for d in distance[:above]])
+    return [*low, *high]
+
+
+def class_colours(classes: Classes, palette: str = AUTO_PALETTE) -> list[str]:
+    """The colour of every class of a view: the two status greys, then one per value class.
+
+    A view with a centre (``classes.centre``: LQ, changes) takes a diverging palette by default (``auto``),
+    one hue each side of it; a sequential palette, chosen, colours its classes in order.
+    """
+    centred = classes.centre is not None
+    if palette == AUTO_PALETTE:
+        palette = DIVERGING_PALETTE if centred else PALETTE
+    if centred and palette in DIVERGING_PALETTES:
+        values = diverging_colours(classes.below_centre, classes.k - classes.below_centre, palette)
+    else:
+        values = sequential_colours(classes.k, palette)
+    return [NO_DATA_COLOUR, CONFIDENTIAL_COLOUR, *values]
 
 
 def hotspot_colours() -> list[str]:
@@ -154,7 +223,7 @@ def map_payload(values: pd.DataFrame, view: MapView) -> MapPayload:
     here and ``applyPayload`` in ``assets/map.js`` draw them without computing any.
     """
     found = classes_of(values)
-    decimals = indicator_of(view.indicator).decimals
+    decimals = shown_indicator(view).decimals
     hot = is_hotspot_frame(values)
     payload: MapPayload = {  # no level: the browser checks the values against the shapes it has drawn (one per location)
         "values": encode_values(values["value"].to_numpy(dtype=float), decimals),
@@ -164,7 +233,7 @@ def map_payload(values: pd.DataFrame, view: MapView) -> MapPayload:
         "ranked": int(values["ranked"].iloc[0]) if len(values) else 0,
         "notes": encode_notes(hotspot_notes(values) if hot else values["flag_text"].tolist()),
         "legend": list(found.labels),
-        "colours": hotspot_colours() if hot else _colours(found.classes.k, view.palette),
+        "colours": hotspot_colours() if hot else class_colours(found.classes, view.palette),
         "title": map_title(view),
         "unit": view_unit(view),
     }
@@ -173,7 +242,7 @@ def map_payload(values: pd.DataFrame, view: MapView) -> MapPayload:
     if sector.is_group and not is_point_view(view):
         partial = int(values["partial"].sum()) if "partial" in values else 0
         lines.extend(legend_note(sector, partial).split("\n"))
-    if view.classes == "all-years" and not hot and not is_point_view(view) and view.column not in STAR_CATEGORIES:
+    if view.classes == "all-years" and not hot and not is_point_view(view) and view.column not in STAR_CATEGORIES and not is_period_change(view):
         lines.append(ALL_YEARS_NOTE)
     if lines:
         payload["note"] = "<br>".join(html.escape(line) for line in lines)

@@ -27,6 +27,7 @@ SECTOR_ID = control_id("sector")
 """Store: the NACE code chosen in the sector tree (``dashboard/sector_tree.py``)."""
 INDICATOR_ID = control_id("indicator")
 YEAR_ID = control_id("year")
+SINCE_ID = control_id("since")
 STAR_ID = control_id("star")
 SCHEME_ID = control_id("scheme")
 K_ID = control_id("k")
@@ -168,6 +169,11 @@ def controls(
                 ),
             ),
             html.P(YEAR_NOTE, id=YEAR_NOTE_ID, className="control-note", hidden=view.analysis != "years"),
+            _labelled(  # a period change: the map shows the change from this year to the year above
+                "Compare with year",
+                SINCE_ID,
+                dcc.Dropdown(id=SINCE_ID, options=[{"label": str(y), "value": y} for y in years[:-1]], value=view.since, placeholder="—", clearable=True),
+            ),
             html.Div(
                 _labelled(
                     "Star dimension",

@@ -23,9 +23,8 @@ from dashboard import callback_guard
 from dashboard.callback_guard import Malformed, guarded
 from dashboard.data import MIXED, DashboardData
 from dashboard.figures import (
-    format_value,
-    indicator_of,
     map_title,
+    shown_indicator,
     view_unit,
     view_when,
 )
@@ -39,6 +38,7 @@ from dashboard.view import (
     read_view,
     view_options,
 )
+from layers.classes import format_number
 from layers.groups.sector import sector_name
 from layers.query import STATUS_VALUE
 from layers.ranks import shown_values
@@ -126,7 +126,7 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
     kept = np.asarray([country is None or code.startswith(country) for code in geometry.ids], dtype=bool)
     values = values.loc[kept].reset_index(drop=True)
     names = np.asarray(geometry.names, dtype=object)[kept]
-    unit, decimals = view_unit(view), indicator_of(view.indicator).decimals
+    unit, decimals = view_unit(view), shown_indicator(view).decimals
     value = values["value"].to_numpy(dtype=float)
     status = values["status"].to_numpy(dtype=object)
     has_value = np.isfinite(value)
@@ -139,7 +139,7 @@ def ranking_rows(data: DashboardData, view: MapView) -> pd.DataFrame:
             "nuts_id": values["nuts_id"].to_numpy(dtype=object),
             "name": names,
             "value": value,
-            "value_text": [f"{format_value(v, view.indicator)} {unit}" if ok else s for v, ok, s in zip(shown, has_value, status)],
+            "value_text": [f"{format_number(v, decimals)} {unit}" if ok else s for v, ok, s in zip(shown, has_value, status)],
             "flag": values["flag"].to_numpy(dtype=object),
             "flag_text": np.where((words == "") & ~has_value, status, words),
             "status": status,
@@ -156,7 +156,7 @@ def table_data(rows: pd.DataFrame, view: MapView) -> RankingData:
     (``null`` rank and value where there is none; the value at the decimals
     shown); the unit travels once. The browser sorts by the sent rank only.
     """
-    decimals = indicator_of(view.indicator).decimals
+    decimals = shown_indicator(view).decimals
     unit = view_unit(view)
     shown = shown_values(rows["value"].to_numpy(dtype=float), decimals)
     out: list[RankingRow] = []
@@ -188,7 +188,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
     A plain figure dict (no template, no geometry). Names are escaped: Plotly
     reads tick and hover text as HTML.
     """
-    ind = indicator_of(view.indicator)
+    ind = shown_indicator(view)
     top = rows.loc[rows["status"] == STATUS_VALUE].head(TOP_N)
     n = len(top)
     sector = html_text.escape(sector_name(view.nace_r2))
@@ -200,7 +200,7 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
     values = top["value"].to_numpy(dtype=float)
     ids = top["nuts_id"].tolist()
     names = [html_text.escape(name) for name in top["name"]]
-    labels = [format_value(v, view.indicator) for v in shown_values(values, ind.decimals)]
+    labels = [format_number(v, ind.decimals) for v in shown_values(values, ind.decimals)]
     lo = min(0.0, float(values.min())) if n else 0.0
     hi = max(0.0, float(values.max())) if n else 1.0
     pad = (hi - lo) * 0.16 or 1.0

@@ -38,6 +38,7 @@ from dashboard.data import MIXED
 from layers.groups.catalogue import SectorGroup
 from layers.groups.sector import BadSector, Sectors
 from layers.indicators import INDICATORS
+from layers.period_change import KINDS as PERIOD_CHANGE_KINDS
 from layers.points.measures import POINT_INDICATORS
 
 Use = Literal["page", "embed", "png", "csv", "api", "cli"]
@@ -50,8 +51,18 @@ _INT_RE = re.compile(r"^-?[0-9]{1,6}$")
 """A whole number as a query writes it: ASCII digits only (``\\d`` would take "２０１４" too), at most six of them."""
 _DIGITS_RE = re.compile(r"^-?[0-9]+$")
 
-PALETTE_LABELS = {"YlGnBu": "Yellow-green-blue", "Viridis": "Viridis", "Cividis": "Cividis", "Purples": "Purples", "Oranges": "Oranges"}
-"""Sequential palettes safe for the common colour-vision deficiencies (ColorBrewer, matplotlib): Plotly's names."""
+SEQUENTIAL_PALETTES = {"YlGnBu": "Yellow-green-blue", "Viridis": "Viridis", "Plasma": "Plasma", "RdPu": "Red-purple", "Oranges": "Oranges"}
+"""Sequential palettes safe for the common colour-vision deficiencies (ColorBrewer, matplotlib): Plotly's names.
+None comes near the greys of "no data" and "confidential" (``tests/test_palettes.py``): Cividis (greyish middle)
+and Purples (greyish light end) were replaced by Plasma and RdPu."""
+DIVERGING_PALETTES = {"PuOr": "Orange-purple (diverging)", "BrBG": "Brown-blue-green (diverging)", "RdBu": "Red-blue (diverging)"}
+"""ColorBrewer diverging palettes (colour-blind safe), for views centred on a value (the LQ on 1, changes on 0):
+the low end's hue below the centre, the high end's above, lightest nearest it (``dashboard.figures``)."""
+AUTO_PALETTE = "auto"
+PALETTE_LABELS = {AUTO_PALETTE: "Automatic (diverging for LQ and changes)", **SEQUENTIAL_PALETTES, **DIVERGING_PALETTES}
+"""``auto``: Orange-purple on views with a centre (LQ, changes), Yellow-green-blue on the others. A sequential palette
+on a centred view colours its classes in order (still split at the centre); a diverging one on a view without a centre
+colours them with its upper half, light to dark."""
 PALETTES = PALETTE_LABELS
 STAR_DIMENSIONS = {"all": "All (0-3 stars)", "size": "Size", "specialisation": "Specialisation", "productivity": "Productivity"}
 """With ``indicator=stars``: the star count, or one star dimension."""
@@ -93,7 +104,10 @@ class MapView:
     """Upper class bounds when ``scheme == "user"``."""
     classes: str = "year"
     """Which years' values the breaks are found on: the view's year, or all years (one colour means one value range in every year)."""
-    palette: str = "YlGnBu"
+    palette: str = "auto"
+    """A name of :data:`PALETTE_LABELS`; ``auto`` is diverging on views with a centre (LQ, changes), sequential elsewhere."""
+    since: int | None = None
+    """An earlier year of the data: the map shows the change of the indicator from it to ``year`` (``layers.period_change``)."""
     star: str = "all"
     """With ``indicator == "stars"``: which star dimension the map shows (all = the 0-3 count)."""
     zoom: str | None = None
@@ -317,6 +331,17 @@ def _analysis_check(view: MapView, options: ViewOptions) -> str | None:
     return None
 
 
+def _since_check(view: MapView, options: ViewOptions) -> str | None:
+    if view.since is None:
+        return None
+    if view.since >= view.year:
+        return f"since must be a year before year ({view.year}): the map shows the change from since to year"
+    if view.indicator not in PERIOD_CHANGE_KINDS:
+        kinds = ", ".join(PERIOD_CHANGE_KINDS)
+        return f"since (a change between two years) exists for {kinds} only; {view.indicator} has none"
+    return None
+
+
 def _scheme_check(view: MapView, options: ViewOptions) -> str | None:
     if view.scheme == "user" and not view.breaks:
         return "scheme=user needs breaks, e.g. breaks=1000,5000,20000; using quantiles"
@@ -353,6 +378,14 @@ PARAMETERS: tuple[Parameter, ...] = (
         message=lambda years: f"year must be one of {years[0]}-{years[-1]} with data" if years else "no year has data",
     ),
     Parameter(
+        "since", "since",
+        "an earlier year: the map shows the change from since to year (growth in % for counts and wages, percentage points "
+        "for the share, the difference for the LQ); for employment, local_units, wages, avg_wage, employment_share and lq",
+        type=("integer",), find=lambda o: tuple(o.years[:-1]), written=lambda view: view.since is not None,
+        control=Control("since", "value"), check=_since_check, control_value=lambda v: v,
+        message=lambda years: f"since must be one of {years[0]}-{years[-1]}, before year" if years else "no earlier year has data",
+    ),
+    Parameter(
         "scheme", "scheme", "how values are put into classes (user: your own breaks)", allowed=tuple(SCHEME_LABELS), labels=SCHEME_LABELS,
         control=Control("scheme", "value"), check=_scheme_check,
     ),
@@ -371,7 +404,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         allowed=tuple(CLASS_SPANS), labels=CLASS_SPANS, written=lambda view: view.classes != MapView.classes, control=Control("classes-span", "value"),
     ),
     Parameter(
-        "palette", "palette", "colour palette (all colour-blind safe)", allowed=tuple(PALETTE_LABELS), labels=PALETTE_LABELS,
+        "palette", "palette",
+        "colour palette (all colour-blind safe); auto: diverging (orange-purple) for the LQ and changes, centred on 1 and 0, "
+        "yellow-green-blue otherwise", allowed=tuple(PALETTE_LABELS), labels=PALETTE_LABELS,
         written=lambda view: view.palette != MapView.palette, control=Control("palette", "value"),
     ),
     Parameter(
@@ -558,7 +593,8 @@ def view_slug(view: MapView) -> str:
     if view.analysis == "years":  # every year of the data, one map each
         return f"{label}_{sector}_{level}_all_years{zoom}"
     analysis = "hotspots_" if view.analysis == "hotspots" else ""
-    return f"{analysis}{label}_{sector}_{level}_{view.year}{zoom}"
+    when = f"change_{view.since}_{view.year}" if view.since is not None and view.column in PERIOD_CHANGE_KINDS else str(view.year)
+    return f"{analysis}{label}_{sector}_{level}_{when}{zoom}"
 
 
 def view_options(data) -> ViewOptions:

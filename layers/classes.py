@@ -6,6 +6,11 @@ both their own class keeps them visible and distinct instead of blank.
 Computed here once per view (:func:`view_classes`, on the values at the decimals
 shown, as ``layers.ranks`` ranks them); the map, the legend, the CSV and the API
 read the result, the browser only colours what it receives.
+
+A view whose values have a centre (the LQ: 1; a change: 0; :func:`centre_of`) is
+classified on each side of it separately, the centre being a break, so no class
+straddles it; :attr:`Classes.below_centre` says how many value classes lie below it
+(``dashboard.figures`` colours them with one hue, the others with another).
 """
 
 from __future__ import annotations
@@ -29,6 +34,17 @@ SCHEMES: dict[str, type] = {
     "user": mapclassify.UserDefined,
 }
 NO_DATA, CONFIDENTIAL, FIRST_VALUE_CLASS = 0, 1, 2
+LQ_CENTRE = 1.0
+"""A location quotient of 1: the sector's share is the reference's."""
+CHANGE_CENTRE = 0.0
+"""No change."""
+
+
+def centre_of(column: str, *, period_change: bool = False) -> float | None:
+    """The value a view's classes split at: 0 for a change (``*_change``, or a period change), 1 for the LQ, else None."""
+    if period_change or column.endswith("_change"):
+        return CHANGE_CENTRE
+    return LQ_CENTRE if column == "lq" else None
 
 
 @dataclass(frozen=True)
@@ -38,10 +54,19 @@ class Classes:
     bins: tuple[float, ...]
     lower: float
     class_index: np.ndarray
+    centre: float | None = None
+    """The value the classes split at (a break), or None for a view without a centre."""
 
     @property
     def k(self) -> int:
         return len(self.bins)
+
+    @property
+    def below_centre(self) -> int:
+        """How many value classes lie at or below the centre (their upper bound is at most the centre); 0 without one."""
+        if self.centre is None:
+            return 0
+        return sum(1 for b in self.bins if b <= self.centre)
 
 
 def classify(
@@ -52,13 +77,17 @@ def classify(
     k: int = 5,
     breaks: tuple[float, ...] = (),
     categories: tuple[float, ...] = (),
+    centre: float | None = None,
 ) -> Classes:
     """Classes for the finite values; missing and confidential regions get their own.
 
     ``scheme="user"`` takes the upper bounds in ``breaks`` (mapclassify adds the
     maximum as a last class when values lie above them). ``categories`` instead
     gives one class per listed value (star counts), whatever the data holds.
+    ``centre``: split there (:func:`centred_bins`): the centre is a break.
     """
+    if centre is not None and not categories:
+        return _classify_centred(values, status, scheme=scheme, k=k, breaks=breaks, centre=centre)
     finite = values[np.isfinite(values)]
     index = np.where(status == STATUS_CONFIDENTIAL, CONFIDENTIAL, NO_DATA).astype(int)
     if categories:
@@ -87,6 +116,54 @@ def classify(
     return Classes(tuple(float(b) for b in bins), float(finite.min()), index)
 
 
+def _side_bins(side: np.ndarray, scheme: Scheme, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` classes of one side's values by ``scheme`` (fewer when the side has fewer distinct values)."""
+    distinct = np.unique(side)
+    k = max(1, min(k, distinct.size))
+    if k == 1:
+        return np.array([distinct.max()])
+    with warnings.catch_warnings():  # mapclassify warns on tied quantiles; ties are merged
+        warnings.simplefilter("ignore", UserWarning)
+        return np.unique(np.asarray(SCHEMES[scheme](side, k=k).bins, dtype=float))
+
+
+def centred_bins(finite: np.ndarray, *, scheme: Scheme, k: int, breaks: tuple[float, ...], centre: float) -> np.ndarray:
+    """Upper bounds with ``centre`` among them: the values at or below it classified apart from those above.
+
+    The ``k`` classes are shared between the sides in proportion to their numbers of values (at least
+    one each for a side with values; never more than a side's distinct values), and the scheme runs on
+    each side alone; the last class below ends at the centre itself. A value equal to the centre is in
+    the class below it (upper bounds are inclusive). ``scheme="user"``: the user's breaks plus the centre.
+    """
+    if scheme == "user":
+        return np.unique(np.asarray(mapclassify.UserDefined(finite, bins=sorted({*breaks, centre})).bins, dtype=float))
+    below, above = finite[finite <= centre], finite[finite > centre]
+    n_below, n_above = np.unique(below).size, np.unique(above).size
+    if n_below and n_above:
+        k_below = int(np.clip(round(k * below.size / finite.size), 1, k - 1))
+        k_below = min(max(k_below, k - n_above), n_below)  # what one side cannot use goes to the other
+        k_above = min(k - k_below, n_above)
+    else:
+        k_below, k_above = min(k, n_below), min(k, n_above)
+    parts = []
+    if k_below:
+        parts.append(np.append(_side_bins(below, scheme, k_below)[:-1], centre))  # the side's maximum becomes the centre
+    if k_above:
+        parts.append(_side_bins(above, scheme, k_above))
+    return np.unique(np.concatenate(parts))
+
+
+def _classify_centred(values: np.ndarray, status: np.ndarray, *, scheme: Scheme, k: int, breaks: tuple[float, ...], centre: float) -> Classes:
+    finite = values[np.isfinite(values)]
+    index = np.where(status == STATUS_CONFIDENTIAL, CONFIDENTIAL, NO_DATA).astype(int)
+    if finite.size == 0:
+        return Classes((), float("nan"), index, centre)
+    bins = centred_bins(finite, scheme=scheme, k=k, breaks=breaks, centre=centre)
+    index[np.isfinite(values)] = FIRST_VALUE_CLASS + np.searchsorted(bins, finite, side="left")
+    index[(status != STATUS_VALUE) & (status != STATUS_CONFIDENTIAL)] = NO_DATA
+    return Classes(tuple(float(b) for b in bins), float(finite.min()), index, centre)
+
+
 def classes_from_pool(values: np.ndarray, status: np.ndarray, pooled: Classes) -> Classes:
     """This year's regions in the classes found on all years' values (``pooled``): same breaks, same legend.
 
@@ -98,7 +175,7 @@ def classes_from_pool(values: np.ndarray, status: np.ndarray, pooled: Classes) -
         bins = np.asarray(pooled.bins, dtype=float)
         index[finite] = FIRST_VALUE_CLASS + np.minimum(np.searchsorted(bins, values[finite], side="left"), bins.size - 1)
     index[(status != STATUS_VALUE) & (status != STATUS_CONFIDENTIAL)] = NO_DATA
-    return Classes(pooled.bins, pooled.lower, index)
+    return Classes(pooled.bins, pooled.lower, index, pooled.centre)
 
 
 STATUS_LABELS = ("no data", "confidential")
@@ -159,6 +236,7 @@ def view_classes(
     k: int = 5,
     breaks: tuple[float, ...] = (),
     pool: tuple[np.ndarray, np.ndarray] | None = None,
+    centre: float | None = None,
 ) -> ViewClasses:
     """The classes a view shows, on its values at ``decimals`` (so a region and its legend entry read alike).
 
@@ -166,13 +244,15 @@ def view_classes(
     dimension): the star columns get one class per count whatever ``scheme`` says.
     ``pool``: (values, status) of every year of the view (``classes=all-years``): the
     breaks are found on them, so one colour means one value range in every year.
+    ``centre``: the value the classes split at (:func:`centre_of`), None for none.
     """
     categories = STAR_CATEGORIES.get(column, ())
     shown = shown_values(values, decimals)
     if pool is not None and not categories:
-        classes = classes_from_pool(shown, status, classify(shown_values(pool[0], decimals), pool[1], scheme=scheme, k=k, breaks=breaks))
+        pooled = classify(shown_values(pool[0], decimals), pool[1], scheme=scheme, k=k, breaks=breaks, centre=centre)
+        classes = classes_from_pool(shown, status, pooled)
     else:
-        classes = classify(shown, status, scheme=scheme, k=k, breaks=breaks, categories=categories)
+        classes = classify(shown, status, scheme=scheme, k=k, breaks=breaks, categories=categories, centre=centre)
     labels = (*STATUS_LABELS, *STAR_LABELS[column]) if categories else tuple(legend_labels(classes, decimals))
     return ViewClasses(classes, labels)
 
@@ -190,14 +270,15 @@ def with_classes(
     k: int = 5,
     breaks: tuple[float, ...] = (),
     pool: tuple[np.ndarray, np.ndarray] | None = None,
+    centre: float | None = None,
 ) -> pd.DataFrame:
     """``frame`` (``layers.query.region_values``'s shape) with each region's ``class`` and ``class_label`` (its legend entry).
 
     The :class:`ViewClasses` go into ``frame.attrs["classes"]`` for the legend; read them with :func:`classes_of`.
-    ``pool``: every year's (values, status), for classes over all years (:func:`view_classes`).
+    ``pool``: every year's (values, status), for classes over all years (:func:`view_classes`); ``centre``: where classes split.
     """
     values, status = frame["value"].to_numpy(dtype=float), frame["status"].to_numpy()
-    found = view_classes(values, status, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks, pool=pool)
+    found = view_classes(values, status, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks, pool=pool, centre=centre)
     out = frame.assign(**{"class": found.index, "class_label": found.region_labels()})
     out.attrs[CLASSES_ATTR] = found
     return out

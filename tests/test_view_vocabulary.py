@@ -53,7 +53,13 @@ def client(dashboard_data):
 
 def _context(name: str) -> dict[str, str]:
     """Other parameters that make ``name`` matter (a star dimension needs the stars indicator, breaks the user scheme)."""
-    return {"star": {"indicator": "stars"}, "breaks": {"scheme": "user"}, "scheme": {"breaks": "10,100"}, "threshold": {"analysis": "network"}}.get(name, {})
+    return {
+        "star": {"indicator": "stars"},
+        "breaks": {"scheme": "user"},
+        "scheme": {"breaks": "10,100"},
+        "threshold": {"analysis": "network"},
+        "since": {"year": "2015"},  # an earlier year than the view's
+    }.get(name, {})
 
 
 def test_every_view_field_has_exactly_one_row():
@@ -171,7 +177,7 @@ def test_page_controls_offer_the_tables_values(client):
             assert json.dumps({"label": label, "value": value}) in layout, (name, value)
     assert list(SCHEMES) == list(PARAMETER["scheme"].allowed)
     for palette in PARAMETER["palette"].allowed:
-        assert sample_colorscale(palette, [0.5])  # a colour scale plotly knows by that name
+        assert palette == "auto" or sample_colorscale(palette, [0.5])  # a colour scale plotly knows by that name (auto: one of them per view)
     assert set(PARAMETER["indicator"].find(view_options_without_points())) == set(INDICATORS)
 
 

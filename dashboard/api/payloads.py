@@ -18,7 +18,7 @@ import pandas as pd
 
 from dashboard.api.errors import ApiError, plain, view_error
 from dashboard.data import LEVEL_LABELS, DashboardData
-from dashboard.figures import ATTRIBUTION, indicator_of, map_title, view_attribution
+from dashboard.figures import ATTRIBUTION, map_title, shown_indicator, view_attribution
 from dashboard.view import (
     PARAMETER,
     MapView,
@@ -241,7 +241,7 @@ class ApiState:
 
     def values(self, view: MapView, notices: list[ViewProblem] | None = None) -> dict:
         frame = self.values_frame(view)
-        ind = indicator_of(view.indicator)
+        ind = shown_indicator(view)
         regions = region_records(frame)
         answer = {
             "view": self.view_echo(view),
