@@ -74,6 +74,15 @@
     };
   }
 
+  // The twin of dashboard.figures.found_trace: the organisation found by name, a star on top whatever the sector filter.
+  function foundTrace(found) {
+    return {
+      type: "scattergeo", name: "Found: " + found.name, lon: [found.lon], lat: [found.lat], mode: "markers",
+      marker: { size: 18, symbol: "star", color: "#000000", line: { color: "#ffffff", width: 2 } },
+      hovertext: [found.text], hoverinfo: "text", customdata: [found.id], showlegend: true,
+    };
+  }
+
   function applyPayload(payload, figure) {
     const dc = window.dash_clientside;
     if (!payload || !figure || !figure.data || !figure.data.length) return dc.no_update;
@@ -98,7 +107,7 @@
     // the legend note (annotation 1, dashboard.figures.NOTE_ANNOTATION): a group's members and partial sums, sent escaped
     const annotations = (figure.layout.annotations || []).map((a, i) => (i === 1 ? Object.assign({}, a, { text: payload.note || "", visible: !!payload.note }) : a));
     const layout = Object.assign({}, figure.layout, { title: Object.assign({}, figure.layout.title, { text: payload.title }), annotations: annotations });
-    const overlay = payload.points ? [pointsTrace(payload.points)] : [];
+    const overlay = (payload.points ? [pointsTrace(payload.points)] : []).concat(payload.found ? [foundTrace(payload.found)] : []);
     return Object.assign({}, figure, { data: [trace].concat(overlay), layout: layout });
   }
 

@@ -26,7 +26,10 @@
   function readPageUrl(layout) {
     if (pageRead) return;
     pageRead = true;
-    if (window.location.search !== ((layout && layout.search) || "")) setProps(SEARCH_STORE, { data: current() });
+    const search = (layout && layout.search) || "";
+    if (window.location.search !== search) setProps(SEARCH_STORE, { data: current() });
+    /* a link the page could not use as it was: the address bar says the view shown (same entry) */
+    else if (layout && typeof layout.canonical === "string") window.history.replaceState(window.history.state, "", "?" + layout.canonical);
   }
 
   /* After a change: the view's query as a new history entry. A query the server just took from the

@@ -17,6 +17,7 @@ from dashboard import api, callbacks, embed, export, first_view, geometry, hotsp
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.layout import page
 from dashboard.server import health, policy
+from dashboard.stars_explained import register_methodology
 from layers.points.measures import POINT_INDICATORS
 
 
@@ -100,6 +101,7 @@ def create_app(
     embed.register(app.server, data, allowed_ancestors=frame_ancestors, plotly_src=bundle.url)
     geometry.register(app.server, data)
     health.register(app.server, data)
+    register_methodology(app.server)
     # last: the CSP holds the hashes of the inline scripts of every callback registered above
     policy.register(app, inline_scripts=[embed.EMBED_SCRIPT])
     return app

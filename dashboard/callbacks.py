@@ -41,6 +41,7 @@ from dashboard.layout import (
     MAP_ID,
     MAP_VALUES_ID,
     NOTICE_ID,
+    NOTICE_VIEW_ID,
     PANELS_QUERY_ID,
     PNG_NAME_ID,
     SCHEME_ID,
@@ -61,13 +62,15 @@ from dashboard.multiples import YEARS, years_figure, years_shapes
 from dashboard.network import NETWORK_SHAPES
 from dashboard.network_region import region_network_figure
 from dashboard.payload import MapPayload
-from dashboard.points_layer import points_payload
+from dashboard.points_layer import FOUND_ID, found_payload, points_payload
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
 from dashboard.view import (
     CONTROL_PARAMETERS,
+    PARAMETER,
     MapView,
     ViewOptions,
     ViewProblem,
+    levels_by_indicator,
     panels_query,
     parse_view,
     read_view,
@@ -79,23 +82,31 @@ from dashboard.view import (
 from layers.points.measures import POINT_INDICATORS
 
 
-def payload_for(data: DashboardData, view: MapView) -> MapPayload:
-    """The values payload of a view, in its shapes' order, with the organisations layer when it is on."""
+def payload_for(data: DashboardData, view: MapView, found: str | None = None) -> MapPayload:
+    """The values payload of a view, in its shapes' order, with the organisations layer when it is on and the organisation found by name."""
     values = data.values(view, pd.Series(data.shapes(view).ids))
     payload = map_payload(values, view)
     if view.points and data.organisations is not None:
         payload["points"] = points_payload(data.organisations, view, data.bounds.get(view.zoom) if view.zoom else None)
+    if found and (star := found_payload(data.organisations, found)) is not None:
+        payload["found"] = star
     return payload
 
 
 @overload
-def map_update(data: DashboardData, view: MapView, *, full: Literal[True], geometry_url: bool = False) -> tuple[dict, NoUpdate]: ...
+def map_update(data: DashboardData, view: MapView, *, full: Literal[True], geometry_url: bool = False, found: str | None = None) -> tuple[dict, NoUpdate]: ...
 @overload
-def map_update(data: DashboardData, view: MapView, *, full: Literal[False], geometry_url: bool = False) -> tuple[NoUpdate, MapPayload]: ...
+def map_update(
+    data: DashboardData, view: MapView, *, full: Literal[False], geometry_url: bool = False, found: str | None = None
+) -> tuple[NoUpdate, MapPayload]: ...
 @overload
-def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: bool = False) -> tuple[dict | NoUpdate, MapPayload | NoUpdate]: ...
-def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: bool = False) -> tuple[dict | NoUpdate, MapPayload | NoUpdate]:
-    """(figure, payload): the whole figure on a level change, else only the payload.
+def map_update(
+    data: DashboardData, view: MapView, *, full: bool, geometry_url: bool = False, found: str | None = None
+) -> tuple[dict | NoUpdate, MapPayload | NoUpdate]: ...
+def map_update(
+    data: DashboardData, view: MapView, *, full: bool, geometry_url: bool = False, found: str | None = None
+) -> tuple[dict | NoUpdate, MapPayload | NoUpdate]:
+    """(figure, payload): the whole figure on a level change, else only the payload (``found``: an organisation drawn as a star).
 
     ``geometry_url``: the figure names its shapes by URL (the app, where the
     browser caches them) instead of carrying them (exports, embeds, tests).
@@ -104,7 +115,7 @@ def map_update(data: DashboardData, view: MapView, *, full: bool, geometry_url: 
         return region_network_figure(data, view), no_update  # with a region: its specialisations and opportunities marked
     if view.analysis == YEARS:  # one map per year, one legend: always whole too (dashboard.multiples)
         return years_figure(data, view, geometry_url=geometry_url), no_update
-    payload = payload_for(data, view)
+    payload = payload_for(data, view, found)
     if full:
         bounds = data.bounds.get(view.zoom) if view.zoom else None
         attribution = view_attribution(view, data.organisations)
@@ -215,6 +226,7 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(NOTICE_ID, "children"),
         Output(NOTICE_ID, "hidden"),
         Output(URL_VIEW_ID, "data"),
+        Output(NOTICE_VIEW_ID, "data"),
         Input(URL_SEARCH_ID, "data"),
         *[State(cid, prop) for _, cid, prop in CONTROLS],
         prevent_initial_call=True,  # the layout holds the page URL's view
@@ -232,9 +244,10 @@ def register(app: Dash, data: DashboardData) -> None:
         view, notice = view_from_search(data, search, options)
         query = view_query(view)
         respelled = query if f"?{query}" != search else None  # the address bar gets the canonical spelling
+        noticed = query if notice else None  # the notice stays while this view is shown
         if query == view_query(view_from_controls_values(values, options)[0]):
-            return ((no_update,) * len(CONTROLS)) + (notice, not notice, respelled)
-        return (*control_values(view), notice, not notice, respelled)
+            return ((no_update,) * len(CONTROLS)) + (notice, not notice, respelled, noticed)
+        return (*control_values(view), notice, not notice, respelled, noticed)
 
     # the page URL, once: the layout was built for another query (no Referer): apply_url reads it
     app.clientside_callback(
@@ -257,6 +270,7 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(VIEW_QUERY_ID, "data"),
         Output(PANELS_QUERY_ID, "data"),
         *control_inputs,
+        Input(FOUND_ID, "data"),  # an organisation found by name: drawn as a star whatever the sector (dashboard.points_layer)
         State(SHAPES_ID, "data"),
         prevent_initial_call=True,  # the layout holds the first figure and its links
     )
@@ -266,7 +280,8 @@ def register(app: Dash, data: DashboardData) -> None:
 
         Controls that name no view (bad breaks typed, a value no control offers) leave the map as it is, with a notice.
         """
-        *values, drawn = values_and_shapes
+        *values, found, drawn = values_and_shapes
+        found = text(found, "found", max_length=200)
         view, problems = view_from_controls_values(values, options)
         # a focus without statistics (a NUTS 3 region clicked on the organisations' map) opens the portfolio's
         # message but names no view: the query leaves it out rather than refuse the map
@@ -281,12 +296,39 @@ def register(app: Dash, data: DashboardData) -> None:
         # the whole figure whenever the shapes (level, NUTS version, the network) or the frame change
         full = shapes != drawn or shapes == NETWORK_SHAPES or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
         return (
-            *map_update(data, view, full=full, geometry_url=True),
+            *map_update(data, view, full=full, geometry_url=True, found=found),
             shapes if shapes != drawn else no_update,
             view_slug(view),
             view_query(view),
             panels_query(view),
         )
+
+    # the link notice goes once the view is another than the one it is about (a control changed)
+    app.clientside_callback(
+        "(query, noticed) => (typeof noticed === 'string' && query === noticed) ? window.dash_clientside.no_update : true",
+        Output(NOTICE_ID, "hidden", allow_duplicate=True),
+        Input(VIEW_QUERY_ID, "data"),
+        State(NOTICE_VIEW_ID, "data"),
+        prevent_initial_call=True,
+    )
+    # the level control offers the indicator's levels (NUTS 3: organisation indicators only); on another, it moves
+    # to the level's default, in the browser before the map callback runs (Dash holds that one back meanwhile)
+    level = PARAMETER["level"]
+    levels = levels_by_indicator(PARAMETER["indicator"].values(options) or (), options.point_indicators)
+    app.clientside_callback(
+        f"""(indicator, level, shown) => {{
+            const dc = window.dash_clientside, offered = ({json.dumps(levels)})[indicator];
+            if (!offered) return [dc.no_update, dc.no_update];
+            const choices = (shown || []).map((o) => Object.assign({{}}, o, {{ disabled: !offered.includes(o.value) }}));
+            return [choices, offered.includes(level) ? dc.no_update : {json.dumps(level.to_field(level.default_value(options)))}];
+        }}""",
+        Output(LEVEL_ID, "options"),
+        Output(LEVEL_ID, "value", allow_duplicate=True),
+        Input(INDICATOR_ID, "value"),
+        State(LEVEL_ID, "value"),
+        State(LEVEL_ID, "options"),
+        prevent_initial_call=True,
+    )
 
     # what follows from the controls alone, in the browser: the star and breaks panels, the year
     # (organisation indicators count the records of all years), the CSV link (FirstView.csv_href's twin)

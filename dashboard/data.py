@@ -25,6 +25,7 @@ from layers.groups.catalogue import GroupCatalogueError, SectorGroup, load_catal
 from layers.groups.sector import Sectors, add_sectors
 from layers.indicators import INDICATORS
 from layers.nuts import load_nuts, readable_names
+from layers.nuts_versions import version_map
 from layers.period_change import has_period_change, period_indicator, period_values
 from layers.points.build import POINTS_FILE
 from layers.points.catalogue import ORGANISATIONS_FILE, Organisations, load_organisations
@@ -374,6 +375,8 @@ def load_dashboard_data(
     bounds = _bounds(regions)
     current = geometries[max(NUTS_YEARS)]
     organisations = load_organisations(data_root / ORGANISATIONS_FILE, region_names=dict(zip(current["nuts_id"], current["name_latn"])))
+    if organisations is not None:  # the records' NUTS 2024 regions in the statistics' NUTS version, by area (under a second)
+        organisations.statistics_version = version_map(current, geometries[nuts_year], source_year=max(NUTS_YEARS), target_year=nuts_year)
     point_measures = load_point_measures(data_root / POINTS_FILE)
     point_geometry: dict[int, LevelGeometry] = {}
     if point_measures is not None:

@@ -20,6 +20,7 @@ from plotly.colors import sample_colorscale
 
 from dashboard.data import LEVEL_LABELS, LevelGeometry
 from dashboard.payload import (
+    FoundPayload,
     MapPayload,
     PointsPayload,
     decode_classes,
@@ -280,7 +281,9 @@ def apply_payload(figure: dict, payload: MapPayload) -> dict:
     note_of = decode_notes(payload["notes"], values.size)
     customdata = [[text, rank, note] for text, rank, note in zip(shown, rank_texts(payload, values.size), note_of)]
     trace = figure["data"][0]
-    figure["data"] = [trace] + ([points_trace(payload["points"])] if payload.get("points") else [])
+    figure["data"] = (
+        [trace] + ([points_trace(payload["points"])] if payload.get("points") else []) + ([found_trace(payload["found"])] if payload.get("found") else [])
+    )
     trace["z"] = z.tolist()
     trace["customdata"] = customdata
     trace["colorscale"] = _stepped_colourscale(payload["colours"])
@@ -347,6 +350,27 @@ def points_trace(points: PointsPayload) -> dict:
         "hovertext": points["text"],
         "hoverinfo": "text",
         "customdata": points["ids"],
+        "showlegend": True,
+    }
+
+
+FOUND_COLOUR = "#000000"
+"""The organisation found by name: a black star with a white rim, above the layer, on every palette."""
+FOUND_PX = 18
+
+
+def found_trace(found: FoundPayload) -> dict:
+    """The found organisation's own ``scattergeo`` trace (a star, on top): the twin of ``foundTrace`` in ``assets/map.js``."""
+    return {
+        "type": "scattergeo",
+        "name": f"Found: {found['name']}",
+        "lon": [found["lon"]],
+        "lat": [found["lat"]],
+        "mode": "markers",
+        "marker": {"size": FOUND_PX, "symbol": "star", "color": FOUND_COLOUR, "line": {"color": "#ffffff", "width": 2}},
+        "hovertext": [found["text"]],
+        "hoverinfo": "text",
+        "customdata": [found["id"]],
         "showlegend": True,
     }
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.data import LEVEL_LABELS
 from dashboard.figures import ATTRIBUTION
 from dashboard.first_view import FirstView
 from dashboard.html_attrs import wildcard_props
 from dashboard.sector_tree import sector_picker
-from dashboard.view import PARAMETER, THRESHOLDS, MapView, panels_query
+from dashboard.stars_explained import about_stars
+from dashboard.view import LEVEL_WORDS, PARAMETER, THRESHOLDS, MapView, level_control_options, panels_query
 from layers.groups.catalogue import SectorGroup
 from layers.indicators import INDICATORS, Indicator
 
@@ -41,6 +41,8 @@ YEAR_NOTE = "All years are shown, one map each: the year control is off."
 THRESHOLD_ID = control_id("threshold")
 ZOOM_ID = control_id("zoom")
 """Store: the NUTS code the map is zoomed to (None: all of Europe)."""
+ABOUT_STARS_MAP_ID = "about-stars-map"
+"""The "About stars" explanation in the star panel (shown with indicator=stars)."""
 CLASSES_PANEL_ID = "classes-panel"
 """The scheme, classes, breaks and palette controls: hidden while the map shows hot spots (fixed categories and colours)."""
 ZOOM_OUT_ID = "zoom-out"
@@ -50,6 +52,8 @@ MAP_VALUES_ID = "map-values"
 NOTICE_ID = "view-notice"
 INPUT_NOTICE_ID = "input-notice"
 """What a callback could not use (a malformed control value or request): ``dashboard.callback_guard`` writes it."""
+NOTICE_VIEW_ID = "view-notice-query"
+"""Store: the canonical query of the view the link notice is about; any other view hides the notice (``dashboard.callbacks``)."""
 URL_SEARCH_ID = "url-search"
 """Store ``{"search": "?…"}``: the address bar's query the controls follow (the page's own, then back and forward; ``assets/url_state.js``)."""
 URL_VIEW_ID = "url-view"
@@ -68,7 +72,7 @@ PANELS_QUERY_ID = "panels-query"
 """Store: the view's query without ``region``: what the ranking and the other panels show (opening a portfolio leaves them as they are)."""
 SHAPES_ID = "map-shapes"
 """Store: the URL of the shapes the map is drawn on; when a view needs others, the whole figure is sent."""
-POINT_LEVEL_LABEL = "NUTS 3 regions (organisation indicators)"
+POINT_LEVEL_LABEL = LEVEL_WORDS[3]
 
 MAP_CONFIG: dcc.Graph.Config = {
     "topojsonURL": "/assets/topojson/",
@@ -116,7 +120,6 @@ def controls(
     ``point_indicators``: the organisation indicators, offered (with NUTS 3) when point records are loaded.
     ``groups``: the named sector groups (``DashboardData.groups``), offered in the sector picker.
     """
-    levels = {**LEVEL_LABELS, **({3: POINT_LEVEL_LABEL} if point_indicators else {})}
     ks = PARAMETER["k"].allowed
     return html.Div(
         [
@@ -131,7 +134,7 @@ def controls(
                     LEVEL_ID,
                     dcc.RadioItems(
                         id=LEVEL_ID,
-                        options=[{"label": label, "value": level} for level, label in levels.items()],
+                        options=level_control_options(view.indicator, [i.name for i in point_indicators]),  # the indicator's levels enabled
                         value=view.level,
                         className="radio",
                     ),
@@ -175,11 +178,14 @@ def controls(
                 dcc.Dropdown(id=SINCE_ID, options=[{"label": str(y), "value": y} for y in years[:-1]], value=view.since, placeholder="—", clearable=True),
             ),
             html.Div(
-                _labelled(
-                    "Star dimension",
-                    STAR_ID,
-                    dcc.RadioItems(id=STAR_ID, options=_options("star"), value=view.star, className="radio"),
-                ),
+                [
+                    _labelled(
+                        "Star dimension",
+                        STAR_ID,
+                        dcc.RadioItems(id=STAR_ID, options=_options("star"), value=view.star, className="radio"),
+                    ),
+                    about_stars(ABOUT_STARS_MAP_ID),  # what each star means, beside the map that shows them
+                ],
                 id=f"{STAR_ID}-panel",
                 hidden=view.indicator != "stars",
             ),
@@ -321,7 +327,9 @@ def page(
     ]
     return html.Div(
         [
-            dcc.Store(id=URL_SEARCH_ID, data={"search": first.search}),
+            # a link with settings the page could not use: its canonical spelling replaces it in the address bar (assets/url_state.js)
+            dcc.Store(id=URL_SEARCH_ID, data={"search": first.search, **({"canonical": first.query} if first.notice else {})}),
+            store(NOTICE_VIEW_ID, first.query if first.notice else None),
             dcc.Store(id=URL_VIEW_ID),
             dcc.Store(id=PNG_NAME_ID, data=first.png_name),
             html.Header([html.H1("Cluster Observatory Map"), html.P("Where industries concentrate across Europe", className="tagline")]),

@@ -50,6 +50,16 @@ class PointsPayload(TypedDict):
     count: int
 
 
+class FoundPayload(TypedDict):
+    """The organisation found by name (``dashboard.points_layer.found_payload``): drawn and highlighted whatever the sector filter."""
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+    text: str
+
+
 class MapPayload(TypedDict):
     """What the map gets on every view change (``dashboard.figures.map_payload``), one entry per drawn shape, in the shapes' order.
 
@@ -75,6 +85,7 @@ class MapPayload(TypedDict):
     """The note beside the legend (a group's members, approximation label, partial sums), HTML-escaped, lines joined by ``<br>``."""
     country: NotRequired[CountryRanks]
     points: NotRequired[PointsPayload]
+    found: NotRequired[FoundPayload]
 
 
 RankingRow = tuple[int | None, str, str, float | None, str, str]

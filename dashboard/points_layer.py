@@ -23,16 +23,21 @@ from dashboard.callback_guard import guarded, text
 from dashboard.data import DashboardData
 from dashboard.figures import zoom_frame
 from dashboard.layout import FOCUS_ID, LEVEL_ID, ZOOM_ID, _labelled, control_id
-from dashboard.payload import PointsPayload
+from dashboard.payload import FoundPayload, PointsPayload
 from dashboard.view import MapView
 from layers import nace
 from layers.groups.sector import sector_of
+from layers.nuts_versions import VersionMatch
 from layers.points.catalogue import Organisations
 from layers.points.records import NACE_SEPARATOR
 
 POINTS_ID = control_id("points")
 """RadioItems: "on" shows the organisations layer (URL ``points=on``)."""
 ORG_SEARCH_ID = "organisation-search"
+FOUND_ID = "found-organisation"
+"""Store: the id of the organisation found by name; the map draws it highlighted (``found_payload``) until the search is cleared."""
+FOUND_NOTE_ID = "found-organisation-note"
+"""Where the found organisation's region is said, with its match in the statistics' NUTS version."""
 INDIVIDUAL_LIMIT = 400
 """At most this many organisations in the frame are drawn one by one; more are clustered."""
 GRID_CELLS = 30
@@ -149,13 +154,52 @@ def search_options(orgs: Organisations | None, text: str | None, current: str | 
     ]
 
 
+def found_payload(orgs: Organisations | None, organisation_id: str | None) -> FoundPayload | None:
+    """The found organisation as the map draws it (a star on top), whatever the view's sector: None when unknown."""
+    row = orgs.get(organisation_id) if (orgs is not None and organisation_id) else None
+    if orgs is None or row is None:
+        return None
+    return FoundPayload(
+        **{
+            "id": str(row["id"]),
+            "name": str(row["name"]),
+            "lon": round(float(row["longitude"]), DECIMALS),
+            "lat": round(float(row["latitude"]), DECIMALS),
+            "text": organisation_hover(row, orgs),
+        }
+    )
+
+
+def found_region(data: DashboardData, organisation_id: str | None) -> VersionMatch | None:
+    """The region with statistics covering a found organisation's NUTS 2024 region (NUTS 2, else 1, else 0), by area."""
+    orgs = data.organisations
+    row = orgs.get(organisation_id) if (orgs is not None and organisation_id) else None
+    return None if (orgs is None or row is None) else orgs.statistics_region(row, data.statistics_regions)
+
+
+def found_note(data: DashboardData, organisation_id: str | None) -> list:
+    """The line under the search: the organisation, its NUTS 2024 region and the statistics' region shown for it."""
+    orgs = data.organisations
+    row = orgs.get(organisation_id) if (orgs is not None and organisation_id) else None
+    if orgs is None or row is None:
+        return []
+    match = found_region(data, organisation_id)
+    where = orgs.region_name(row.get("nuts3")) or orgs.region_name(row.get("nuts2"))
+    if match is None:
+        return [f"{row['name']} ({where}): no region with statistics covers it."]
+    return [f"{row['name']} ({where}). ", html.Span(match.sentence(), className="nuts-version-match"), f": the portfolio of {match.target} is open."]
+
+
 def found_organisation(data: DashboardData, organisation_id: str | None) -> tuple:
-    """(focus, level, zoom, points) for a chosen organisation: its finest region with statistics, zoomed, layer on."""
+    """(focus, level, zoom, points) for a chosen organisation: the statistics' region covering it (``found_region``), zoomed, layer on."""
     orgs = data.organisations
     row = orgs.get(organisation_id) if (orgs is not None and organisation_id) else None
     if row is None:
         return no_update, no_update, no_update, no_update
-    for level in (2, 1, 0):
+    match = found_region(data, organisation_id)
+    if match is not None:
+        return match.target, len(match.target) - 2, match.target, "on"
+    for level in (2, 1, 0):  # no statistics cover it (e.g. a country outside them): its own NUTS 2024 region, its records listed
         code = row.get(f"nuts{level}")
         if isinstance(code, str) and code in data.bounds:
             return code, level, code, "on"
@@ -183,6 +227,8 @@ def layout(orgs: Organisations | None, view: MapView) -> html.Fieldset:
                 ORG_SEARCH_ID,
                 dcc.Dropdown(id=ORG_SEARCH_ID, options=[], value=None, placeholder="Type a name", searchable=True, clearable=True, disabled=none),
             ),
+            html.P([], id=FOUND_NOTE_ID, className="points-found", role="status"),
+            dcc.Store(id=FOUND_ID),
         ],
         className="points-controls",
     )
@@ -204,9 +250,14 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(LEVEL_ID, "value", allow_duplicate=True),
         Output(ZOOM_ID, "data", allow_duplicate=True),
         Output(POINTS_ID, "value", allow_duplicate=True),
+        Output(FOUND_ID, "data"),
+        Output(FOUND_NOTE_ID, "children"),
         Input(ORG_SEARCH_ID, "value"),
         prevent_initial_call=True,
     )
     @guarded
     def found(organisation_id: str | None):
-        return found_organisation(data, text(organisation_id, "organisation"))
+        """The statistics' region covering the organisation opens, zoomed, the layer on, the organisation drawn as a star."""
+        organisation_id = text(organisation_id, "organisation")
+        known = data.organisations is not None and organisation_id and data.organisations.get(organisation_id) is not None
+        return (*found_organisation(data, organisation_id), organisation_id if known else None, found_note(data, organisation_id))

@@ -31,6 +31,7 @@ from dashboard.figures import (
 from dashboard.html_attrs import wildcard_props
 from dashboard.layout import FOCUS_ID, HIGHLIGHT_ID, MAP_ID, PANELS_QUERY_ID
 from dashboard.payload import RankingData, RankingRow
+from dashboard.stars_explained import about_stars
 from dashboard.view import (
     STAR_DIMENSIONS,
     MapView,
@@ -53,6 +54,8 @@ TABLE_TITLE_ID = "ranking-table-title"
 """The caption's text shown above the scrolling table (the ``<caption>`` itself scrolls with it)."""
 BODY_ID = "ranking-body"
 SORT_STATUS_ID = "ranking-sort-status"
+ABOUT_STARS_ID = "about-stars-ranking"
+"""The "About stars" explanation under the table: shown when the ranking ranks stars (``dashboard.stars_explained``)."""
 DATA_ID = "ranking-data"
 
 """Store: the rows of the current view (``table_data``); the browser sorts and renders them."""
@@ -294,6 +297,7 @@ def layout() -> html.Section:
                 role="region",
                 **wildcard_props({"aria-labelledby": CAPTION_ID}),
             ),
+            about_stars(ABOUT_STARS_ID, hidden=True),  # shown when the ranking ranks stars
             html.P(id=SORT_STATUS_ID, className="visually-hidden", role="status"),
             dcc.Store(id=DATA_ID),
             dcc.Store(id=SORT_ID, data={"column": "rank", "ascending": True}),
@@ -314,6 +318,7 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(BARS_ID, "figure"),
         Output(CAPTION_ID, "children"),
         Output(TABLE_TITLE_ID, "children"),
+        Output(ABOUT_STARS_ID, "hidden"),
         Input(PANELS_QUERY_ID, "data"),
     )
     @guarded
@@ -325,7 +330,7 @@ def register(app: Dash, data: DashboardData) -> None:
         rows = ranking_rows(data, view)
         where = scope(data, view)
         text = caption(view, rows, where)
-        return table_data(rows, view), ranking_figure(rows, view, where), text, text
+        return table_data(rows, view), ranking_figure(rows, view, where), text, text, view.indicator != "stars"
 
     def clientside(name: str) -> ClientsideFunction:
         return ClientsideFunction(namespace="ranking", function_name=name)

@@ -84,6 +84,14 @@ THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(4, 19))
 MAX_BREAKS = 8
 LEVELS = (0, 1, 2, 3, "mixed")
 """Map levels in query form: NUTS 0-2 for the statistics, 3 for the organisation indicators, mixed (each country's finest)."""
+LEVEL_WORDS = {
+    "mixed": "Mixed: finest level with data",
+    0: "Countries (NUTS 0)",
+    1: "NUTS 1 regions",
+    2: "NUTS 2 regions",
+    3: "NUTS 3 regions (organisation indicators)",
+}
+"""The level control's words, in the order it lists them."""
 
 
 @dataclass(frozen=True)
@@ -319,8 +327,27 @@ def _level_message(values: tuple) -> str:
     return f"level must be one of {levels} or mixed (3, NUTS 3, with the organisation indicators only)"
 
 
+def indicator_levels(indicator: str, point_indicators: Collection[str]) -> tuple:
+    """The levels (query form) ``indicator`` is drawn at: NUTS 3 only for the organisation indicators (when records are loaded)."""
+    return tuple(v for v in LEVELS if v != 3 or indicator in point_indicators)
+
+
+def level_control_options(indicator: str, point_indicators: Collection[str]) -> list[dict]:
+    """The level control's options: every level the data offers (3 with records), those ``indicator`` lacks disabled."""
+    level = PARAMETER["level"]
+    offered = indicator_levels(indicator, point_indicators)
+    shown = [v for v in LEVEL_WORDS if v != 3 or point_indicators]
+    return [{"label": LEVEL_WORDS[v], "value": level.to_field(v), "disabled": v not in offered} for v in shown]
+
+
+def levels_by_indicator(indicators: Collection[str], point_indicators: Collection[str]) -> dict[str, list]:
+    """Each indicator's levels as the level control holds them (the browser enables these and moves off the others)."""
+    level = PARAMETER["level"]
+    return {i: [level.to_field(v) for v in indicator_levels(i, point_indicators)] for i in indicators}
+
+
 def _level_check(view: MapView, options: ViewOptions) -> str | None:
-    if view.level == 3 and view.indicator not in options.point_indicators:
+    if PARAMETER["level"].to_query(view.level) not in indicator_levels(view.indicator, options.point_indicators):
         return "level 3 (NUTS 3) is drawn for the organisation indicators only; the statistics stop at NUTS 2"
     return None
 
@@ -355,7 +382,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "level", "level", "NUTS level of the map: 0 countries, 1, 2, or mixed (each country at its finest level with data); 3 with the organisation indicators",
         type=("integer", "string"), allowed=LEVELS,
         find=lambda o: tuple(v for v in LEVELS if v != 3 or o.point_indicators),
-        default="mixed", control=Control("level", "value"), message=_level_message, check=_level_check,
+        labels=LEVEL_WORDS, default="mixed", control=Control("level", "value"), message=_level_message, check=_level_check,
         to_field=lambda v: MIXED if v == "mixed" else v, to_query=lambda v: "mixed" if v == MIXED else v,
         control_value=lambda v: v, from_control=lambda v: "mixed" if v == MIXED else str(v),
     ),

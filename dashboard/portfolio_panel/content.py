@@ -17,6 +17,7 @@ from dashboard.portfolio_panel.groups import groups_section
 from dashboard.portfolio_panel.layout import CHART_ID, CLOSE_ID, MORE_ID, PANEL_ID, REST_ID
 from dashboard.portfolio_panel.opportunities import opportunities_section
 from dashboard.portfolio_panel.tables import comparison_table, organisations_section, region_name, sectors_table
+from dashboard.stars_explained import about_stars, stars_sentence
 from layers import nace
 from layers.portfolio import UnknownRegionError, UnknownYearError, region_portfolio
 
@@ -94,10 +95,7 @@ def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *
     rest = portfolio.iloc[top:]
     label = name or geo
     caption = f"Strongest sectors of {label} in {year}, by cluster stars then location quotient (top {len(head)} of {len(portfolio)})"
-    notes = [
-        "Stars: size (top 10% of regions by persons employed), specialisation (LQ at least 2), "
-        "productivity (top 10% by average wage). LQ compares the sector's share of the region's employment with its share over all regions of the level."
-    ]
+    notes = [f"{stars_sentence()} LQ compares the sector's share of the region's employment with its share over all regions of the level."]
     if missing:
         notes.append(f"The region's total lacks sections {missing} (no value), so its shares and LQs are upper bounds.")
     children = [
@@ -135,6 +133,7 @@ def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *
         )
     children += groups_section(data, geo, year, label)
     children += [html.P(n, className="portfolio-note") for n in notes]
+    children.append(about_stars())  # each star's rule and the method (dashboard.stars_explained)
     children += opportunities_section(data, geo, year)
     children += organisations_section(data, geo)
     children.append(_footer())

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from layers._errors import RecordsError
+from layers.nuts_versions import VersionMap, VersionMatch
 from layers.points.build import ORGANISATIONS_FILE, SOURCE_KEY
 from layers.points.records import NACE_SEPARATOR
 
@@ -44,6 +45,8 @@ class Organisations:
     source: str
     region_names: dict[str, str] = field(default_factory=dict)
     """NUTS 2024 code -> readable name, for tooltips."""
+    statistics_version: VersionMap | None = None
+    """NUTS 2024 -> the statistics' NUTS version by area (``layers.nuts_versions``): a statistics region's organisations."""
 
     def __post_init__(self) -> None:
         self.frame = self.frame.reset_index(drop=True)
@@ -100,11 +103,21 @@ class Organisations:
         )
 
     def in_region(self, geo: str) -> pd.DataFrame:
-        """The organisations located in NUTS region ``geo`` (a country or a NUTS 1-3 code), by name."""
+        """The organisations located in NUTS region ``geo`` (a country or a NUTS 1-3 code), by name.
+
+        ``geo`` is matched as a NUTS 2024 code, and, levels 0-2, as a code of the statistics'
+        version: the organisations whose NUTS 2024 region lies mostly in it (:attr:`statistics_version`),
+        so the portfolio of NUTS 2013 FR71 lists those located in NUTS 2024 FRK2.
+        """
         level = len(geo) - 2
         if level not in (0, 1, 2, 3):
             return self.frame.iloc[0:0]
-        return self.frame.loc[self.frame[f"nuts{level}"] == geo].sort_values(["name", "id"], kind="stable")
+        codes = self.frame[f"nuts{level}"]
+        inside = codes == geo
+        if self.statistics_version is not None and level < 3:
+            best = {code: m.target for code in codes.dropna().unique() if (m := self.statistics_version.best(code)) is not None}
+            inside |= codes.map(best) == geo
+        return self.frame.loc[inside].sort_values(["name", "id"], kind="stable")
 
     def search(self, text: str | None, *, limit: int = 20) -> pd.DataFrame:
         """Organisations whose name contains ``text`` (case-insensitive) or whose id equals it; names starting with it first."""
@@ -119,6 +132,24 @@ class Organisations:
         """One organisation by id, or None."""
         rows = self.frame.loc[self.frame["id"] == organisation_id]
         return rows.iloc[0] if len(rows) else None
+
+    def statistics_region(self, row: pd.Series, regions: frozenset[str] | set[str]) -> VersionMatch | None:
+        """The region with statistics (one of ``regions``) covering most of an organisation's finest NUTS 2024 region.
+
+        NUTS 2 first, then 1, then 0; each matched to the statistics' version by area (:attr:`statistics_version`).
+        Without that map a code is taken as it is (the same code in both versions).
+        """
+        for level in (2, 1, 0):
+            code = row.get(f"nuts{level}")
+            if not isinstance(code, str):
+                continue
+            if self.statistics_version is None:
+                match = VersionMatch(code, code, 1.0, 2024, 2024) if code in regions else None
+            else:
+                match = self.statistics_version.best(code)
+            if match is not None and match.target in regions:
+                return match
+        return None
 
     def region_name(self, code: str | None) -> str:
         """A region's name and code, e.g. "Oberbayern (DE21)"; the code alone when the name is unknown."""
