@@ -284,7 +284,9 @@ def register(app: Dash, data: DashboardData) -> None:
         respelled = query if f"?{query}" != search else None  # the address bar gets the canonical spelling
         if query == view_query(view_from_controls_values(values, options)[0]):
             return ((no_update,) * len(CONTROLS)) + (notice, not notice, respelled)
-        return (*control_values(view), notice, not notice, respelled)
+        # only the controls that change: back to another year moves the slider alone, and the map draws it in the browser
+        changed = tuple(no_update if value == current else value for value, current in zip(control_values(view), values))
+        return (*changed, notice, not notice, respelled)
 
     # the page URL, once: the layout was built for another query (no Referer): apply_url reads it
     app.clientside_callback(
