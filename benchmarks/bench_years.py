@@ -370,7 +370,15 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.bench_browser import machine
 
     started = time.monotonic()
-    results: dict = {"machine": machine(), "repeat": args.repeat, "pages": args.pages, "variants": args.variants, "runs": {}, "console_errors": {}, "loadavg": []}
+    results: dict = {
+        "machine": machine(),
+        "repeat": args.repeat,
+        "pages": args.pages,
+        "variants": args.variants,
+        "runs": {},
+        "console_errors": {},
+        "loadavg": [],
+    }
     own_dir = args.data_dir is None
     data_dir = Path(tempfile.mkdtemp(prefix="clustermap-bench-years-")) if own_dir else args.data_dir.resolve()
     procs = []

@@ -7,6 +7,7 @@ draws a year from it and ``assets/play.js`` steps through them. What is drawn is
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -105,7 +106,7 @@ def test_play_steps_through_the_years_with_one_legend_and_the_servers_classes(pa
     assert len(legends) == 1, legends  # classes from all years: the legend stays
     # one value, one colour in every year: the value ranges of the colours do not overlap
     ranges = sorted((min(v), max(v), c) for c, v in by_colour.items())
-    assert all(hi < next_lo for (_, hi, _), (next_lo, _, _) in zip(ranges, ranges[1:])), ranges
+    assert all(hi < next_lo for (_, hi, _), (next_lo, _, _) in itertools.pairwise(ranges)), ranges
     assert carried == [], carried  # no year of the play came from the server
     wait_url(page, f"year={dashboard_data.years[-1]}", "classes=all-years")
     assert page.console_errors == []
