@@ -1,5 +1,5 @@
-/* Draws a values payload (dashboard.figures.map_payload, typed in dashboard.payload.MapPayload)
-   on the map figure in the browser. Every number in it (value, class, rank, rank within the
+/* Draws a values payload (dashboard.figures.map_payload, typed in dashboard.payload.MapPayload; every
+   year of a view at once: dashboard.payload.YearsPayload) on the map figure in the browser. Every number in it (value, class, rank, rank within the
    zoomed country) was computed on the server in layers/; this file only decodes and draws:
    it ranks, classifies and counts nothing. The JavaScript twin of dashboard.figures.apply_payload,
    tested against payloads Python built (tests/test_payload_js.py, under node). */
@@ -83,12 +83,17 @@
     };
   }
 
-  function applyPayload(payload, figure) {
-    const dc = window.dash_clientside;
-    if (!payload || !figure || !figure.data || !figure.data.length) return dc.no_update;
-    const trace0 = figure.data[0];
+  // The twin of dashboard.payload.year_payload: year `year`'s MapPayload from every year's (YearsPayload), or null.
+  function yearPayload(years, year) {
+    const at = years && years.years ? years.years.indexOf(year) : -1;
+    return at < 0 ? null : Object.assign({}, years.common, years.parts[at]);
+  }
+
+  // What a payload sets on trace 0 (the twin of dashboard.figures.apply_payload's trace part), or null
+  // when it is not for these shapes (another level's: a different number of locations).
+  function traceOf(payload, trace0) {
     const values = decodeValues(payload.values, payload.decimals);
-    if (!trace0.locations || trace0.locations.length !== values.length) return dc.no_update;
+    if (!trace0 || !trace0.locations || trace0.locations.length !== values.length) return null;
     const fmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: payload.decimals, maximumFractionDigits: payload.decimals });
     const z = unpackUints(payload.classes, values.length);
     const ranks = rankTexts(payload, values.length);
@@ -96,19 +101,114 @@
     // no value: the legend's word for the region's class ("no data", "confidential")
     const customdata = values.map((v, i) => [v === null ? payload.legend[z[i]] : fmt.format(v), ranks[i], noteOf[i] || ""]);
     const n = payload.colours.length;
-    const trace = Object.assign({}, trace0, {
+    return {
       z: z,
       customdata: customdata,
       colorscale: stepped(payload.colours),
       zmax: n - 0.5,
       colorbar: Object.assign({}, trace0.colorbar, { tickvals: [...Array(n).keys()], ticktext: payload.legend }),
       hovertemplate: HOVER.replace("UNIT", payload.unit),
-    });
-    // the legend note (annotation 1, dashboard.figures.NOTE_ANNOTATION): a group's members and partial sums, sent escaped
-    const annotations = (figure.layout.annotations || []).map((a, i) => (i === 1 ? Object.assign({}, a, { text: payload.note || "", visible: !!payload.note }) : a));
-    const layout = Object.assign({}, figure.layout, { title: Object.assign({}, figure.layout.title, { text: payload.title }), annotations: annotations });
+    };
+  }
+
+  // The title and the legend note (annotation 1, dashboard.figures.NOTE_ANNOTATION: a group's members and partial sums, sent escaped).
+  function layoutOf(payload, layout) {
+    const annotations = (layout.annotations || []).map((a, i) => (i === 1 ? Object.assign({}, a, { text: payload.note || "", visible: !!payload.note }) : a));
+    return { title: Object.assign({}, layout.title, { text: payload.title }), annotations: annotations };
+  }
+
+  function drawPayload(payload, figure) {
+    const trace = traceOf(payload, figure.data[0]);
+    if (!trace) return null;
     const overlay = (payload.points ? [pointsTrace(payload.points)] : []).concat(payload.found ? [foundTrace(payload.found)] : []);
-    return Object.assign({}, figure, { data: [trace].concat(overlay), layout: layout });
+    return Object.assign({}, figure, {
+      data: [Object.assign({}, figure.data[0], trace)].concat(overlay),
+      layout: Object.assign({}, figure.layout, layoutOf(payload, figure.layout)),
+    });
+  }
+
+  // The years the map's values come from (the map-values store: dashboard.payload.YearsPayload), and
+  // the year drawn from them: nothing is drawn twice.
+  let held = null;
+  let shown = { years: null, year: null };
+  let drawing = Promise.resolve();
+  const plot = () => document.querySelector("#map .js-plotly-plot");
+
+  // A view's values from the server (every year of them): the figure in the slider's year when they
+  // hold it, else in the view's. Nothing when the figure sent with them already shows that year
+  // (`drawn`: a level change; the page's first view, for which this runs once at load).
+  function applyPayload(years, year, figure) {
+    const dc = window.dash_clientside;
+    if (!years || !years.years || !figure || !figure.data || !figure.data.length) return dc.no_update;
+    held = years;
+    const wanted = years.years.indexOf(year) >= 0 ? year : years.year;
+    if (years.drawn && wanted === years.year) {
+      shown = { years: years, year: wanted };
+      return dc.no_update;
+    }
+    const drawn = drawPayload(yearPayload(years, wanted), figure);
+    if (!drawn) return dc.no_update;
+    shown = { years: years, year: wanted };
+    return drawn;
+  }
+
+  // Draws `year` from the years held, with the least work: Plotly.update of trace 0's arrays and the
+  // title on the plot itself, not a new figure through dcc.Graph. False when they do not hold it (or
+  // not for these shapes): the server draws it then. Called as soon as the slider shows the year
+  // (below) and by each step of play (assets/play.js), before Dash's callbacks run.
+  function drawYear(year) {
+    if (held && shown.years === held && shown.year === year) return drawing;
+    const gd = plot(), payload = yearPayload(held, year);
+    const trace0 = gd && gd.data && gd.data[0];
+    const trace = payload && trace0 && window.Plotly ? traceOf(payload, trace0) : null;
+    if (!trace) return false;
+    const update = { z: [trace.z], customdata: [trace.customdata] };
+    if (JSON.stringify(trace0.colorscale) !== JSON.stringify(trace.colorscale)) update.colorscale = [trace.colorscale];
+    if (trace0.zmax !== trace.zmax) update.zmax = [trace.zmax];
+    if (JSON.stringify(trace0.colorbar) !== JSON.stringify(trace.colorbar)) update.colorbar = [trace.colorbar];
+    if (trace0.hovertemplate !== trace.hovertemplate) update.hovertemplate = [trace.hovertemplate];
+    const relayout = { "title.text": payload.title };
+    const note = layoutOf(payload, gd.layout).annotations[1];
+    if (note) Object.assign(relayout, { "annotations[1].text": note.text, "annotations[1].visible": note.visible });
+    shown = { years: held, year: year };
+    drawing = window.Plotly.update(gd, update, relayout, [0]);
+    return drawing;
+  }
+
+  // The slider's value reaches the page (aria-valuenow of its thumb) before Dash runs the callbacks
+  // that hear it: the year is drawn then. Back and forward move the slider too.
+  new MutationObserver((changes) => {
+    const thumb = changes[changes.length - 1].target;
+    if (thumb.closest && thumb.closest("#year")) drawYear(Number(thumb.getAttribute("aria-valuenow")));
+  }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ["aria-valuenow"] });
+
+  // The year slider's callback: the year drawn (by drawYear, at once, or now), then the Graph's own
+  // figure made to hold what is drawn, then the year told to the map callback (the map-year store),
+  // which then writes the URL, the PNG name and the panels' query, and sends a map only for a year
+  // the browser does not hold.
+  //
+  // The Graph hands its figure's data to Plotly as they are, so gd.data[0] is its figure.data[0] and
+  // Plotly.update has set the new arrays there; the layout it gives Plotly is a copy, so the title and
+  // note are set on its figure here. Every callback reading the figure (a new payload, the ranking's
+  // highlight) then reads the year shown, and the Graph, whose figure did not change, draws nothing.
+  // The store is written once the map is painted, so the request and what follows it (the Graph's
+  // loading state, the URL, the panels) do not delay the map.
+  const MAP_YEAR = "map-year";  // dashboard.layout.MAP_YEAR_ID
+  function showYear(year, years, figure) {
+    const dc = window.dash_clientside;
+    if (years) held = years;
+    const done = drawYear(year);
+    const gd = plot(), trace0 = figure && figure.data && figure.data[0];
+    if (done === false || !gd || !gd.data || !trace0) return year;  // the server draws it: at once
+    if (gd.data[0] !== trace0) {
+      ["z", "customdata", "colorscale", "zmax", "colorbar", "hovertemplate"].forEach((key) => { trace0[key] = gd.data[0][key]; });
+    }
+    const layout = layoutOf(yearPayload(held, year), figure.layout);
+    figure.layout.title = layout.title;
+    figure.layout.annotations = layout.annotations;
+    const tell = () => dc.set_props(MAP_YEAR, { data: year });
+    Promise.resolve(done).then(() => requestAnimationFrame(() => setTimeout(tell, 0)), tell);
+    return dc.no_update;
   }
 
   // The iframe snippet of the current view. Built as text for a <textarea>, never as HTML;
@@ -143,7 +243,8 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     clustermap: Object.assign({}, (window.dash_clientside || {}).clustermap, {
-      applyPayload: applyPayload, embedSnippet: embedSnippet, applyPngName: applyPngName,
+      applyPayload: applyPayload, showYear: showYear, drawYear: drawYear, yearPayload: yearPayload, drawPayload: drawPayload,
+      embedSnippet: embedSnippet, applyPngName: applyPngName,
     }),
   });
 })();

@@ -38,9 +38,11 @@
     if (typeof query !== "string") return;
     const search = "?" + query;
     if (window.location.search === search) return;
-    if (respelled === query) {
+    const dc = window.dash_clientside || {};
+    const playing = dc.play && dc.play.playing && dc.play.playing();
+    if (respelled === query || playing) {  // the same view respelled; or a step of play (assets/play.js): one entry for the whole play
       window.history.replaceState(window.history.state, "", search);
-      setProps(VIEW_STORE, { data: null });
+      if (respelled === query) setProps(VIEW_STORE, { data: null });
     } else {
       window.history.pushState(null, "", search);
     }

@@ -149,7 +149,10 @@ def serve(variant: str, data_dir: Path) -> None:
         def naive_map_update(data, view, *, full, geometry_url=False):
             return original(data, view, full=True, geometry_url=False)  # whole figure, shapes inline, every change
 
-        callbacks.map_update = naive_map_update  # update_map looks the name up at call time
+        callbacks.map_update = naive_map_update
+        # the app's map callback and first view send every year's values (map_change): the naive one, the whole figure
+        callbacks.map_change = lambda data, view, *, full: (original(data, view, full=True, geometry_url=False)[0], None)
+        callbacks.year_in_browser = lambda view: False  # and the year through the server too
     app = create_app(data, custom_plotly=variant != "full-plotly")
     if variant == "naive":
         import flask_compress

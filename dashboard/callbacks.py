@@ -1,15 +1,19 @@
 """Callbacks: wiring only. Each one parses inputs and calls a figure function.
 
 A level change sends the whole figure (new geometry). Any other change sends
-only ``map_payload`` into a ``dcc.Store``; ``assets/map.js`` applies it to the
-figure already in the browser, so geometry is not sent again. The page's first
-view needs no callback at all: the layout holds it (``dashboard.first_view``).
+only the view's values, every year of them at once (``years_payload_for``), into a
+``dcc.Store``; ``assets/map.js`` applies them to the figure already in the browser,
+so geometry is not sent again, and a year change is drawn in the browser without the
+server (``showYear``; the server then only writes the URL, the PNG name and the panels'
+query). The page's first view needs no callback at all: the layout holds it
+(``dashboard.first_view``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Literal, overload
 
 import pandas as pd
@@ -25,7 +29,7 @@ from dashboard.callback_guard import (
     whole,
 )
 from dashboard.data import DashboardData
-from dashboard.figures import choropleth_figure, map_payload, view_attribution
+from dashboard.figures import choropleth_figure, is_point_view, map_payload, view_attribution
 from dashboard.first_view import FirstView
 from dashboard.layout import (
     ANALYSIS_ID,
@@ -40,9 +44,11 @@ from dashboard.layout import (
     LEVEL_ID,
     MAP_ID,
     MAP_VALUES_ID,
+    MAP_YEAR_ID,
     NOTICE_ID,
     NOTICE_VIEW_ID,
     PANELS_QUERY_ID,
+    PLAY_ID,
     PNG_NAME_ID,
     SCHEME_ID,
     SEARCH_ID,
@@ -61,7 +67,7 @@ from dashboard.layout import (
 from dashboard.multiples import YEARS, years_figure, years_shapes
 from dashboard.network import NETWORK_SHAPES
 from dashboard.network_region import region_network_figure
-from dashboard.payload import MapPayload
+from dashboard.payload import MapPayload, YearsPayload, share_years, year_payload
 from dashboard.points_layer import FOUND_ID, found_payload, points_payload
 from dashboard.sector_tree import CURRENT_ID as SECTOR_CURRENT_ID
 from dashboard.view import (
@@ -91,6 +97,55 @@ def payload_for(data: DashboardData, view: MapView, found: str | None = None) ->
     if found and (star := found_payload(data.organisations, found)) is not None:
         payload["found"] = star
     return payload
+
+
+def year_in_browser(view: MapView) -> bool:
+    """Whether the browser gets every year of the view and changes the year on its own: a values map of the statistics.
+
+    Hot spots (each year's test is its own computation) and the organisation indicators (the
+    records of all years: the year changes nothing) send the view's year only; the network is a figure.
+    """
+    return view.analysis == "values" and not is_point_view(view) and view.since is None  # a period change: each year's is another comparison
+
+
+def years_payload_for(data: DashboardData, view: MapView, *, drawn: bool = False, found: str | None = None) -> YearsPayload:
+    """The values payload of every year of a view (the view's year only, unless :func:`year_in_browser`), what is shared sent once.
+
+    Each year's numbers are ``DashboardData.values`` of the view in that year, as for one year:
+    ``classes=all-years`` gives every year the same breaks and legend, which then travel once.
+    ``drawn``: the figure sent with it already shows the view's year.
+    """
+    ids = pd.Series(data.shapes(view).ids)
+    years = data.years if year_in_browser(view) else [view.year]
+    payloads = {}
+    for year in years:
+        in_year = replace(view, year=year)
+        payloads[year] = map_payload(data.values(in_year, ids), in_year)
+    together = share_years(payloads, view.year, drawn=drawn)
+    if view.points and data.organisations is not None:  # the records of all years: the same layer in every year
+        together["common"]["points"] = points_payload(data.organisations, view, data.bounds.get(view.zoom) if view.zoom else None)
+    if found and (star := found_payload(data.organisations, found)) is not None:  # found by name: drawn whatever the sector or year
+        together["common"]["found"] = star
+    return together
+
+
+def map_change(data: DashboardData, view: MapView, *, full: bool, found: str | None = None) -> tuple[dict | NoUpdate, YearsPayload | None]:
+    """What the app's map callback sends: (the whole figure or nothing, every year's values or None for the network).
+
+    The figure names its shapes by URL; its values are the view year's part of the payload sent with it (``drawn``).
+    """
+    if view.analysis == "network":
+        return region_network_figure(data, view), None
+    if view.analysis == YEARS:  # one map per year, one legend: always whole (dashboard.multiples)
+        return years_figure(data, view, geometry_url=True), None
+    years = years_payload_for(data, view, drawn=full, found=found)
+    if not full:
+        return no_update, years
+    payload = year_payload(years, view.year)
+    assert payload is not None  # years_payload_for always holds the view's year
+    bounds = data.bounds.get(view.zoom) if view.zoom else None
+    attribution = view_attribution(view, data.organisations)
+    return choropleth_figure(data.shapes(view), payload, view, geometry_url=True, bounds=bounds, attribution=attribution), years
 
 
 @overload
@@ -180,12 +235,13 @@ def view_from_search(data: DashboardData, search: str | None, options: ViewOptio
 def first_view(data: DashboardData, query: str) -> FirstView:
     """The view a page opens on, with everything its callbacks would otherwise send first (``dashboard.first_view``)."""
     view, notice = view_from_search(data, query)
-    figure, _ = map_update(data, view, full=True, geometry_url=True)
+    figure, years = map_change(data, view, full=True)
     return FirstView(
         view=view,
         search=f"?{query}" if query else "",
         query=view_query(view),
-        figure=figure,
+        figure=figure if isinstance(figure, dict) else {},
+        map_years=years,
         png_name=view_slug(view),
         shapes_url=drawn_shapes(data, view),
         notice=notice,
@@ -220,6 +276,10 @@ def register(app: Dash, data: DashboardData) -> None:
     callback_guard.register(app)
     options = view_options(data)
     control_inputs = [Input(cid, prop) for _, cid, prop in CONTROLS]
+    # the map callback hears the year through the store showYear (assets/map.js) writes once the map shows it:
+    # a callback that heard the slider would be on its way when showYear runs, and Dash holds back showYear
+    # (it reads the map's figure and values) until that callback has answered
+    map_inputs = [Input(MAP_YEAR_ID, "data") if cid == YEAR_ID else i for (_, cid, _), i in zip(CONTROLS, control_inputs)]
 
     @app.callback(
         *[Output(cid, prop) for _, cid, prop in CONTROLS],
@@ -247,7 +307,9 @@ def register(app: Dash, data: DashboardData) -> None:
         noticed = query if notice else None  # the notice stays while this view is shown
         if query == view_query(view_from_controls_values(values, options)[0]):
             return ((no_update,) * len(CONTROLS)) + (notice, not notice, respelled, noticed)
-        return (*control_values(view), notice, not notice, respelled, noticed)
+        # only the controls that change: back to another year moves the slider alone, and the map draws it in the browser
+        changed = tuple(no_update if value == current else value for value, current in zip(control_values(view), values))
+        return (*changed, notice, not notice, respelled, noticed)
 
     # the page URL, once: the layout was built for another query (no Referer): apply_url reads it
     app.clientside_callback(
@@ -269,16 +331,17 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(PNG_NAME_ID, "data"),
         Output(VIEW_QUERY_ID, "data"),
         Output(PANELS_QUERY_ID, "data"),
-        *control_inputs,
+        *map_inputs,
         Input(FOUND_ID, "data"),  # an organisation found by name: drawn as a star whatever the sector (dashboard.points_layer)
         State(SHAPES_ID, "data"),
         prevent_initial_call=True,  # the layout holds the first figure and its links
     )
     @guarded
     def update_map(*values_and_shapes):
-        """The map (values only, unless the shapes or the frame change), the PNG name and the view's query, in one round trip.
+        """The map (every year's values, unless the shapes or the frame change), the PNG name and the view's query, in one round trip.
 
-        Controls that name no view (bad breaks typed, a value no control offers) leave the map as it is, with a notice.
+        A year change the browser has drawn (``year_in_browser``) sends no map. Controls that name
+        no view (bad breaks typed, a value no control offers) leave the map as it is, with a notice.
         """
         *values, found, drawn = values_and_shapes
         found = text(found, "found", max_length=200)
@@ -288,15 +351,18 @@ def register(app: Dash, data: DashboardData) -> None:
         problems = [p for p in problems if p.parameter != "region"]
         if problems:
             raise Malformed(problems)
-        if ctx.triggered_prop_ids and set(ctx.triggered_prop_ids) == {f"{FOCUS_ID}.data"} and view.analysis != "network":
+        triggered = set(ctx.triggered_prop_ids or ())
+        if triggered == {f"{FOCUS_ID}.data"} and view.analysis != "network":
             return no_update, no_update, no_update, view_slug(view), view_query(view), no_update  # a region opened or closed: only the URL changes
+        if triggered == {f"{MAP_YEAR_ID}.data"} and year_in_browser(view):  # the browser drew the year from the years it holds
+            return no_update, no_update, no_update, view_slug(view), view_query(view), panels_query(view)
         drawn = text(drawn, "shapes", max_length=500)
         show_changes(view_notices(controls_query(values)[0], options))  # e.g. a group's code dropped: said; else the notice goes
         shapes = drawn_shapes(data, view)
         # the whole figure whenever the shapes (level, NUTS version, the network) or the frame change
         full = shapes != drawn or shapes == NETWORK_SHAPES or f"{LEVEL_ID}.value" in ctx.triggered_prop_ids or f"{ZOOM_ID}.data" in ctx.triggered_prop_ids
         return (
-            *map_update(data, view, full=full, geometry_url=True, found=found),
+            *map_change(data, view, full=full, found=found),
             shapes if shapes != drawn else no_update,
             view_slug(view),
             view_query(view),
@@ -372,11 +438,27 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(VIEW_QUERY_ID, "data"),
     )
 
-    app.clientside_callback(
+    app.clientside_callback(  # a view's values from the server: drawn in the slider's year; at load, the first view's (drawn) are held
         ClientsideFunction(namespace="clustermap", function_name="applyPayload"),
         Output(MAP_ID, "figure", allow_duplicate=True),
         Input(MAP_VALUES_ID, "data"),
+        State(YEAR_ID, "value"),
         State(MAP_ID, "figure"),
+        prevent_initial_call="initial_duplicate",  # runs at load in the browser: nothing for the server, nothing drawn
+    )
+    app.clientside_callback(  # a year change: drawn from the years the browser holds, then the server hears it (MAP_YEAR_ID)
+        ClientsideFunction(namespace="clustermap", function_name="showYear"),
+        Output(MAP_YEAR_ID, "data"),
+        Input(YEAR_ID, "value"),
+        State(MAP_VALUES_ID, "data"),
+        State(MAP_ID, "figure"),
+        prevent_initial_call=True,
+    )
+
+    app.clientside_callback(  # the play button is disabled with the year slider (assets/play.js)
+        ClientsideFunction(namespace="play", function_name="disabledWith"),
+        Output(PLAY_ID, "disabled"),
+        Input(YEAR_ID, "disabled"),
         prevent_initial_call=True,
     )
 

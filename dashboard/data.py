@@ -124,6 +124,7 @@ class DashboardData:
         # per process (each gunicorn worker has its own): lru_cache is thread-safe, so the gthread workers share it
         self._values = lru_cache(maxsize=VALUES_CACHE_SIZE)(self._compute_values)
         self._series = lru_cache(maxsize=SERIES_CACHE_SIZE)(self._compute_series)
+        self._pool = lru_cache(maxsize=VALUES_CACHE_SIZE)(self._pooled_values)  # every year's view of classes=all-years shares one pool
         self.catalogue = Sectors.of(self.index.sectors, self.groups)
         add_sectors(self.catalogue)  # titles and labels anywhere in this process can name these groups
 
@@ -180,13 +181,14 @@ class DashboardData:
                 frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=year, country=country, members=members)
                 decimals = decimals_of(column)
             if classes == "all-years" and since is None:  # one colour, one value range in every year: breaks from all years' values
-                pool = self._pooled_values(regions, level, nace_r2, column, members)
+                pool = self._pool(ids, level, nace_r2, column, members)
         if analysis == "hotspots":
             return with_hotspots(frame, self._shapes_of(level, indicator).weights, self._employment(regions, level, nace_r2, indicator, year))
         return with_classes(frame, decimals=decimals, column=column, scheme=scheme, k=k, breaks=breaks, pool=pool, centre=centre)
 
-    def _pooled_values(self, regions: pd.Series, level: int, nace_r2: str, column: str, members: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray]:
-        """(values, status) of ``regions`` in every year of the data, one after another: what ``classes=all-years`` classifies."""
+    def _pooled_values(self, ids: tuple[str, ...], level: int, nace_r2: str, column: str, members: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray]:
+        """(values, status) of regions ``ids`` in every year of the data, one after another: what ``classes=all-years`` classifies."""
+        regions = pd.Series(ids, dtype=object)
         frames = [region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=y, members=members) for y in self.years]
         return np.concatenate([f["value"].to_numpy(dtype=float) for f in frames]), np.concatenate([f["status"].to_numpy() for f in frames])
 

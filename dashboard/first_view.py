@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from dash import Dash
 from flask import has_request_context, request
 
+from dashboard.payload import YearsPayload
 from dashboard.view import MapView
 
 TOPOJSON_URL = "/assets/topojson/"
@@ -48,6 +49,8 @@ class FirstView:
     query: str
     """``view_query(view)``, for the CSV link, the embed snippet and the ranking."""
     figure: dict
+    map_years: YearsPayload | None
+    """Every year's values of the view (``dashboard.callbacks.years_payload_for``), ``drawn`` in ``figure``: a year change needs no server."""
     png_name: str
     shapes_url: str
     notice: list

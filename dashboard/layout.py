@@ -49,6 +49,13 @@ ZOOM_OUT_ID = "zoom-out"
 SEARCH_ID = "region-search"
 NOTES_ID = "data-notes"
 MAP_VALUES_ID = "map-values"
+"""Store: every year's values of the view (``dashboard.payload.YearsPayload``), drawn by ``assets/map.js``."""
+MAP_YEAR_ID = "map-year"
+"""Store: the year the map shows, written by ``showYear`` (``assets/map.js``) after the slider: what the map callback hears."""
+PLAY_ID = "year-play"
+"""The play/pause button beside the year slider (``assets/play.js``)."""
+PLAY_LABEL = "Play years"
+PAUSE_LABEL = "Pause"
 NOTICE_ID = "view-notice"
 INPUT_NOTICE_ID = "input-notice"
 """What a callback could not use (a malformed control value or request): ``dashboard.callback_guard`` writes it."""
@@ -120,6 +127,7 @@ def controls(
     ``point_indicators``: the organisation indicators, offered (with NUTS 3) when point records are loaded.
     ``groups``: the named sector groups (``DashboardData.groups``), offered in the sector picker.
     """
+    year_fixed = view.indicator in {i.name for i in point_indicators} or view.analysis == "years"  # organisation counts: records of all years; one map per year
     ks = PARAMETER["k"].allowed
     return html.Div(
         [
@@ -160,15 +168,24 @@ def controls(
             _labelled(
                 "Year",
                 YEAR_ID,
-                dcc.Slider(
-                    id=YEAR_ID,
-                    min=years[0],
-                    max=years[-1],
-                    step=1,
-                    value=view.year,
-                    marks={y: str(y) for y in years},
-                    included=False,
-                    disabled=view.indicator in {i.name for i in point_indicators} or view.analysis == "years",  # organisation counts: records of all years
+                html.Div(
+                    [
+                        # play/pause: steps the slider through the years with classes from all years (assets/play.js)
+                        html.Button(
+                            PLAY_LABEL, id=PLAY_ID, n_clicks=0, className="year-play", disabled=year_fixed, **wildcard_props({"aria-pressed": "false"})
+                        ),
+                        dcc.Slider(
+                            id=YEAR_ID,
+                            min=years[0],
+                            max=years[-1],
+                            step=1,
+                            value=view.year,
+                            marks={y: str(y) for y in years},
+                            included=False,
+                            disabled=year_fixed,
+                        ),
+                    ],
+                    className="year-row",
                 ),
             ),
             html.P(YEAR_NOTE, id=YEAR_NOTE_ID, className="control-note", hidden=view.analysis != "years"),
@@ -357,7 +374,8 @@ def page(
                     store(FOCUS_ID, view.region),
                     store(ZOOM_ID, view.zoom),
                     dcc.Store(id=HIGHLIGHT_ID),
-                    dcc.Store(id=MAP_VALUES_ID),
+                    store(MAP_VALUES_ID, first.map_years),  # type: ignore[arg-type]  # a TypedDict is a dict
+                    dcc.Store(id=MAP_YEAR_ID, data=view.year),
                     dcc.Store(id=SHAPES_ID, data=first.shapes_url),
                 ],
                 className="content",

@@ -88,6 +88,42 @@ class MapPayload(TypedDict):
     found: NotRequired[FoundPayload]
 
 
+class YearPart(TypedDict, total=False):
+    """Some of a :class:`MapPayload`'s fields (the same names and types): what every year shares, or what one year has of its own."""
+
+    values: str | list[float | int | None]
+    decimals: int
+    classes: str
+    ranks: str
+    ranked: int
+    notes: NotesPayload
+    legend: list[str]
+    colours: list[str]
+    title: str
+    unit: str
+    note: str
+    country: CountryRanks
+    points: PointsPayload
+
+
+class YearsPayload(TypedDict):
+    """Every year of a view at once (``dashboard.callbacks.years_payload_for``): the map changes year in the browser, without the server.
+
+    Year ``years[i]``'s :class:`MapPayload` is ``{**common, **parts[i]}`` (:func:`year_payload`;
+    twin: ``yearPayload`` in ``assets/map.js``): a field equal in every year travels once,
+    in ``common``. ``year``: the view's year, the one the server drew when ``drawn`` (the
+    figure sent with it, or the page's first figure, already shows it). A view whose year
+    the browser cannot change on its own (hot spots, the organisation indicators) holds its
+    year only.
+    """
+
+    year: int
+    years: list[int]
+    common: YearPart
+    parts: list[YearPart]
+    drawn: bool
+
+
 RankingRow = tuple[int | None, str, str, float | None, str, str]
 """One table row: rank (None without a value), NUTS code, name, value at the decimals shown, value text, flag and notes in words."""
 
@@ -212,3 +248,23 @@ def encode_notes(texts: list[str]) -> NotesPayload:
 def decode_notes(notes: NotesPayload, count: int) -> list[str]:
     """The inverse of :func:`encode_notes`: the note text of each of ``count`` regions."""
     return [NOTE_SEPARATOR.join(notes["parts"][j] for j in notes["combos"][i]) for i in unpack_uints(notes["codes"], count)]
+
+
+# ---- all years of a view ----------------------------------------------------------------
+
+
+def share_years(payloads: dict[int, MapPayload], year: int, *, drawn: bool = False) -> YearsPayload:
+    """Each year's payload of one view in one :class:`YearsPayload`: a field present and equal in every year goes to ``common`` once."""
+    years = sorted(payloads)
+    first = payloads[years[0]]
+    shared = {key for key in first if all(key in payloads[y] and payloads[y][key] == first[key] for y in years[1:])}  # type: ignore[literal-required]
+    common: YearPart = {key: value for key, value in first.items() if key in shared}  # type: ignore[assignment]
+    parts: list[YearPart] = [{key: value for key, value in payloads[y].items() if key not in shared} for y in years]  # type: ignore[misc]
+    return {"year": year, "years": years, "common": common, "parts": parts, "drawn": drawn}
+
+
+def year_payload(years: YearsPayload, year: int) -> MapPayload | None:
+    """The :class:`MapPayload` of ``year`` (None when ``years`` does not hold it): the inverse of :func:`share_years`."""
+    if year not in years["years"]:
+        return None
+    return {**years["common"], **years["parts"][years["years"].index(year)]}  # type: ignore[typeddict-item]

@@ -1,10 +1,11 @@
 """assets/map.js against payloads Python built, under node (no browser).
 
-Each case is a real view's ``map_payload`` and a bare figure with the view's shapes' ids;
-``tests/js/apply_payload.js`` loads ``assets/map.js`` with a stub ``window`` and applies
-the payload. The result must equal what ``dashboard.figures.apply_payload`` (the first
-view, PNG and embed) draws, and its classes and rank texts must be those of the layers'
-frame (``DashboardData.values``): the JavaScript decodes and draws, it computes nothing.
+Each case is a real view's ``map_payload`` (or every year's, ``years_payload_for``) and a
+bare figure with the view's shapes' ids; ``tests/js/apply_payload.js`` loads ``assets/map.js``
+with a stub ``window`` and applies the payload. The result must equal what
+``dashboard.figures.apply_payload`` (the first view, PNG and embed) draws, and its classes
+and rank texts must be those of the layers' frame (``DashboardData.values``): the
+JavaScript decodes and draws, it computes nothing.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.callbacks import payload_for
+from dashboard.callbacks import payload_for, years_payload_for
 from dashboard.figures import HOVER_TEMPLATE, MapView, apply_payload
 from dashboard.payload import (
+    MapPayload,
+    YearPart,
+    YearsPayload,
     decode_classes,
     decode_notes,
     decode_ranks,
@@ -30,6 +35,7 @@ from dashboard.payload import (
     encode_ranks,
     pack_uints,
     unpack_uints,
+    year_payload,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,3 +154,67 @@ def test_packed_numbers_in_node_equal_pythons(node, tmp_path):
         assert [row[1] for row in trace["customdata"]] == [f"rank {v} of {len(numbers)}" for v in numbers]
         assert trace["z"] == [2 + v % 3 for v in numbers]
         assert [row[2] for row in trace["customdata"]] == decode_notes(case["payload"]["notes"], len(numbers))
+
+
+# ---- every year of a view at once ----------------------------------------------------------
+
+
+def as_json(value):
+    return json.loads(json.dumps(value))
+
+
+YEAR_VIEWS = [
+    MapView(level=2, nace_r2="C", indicator="employment", year=2014, classes="all-years"),
+    MapView(level=1, nace_r2="C29", indicator="lq", year=2011),
+    MapView(level=2, nace_r2="TOTAL", indicator="employment", year=2013, zoom="DE", classes="all-years"),
+]
+
+
+def test_a_year_part_has_the_fields_of_a_map_payload():
+    """The contract: a year's payload is common + its part, field for field a MapPayload."""
+    assert YearPart.__annotations__.keys() == MapPayload.__annotations__.keys()
+    assert set(YearsPayload.__annotations__) == {"year", "years", "common", "parts", "drawn"}
+
+
+@pytest.mark.parametrize("view", YEAR_VIEWS, ids=lambda v: f"{v.level}-{v.nace_r2}-{v.indicator}-{v.classes}")
+def test_every_year_in_one_payload_is_each_years_own(dashboard_data, view):
+    """Year Y's part of the all-years payload is the payload of the view in year Y, for every year of the data; shared fields travel once."""
+    years = years_payload_for(dashboard_data, view)
+    assert years["years"] == dashboard_data.years and years["year"] == view.year and not years["drawn"]
+    for year in dashboard_data.years:
+        assert as_json(year_payload(years, year)) == as_json(payload_for(dashboard_data, replace(view, year=year))), year
+    assert year_payload(years, 1999) is None
+    assert "decimals" in years["common"] and "unit" in years["common"] and "title" not in years["common"]  # the title names the year
+    if view.classes == "all-years":  # one set of breaks: one legend, sent once
+        assert "legend" in years["common"] and "colours" in years["common"]
+        assert all("legend" not in part for part in years["parts"])
+
+
+def test_views_the_browser_cannot_change_the_year_of_hold_their_year_only(dashboard_data):
+    hot = MapView(level=2, nace_r2="C", indicator="employment", year=2012, analysis="hotspots")
+    years = years_payload_for(dashboard_data, hot)
+    assert years["years"] == [2012] and as_json(year_payload(years, 2012)) == as_json(payload_for(dashboard_data, hot))
+
+
+def test_map_js_draws_each_year_of_the_years_payload_as_python_and_the_layers(node, dashboard_data, tmp_path):
+    """applyPayload (the map-values store's callback) draws the slider's year from every year's payload exactly as Python draws that year's view."""
+    view = YEAR_VIEWS[0]
+    ids = dashboard_data.shapes(view).ids
+    years = as_json(years_payload_for(dashboard_data, view))
+    cases = [{"years": years, "year": year, "figure": bare_figure(ids)} for year in dashboard_data.years]
+    cases.append({"years": {**years, "drawn": True}, "year": view.year, "figure": bare_figure(ids)})  # the figure already shows it
+    cases.append({"years": years, "year": 1999, "figure": bare_figure(ids)})  # not held: the view's year
+    drawn = run_map_js(node, cases, tmp_path)
+    legends = set()
+    for year, got in zip(dashboard_data.years, drawn):
+        in_year = replace(view, year=year)
+        want = apply_payload(bare_figure(ids), as_json(payload_for(dashboard_data, in_year)))
+        assert got["data"][0]["z"] == want["data"][0]["z"], year
+        assert got["data"][0]["customdata"] == want["data"][0]["customdata"], year
+        assert got["layout"]["title"]["text"] == want["layout"]["title"]["text"] and got["layout"]["title"]["text"].endswith(str(year))
+        frame = dashboard_data.values(in_year, pd.Series(ids))
+        assert got["data"][0]["z"] == frame["class"].tolist(), year
+        legends.add(tuple(got["data"][0]["colorbar"]["ticktext"]))
+    assert len(legends) == 1  # classes from all years: the same legend in every year
+    assert drawn[-2] is None
+    assert drawn[-1]["layout"]["title"]["text"].endswith(str(view.year))
