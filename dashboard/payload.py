@@ -104,6 +104,7 @@ class YearPart(TypedDict, total=False):
     note: str
     country: CountryRanks
     points: PointsPayload
+    found: FoundPayload
 
 
 class YearsPayload(TypedDict):
