@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Literal, overload
+from urllib.parse import parse_qsl
 
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, NoUpdate, Output, State, ctx, no_update
@@ -178,6 +179,15 @@ def map_update(
     return no_update, payload
 
 
+def same_but_year(held: str | None, query: str) -> bool:
+    """Whether two view queries differ at most in their year: the years the browser holds are then this view's."""
+
+    def but_year(q: str) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in parse_qsl(q or "") if k != "year"]
+
+    return held is not None and but_year(held) == but_year(query)
+
+
 def drawn_shapes(data: DashboardData, view: MapView) -> str:
     """What the map panel draws on: the URL of the view's shapes, ``NETWORK_SHAPES`` for the related-sectors network, or the years' grid's."""
     if view.analysis == YEARS:
@@ -334,6 +344,7 @@ def register(app: Dash, data: DashboardData) -> None:
         *map_inputs,
         Input(FOUND_ID, "data"),  # an organisation found by name: drawn as a star whatever the sector (dashboard.points_layer)
         State(SHAPES_ID, "data"),
+        State(VIEW_QUERY_ID, "data"),  # the view the browser holds (the last this callback sent): its years are there
         prevent_initial_call=True,  # the layout holds the first figure and its links
     )
     @guarded
@@ -343,7 +354,7 @@ def register(app: Dash, data: DashboardData) -> None:
         A year change the browser has drawn (``year_in_browser``) sends no map. Controls that name
         no view (bad breaks typed, a value no control offers) leave the map as it is, with a notice.
         """
-        *values, found, drawn = values_and_shapes
+        *values, found, drawn, held = values_and_shapes
         found = text(found, "found", max_length=200)
         view, problems = view_from_controls_values(values, options)
         # a focus without statistics (a NUTS 3 region clicked on the organisations' map) opens the portfolio's
@@ -354,7 +365,10 @@ def register(app: Dash, data: DashboardData) -> None:
         triggered = set(ctx.triggered_prop_ids or ())
         if triggered == {f"{FOCUS_ID}.data"} and view.analysis != "network":
             return no_update, no_update, no_update, view_slug(view), view_query(view), no_update  # a region opened or closed: only the URL changes
-        if triggered == {f"{MAP_YEAR_ID}.data"} and year_in_browser(view):  # the browser drew the year from the years it holds
+        held = text(held, "held view", max_length=2000)
+        # the browser drew the year from the years it holds, unless a change sent with the year (back or forward
+        # to another level or sector and year) was overtaken by this request: Dash drops the older answer then
+        if triggered == {f"{MAP_YEAR_ID}.data"} and year_in_browser(view) and same_but_year(held, view_query(view)):
             return no_update, no_update, no_update, view_slug(view), view_query(view), panels_query(view)
         drawn = text(drawn, "shapes", max_length=500)
         show_changes(view_notices(controls_query(values)[0], options))  # e.g. a group's code dropped: said; else the notice goes

@@ -186,8 +186,8 @@ def test_real_callbacks_still_answer(live_app, server_callbacks):
     from dashboard.callbacks import control_values
     from dashboard.view import CONTROL_PARAMETERS, MapView
 
-    values = [*control_values(MapView(level=1, nace_r2="C29", year=2012)), None, "/geometry/1.geojson"]  # no organisation found
-    assert len(values) == len(CONTROL_PARAMETERS) + 2 == len(update_map["inputs"]) + len(update_map["state"])
+    values = [*control_values(MapView(level=1, nace_r2="C29", year=2012)), None, "/geometry/1.geojson", None]  # no organisation found, no view held
+    assert len(values) == len(CONTROL_PARAMETERS) + 3 == len(update_map["inputs"]) + len(update_map["state"])
     r = requests.post(f"{live_app}{UPDATE}", json=_body(update_map, values), timeout=60)
     assert r.status_code == 200, r.text[:300]
     response = r.json()["response"]

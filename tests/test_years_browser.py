@@ -179,3 +179,23 @@ def test_back_and_forward_restore_the_year_on_the_map(page, live_app):
     assert drawn(page)["fills"] == at_2012
     assert slider.get_attribute("aria-valuenow") == "2012"
     assert carried == [], carried
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "other, title_part",
+    [("?level=0&sector=C&year=2012", "Countries (NUTS 0) · 2012"), ("?level=2&sector=C10&year=2010", "C10 Manufacture of food products")],
+    ids=["level-and-year", "sector-and-year"],
+)
+def test_back_to_another_level_or_sector_and_year_draws_that_view(page, live_app, other, title_part):
+    """Back or forward that changes the year with another control: the map is that view, not the old one in the new year.
+
+    Both reach the map callback (the other control, then the year the browser drew); Dash keeps only the later
+    answer, which must then carry the map.
+    """
+    open_app(page, live_app, "?level=2&sector=C&year=2014")
+    page.evaluate("q => { history.pushState(null, '', q); dispatchEvent(new PopStateEvent('popstate')); }", other)
+    page.wait_for_function("part => (document.querySelector('#map .gtitle') || {}).textContent?.includes(part)", arg=title_part, timeout=30_000)
+    year = other.rsplit("=", 1)[1]
+    assert page.locator("#year [role=slider]").get_attribute("aria-valuenow") == year
+    assert map_title(page).endswith(year)
