@@ -13,7 +13,21 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard import api, callbacks, embed, export, first_view, geometry, hotspots_panel, page_frame, points_layer, portfolio_panel, ranking, related_panel, static_files
+from dashboard import (
+    api,
+    callbacks,
+    embed,
+    export,
+    first_view,
+    geometry,
+    hotspots_panel,
+    page_frame,
+    points_layer,
+    portfolio_panel,
+    ranking,
+    related_panel,
+    static_files,
+)
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.layout import page
 from dashboard.server import health, policy

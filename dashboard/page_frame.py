@@ -15,7 +15,7 @@ and its twin ``mapCaptions``), which wraps where the figure's own would be cut o
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
 from dashboard.html_attrs import wildcard_props
 from dashboard.layout import FOCUS_ID, MAP_HEADING_ID, MAP_ID, MAP_SOURCE_ID
