@@ -13,7 +13,21 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard import api, callbacks, embed, export, first_view, geometry, hotspots_panel, points_layer, portfolio_panel, ranking, related_panel, static_files
+from dashboard import (
+    api,
+    callbacks,
+    embed,
+    export,
+    first_view,
+    geometry,
+    hotspots_panel,
+    page_frame,
+    points_layer,
+    portfolio_panel,
+    ranking,
+    related_panel,
+    static_files,
+)
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.layout import page
 from dashboard.server import health, policy
@@ -72,12 +86,11 @@ def create_app(
             years=data.years,
             first=first,
             notes=notes,
-            insights=[
-                ranking.layout(),
-                hotspots_panel.layout(data, first.view),
-                related_panel.layout(),
-                *portfolio_panel.layout(portfolio_panel.portfolio_children(data, first.view.region, first.view.year)),
-            ],
+            panels=page_frame.layout(
+                ranking=[ranking.layout(), hotspots_panel.layout(data, first.view), related_panel.layout()],
+                region=portfolio_panel.layout(portfolio_panel.portfolio_children(data, first.view.region, first.view.year)),
+                chosen="region" if first.view.region else "ranking",
+            ),
             region_options=[],  # filled as the user types (callbacks: find_regions)
             overlays=[points_layer.layout(data.organisations, first.view)],
             point_indicators=point_indicators,
@@ -89,6 +102,7 @@ def create_app(
     app.server.config["COMPRESS_STREAMS"] = False
     first_view.register(app, lambda query: callbacks.first_view(data, query), page_of)
     callbacks.register(app, data)
+    page_frame.register(app)
     ranking.register(app, data)
     hotspots_panel.register(app, data)
     related_panel.register(app, data)

@@ -1,6 +1,7 @@
 """The embeddable map (``/embed?<view>``) and the frame policy of every page.
 
-An embed page is the map alone: a compact legend, the attribution, a link back
+An embed page is the map alone: a compact legend, the attribution (page text under
+the plot, so it wraps in the smallest frame instead of being cut off), a link back
 to the full view. It is plain HTML plus the app's own plotly.js bundle
 (``/vendor/plotly-custom.min.js``, see ``dashboard.app``), so it loads nothing
 from another origin and starts faster than the full app.
@@ -21,7 +22,7 @@ from flask import Flask, Response, request
 
 from dashboard.callbacks import map_update
 from dashboard.data import DashboardData
-from dashboard.figures import map_title
+from dashboard.figures import ATTRIBUTION, map_title
 from dashboard.multiples import YEARS, years_figure, years_title
 from dashboard.network_region import view_title
 from dashboard.view import ViewOptions, read_view, view_options, view_query
@@ -55,14 +56,20 @@ def _script_json(value: object) -> str:
 def compact(figure: dict) -> dict:
     """The map figure restyled for a small frame: thinner legend, smaller title, no modebar clutter."""
     layout = figure["layout"]
-    layout["margin"] = {"l": 0, "r": 0, "t": 28, "b": 22}
+    layout["margin"] = {"l": 0, "r": 0, "t": 28, "b": 4}  # the source line is page text under the plot (source_line)
     layout["title"] = {**layout.get("title", {}), "font": {"size": 12}, "x": 0.01, "y": 0.99}
     trace = figure["data"][0]
     if "colorbar" in trace:  # the related-sectors network has none
         trace["colorbar"] = {**trace["colorbar"], "thickness": 10, "len": 0.7, "tickfont": {"size": 9}}
     for annotation in layout.get("annotations", []):
-        annotation["font"] = {**annotation.get("font", {}), "size": 10}  # the attribution stays legible
-    return figure
+        annotation["font"] = {**annotation.get("font", {}), "size": 10}
+    return figure  # its source line (annotation 0) shows as page text under the plot (``source_line``; hidden in the plot by embed.css)
+
+
+def source_line(figure: dict) -> str:
+    """The figure's source line (its first annotation, ``dashboard.figures.source_annotation``, escaped there) as HTML text."""
+    annotations = figure["layout"].get("annotations") or []
+    return html.escape(html.unescape(annotations[0]["text"])) if annotations else html.escape(ATTRIBUTION)
 
 
 def embed_page(data: DashboardData, query: str | bytes | dict[str, str], *, plotly_src: str = PLOTLY_BUNDLE, options: ViewOptions | None = None) -> str:
@@ -73,6 +80,7 @@ def embed_page(data: DashboardData, query: str | bytes | dict[str, str], *, plot
         figure = years_figure(data, view, geometry_url=True)
     else:
         figure, _ = map_update(data, view, full=True)
+    source = source_line(figure)
     figure = compact(figure)
     notice = ""
     if problems:
@@ -92,7 +100,7 @@ def embed_page(data: DashboardData, query: str | bytes | dict[str, str], *, plot
 <body class="embed">
 {notice}
 <div id="map" class="embed-map" role="figure" aria-label="{html.escape(title)}"></div>
-<p class="embed-footer"><a href="{html.escape(full_view)}" target="_blank" rel="noopener">Open the full view</a></p>
+<p class="embed-footer"><span class="embed-source">{source}</span> <a href="{html.escape(full_view)}" target="_blank" rel="noopener">Open the full view</a></p>
 <script id="embed-figure" type="application/json">{_script_json({"data": figure["data"], "layout": figure["layout"], "config": config})}</script>
 <script src="{html.escape(plotly_src)}"></script>
 <script>{EMBED_SCRIPT}</script>

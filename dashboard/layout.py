@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html as html_text
+import re
+
 from dash import dcc, html
 
 from dashboard.figures import ATTRIBUTION
@@ -79,6 +82,14 @@ PANELS_QUERY_ID = "panels-query"
 """Store: the view's query without ``region``: what the ranking and the other panels show (opening a portfolio leaves them as they are)."""
 SHAPES_ID = "map-shapes"
 """Store: the URL of the shapes the map is drawn on; when a view needs others, the whole figure is sent."""
+FILTERS_ID = "filters"
+"""The column of controls: beside the map on a wide screen, a drawer on a narrow one."""
+FILTERS_TOGGLE_ID = "filters-toggle"
+"""The header's "Filters" button that shows and hides ``FILTERS_ID`` (``assets/layout.js``)."""
+MAP_HEADING_ID = "map-heading"
+MAP_SOURCE_ID = "map-source"
+"""The map's title and source line as page text, which wraps at any width (``map_captions``); the figure keeps
+its own for the PNG and the embed, hidden on the page by ``assets/layout.css``."""
 POINT_LEVEL_LABEL = LEVEL_WORDS[3]
 
 MAP_CONFIG: dcc.Graph.Config = {
@@ -95,6 +106,27 @@ MAP_CONFIG: dcc.Graph.Config = {
 def map_config(png_name: str) -> dcc.Graph.Config:
     """The map's Plotly config, its PNG download named ``png_name``."""
     return {**MAP_CONFIG, "toImageButtonOptions": {**MAP_CONFIG["toImageButtonOptions"], "filename": png_name}}
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _plain(text: str) -> str:
+    """A Plotly text (escaped, maybe with ``<br>`` and ``<span>``) as plain text."""
+    return " ".join(html_text.unescape(_TAG.sub("", text.replace("<br>", " · "))).split())
+
+
+def map_captions(figure: dict) -> tuple[str, str]:
+    """(title, source line) of a map figure as plain text: the twin of ``mapCaptions`` in ``assets/layout.js``.
+
+    The source line is the figure's first annotation (``dashboard.figures.source_annotation``), so an
+    organisations view names its records; ``ATTRIBUTION`` when the figure has none.
+    """
+    layout = figure.get("layout", {})
+    title = layout.get("title", {})
+    annotations = layout.get("annotations") or []
+    source = annotations[0].get("text", "") if annotations else ""
+    return _plain(title.get("text", "") if isinstance(title, dict) else str(title)), _plain(source) or ATTRIBUTION
 
 
 def store(store_id: str, data: str | float | bool | dict | list | None = None) -> dcc.Store:
@@ -324,19 +356,23 @@ def page(
     years: list[int],
     first: FirstView,
     notes: str,
-    insights: list | None = None,
+    panels: html.Div | None = None,
     region_options: list[dict] | None = None,
     overlays: list | None = None,
     point_indicators: tuple[Indicator, ...] = (),
     groups: tuple[SectorGroup, ...] = (),
 ) -> html.Div:
-    """The full page: header, controls, map, the insight panels (ranking, portfolio) and the attribution footer.
+    """The full page: header, controls, map, the panels beside it (ranking, portfolio) and the attribution footer.
+
+    The map and ``panels`` (``dashboard.page_frame``) share one screen from 1280 px wide, beside the
+    filters; on a narrow screen the map comes first, the filters open as a drawer (``FILTERS_TOGGLE_ID``)
+    and the panels follow the map (``assets/layout.css``, ``assets/layout.js``).
 
     ``first``: the view the page opens on, drawn from the layout (``dashboard.first_view``).
     ``overlays``: controls of layers over the map (the organisations layer), under the filters.
     """
-    insights = insights or []
     view = first.view
+    title, source = map_captions(first.figure)
     sidebar = [
         controls(sector_options=sector_options, years=years, view=view, region_options=region_options, point_indicators=point_indicators, groups=groups),
         *(overlays or []),
@@ -349,25 +385,40 @@ def page(
             store(NOTICE_VIEW_ID, first.query if first.notice else None),
             dcc.Store(id=URL_VIEW_ID),
             dcc.Store(id=PNG_NAME_ID, data=first.png_name),
-            html.Header([html.H1("Cluster Observatory Map"), html.P("Where industries concentrate across Europe", className="tagline")]),
+            html.Header(
+                [
+                    html.H1("Cluster Observatory Map"),
+                    html.P("Where industries concentrate across Europe", className="tagline"),
+                    # aria-expanded is set by assets/layout.js: open on a wide screen, a closed drawer on a narrow one
+                    html.Button("Filters", id=FILTERS_TOGGLE_ID, type="button", className="filters-toggle", **wildcard_props({"aria-controls": FILTERS_ID})),
+                ],
+                className="topbar",
+            ),
             html.Div(first.notice, id=NOTICE_ID, className="notice", role="status", hidden=not first.notice),
             html.Div([], id=INPUT_NOTICE_ID, className="notice", role="status", hidden=True),
             html.Main(
                 [
-                    html.Div(sidebar, className="sidebar"),
+                    html.Div(sidebar, id=FILTERS_ID, className="sidebar", role="region", **wildcard_props({"aria-label": "Filters"})),
                     html.Div(
                         [
-                            html.Button("Back to all of Europe", id=ZOOM_OUT_ID, n_clicks=0, className="zoom-out", hidden=view.zoom is None),
-                            dcc.Loading(
-                                dcc.Graph(
-                                    id=MAP_ID,
-                                    figure=first.figure,
-                                    config=map_config(first.png_name),
-                                    className="map",
-                                    style={"height": "calc(100vh - 150px)", "minHeight": "480px"},
-                                ),
-                                delay_show=300,
+                            html.H2(title, id=MAP_HEADING_ID, className="map-heading"),
+                            html.Div(
+                                [
+                                    html.Button("Back to all of Europe", id=ZOOM_OUT_ID, n_clicks=0, className="zoom-out", hidden=view.zoom is None),
+                                    dcc.Loading(
+                                        dcc.Graph(
+                                            id=MAP_ID,
+                                            figure=first.figure,
+                                            config=map_config(first.png_name),
+                                            className="map",  # its height: the map panel's (assets/layout.css)
+                                        ),
+                                        delay_show=300,
+                                        parent_className="map-loading",
+                                    ),
+                                ],
+                                className="map-frame",
                             ),
+                            html.P(source, id=MAP_SOURCE_ID, className="attribution map-source"),
                         ],
                         className="map-panel",
                     ),
@@ -377,16 +428,11 @@ def page(
                     store(MAP_VALUES_ID, first.map_years),  # type: ignore[arg-type]  # a TypedDict is a dict
                     dcc.Store(id=MAP_YEAR_ID, data=view.year),
                     dcc.Store(id=SHAPES_ID, data=first.shapes_url),
+                    *([panels] if panels is not None else []),
                 ],
                 className="content",
             ),
-            html.Div(insights, className="insights"),
-            html.Footer(
-                [
-                    html.P(ATTRIBUTION, className="attribution"),
-                    html.P(notes, id=NOTES_ID, className="notes"),
-                ]
-            ),
+            html.Footer(html.P(notes, id=NOTES_ID, className="notes")),  # the attribution: under the map (MAP_SOURCE_ID)
         ],
         className="page",
     )

@@ -55,9 +55,10 @@ def test_pick_a_sector_and_the_map_changes(page, live_app):
     assert "C Manufacturing" in map_title(page)
     before = map_fills(page)
 
-    # 2. the attribution is visible
-    assert page.get_by_text("Source: Eurostat").first.is_visible()
-    assert page.get_by_text("© EuroGeographics for the administrative boundaries").first.is_visible()
+    # 2. the attribution is visible, under the map (page text; the figure's own line is for its PNG)
+    source = page.locator("#map-source")
+    assert source.get_by_text("Source: Eurostat").is_visible()
+    assert source.get_by_text("© EuroGeographics for the administrative boundaries").is_visible()
 
     # 3. pick motor vehicles: the title and the colours change, geometry is not resent
     with page.expect_response(lambda r: "_dash-update-component" in r.url) as response_info:

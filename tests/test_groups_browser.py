@@ -82,7 +82,8 @@ def test_each_named_group_is_titled_with_its_members_and_the_approximation_note(
         page.goto(f"{live_app}/embed?level=2&sector={group_id}&indicator=lq&year=2014")
         page.wait_for_function("document.querySelectorAll('.annotation-text').length > 1", timeout=30_000)
         drawn = " | ".join(page.locator(".annotation-text").all_text_contents())
-        assert LABEL in drawn and " + ".join(group.members) in drawn and "Source: Eurostat" in drawn
+        assert LABEL in drawn and " + ".join(group.members) in drawn
+        assert "Source: Eurostat" in page.locator(".embed-source").inner_text()  # the source line: page text under the plot
 
 
 @pytest.mark.browser

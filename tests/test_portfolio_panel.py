@@ -47,7 +47,7 @@ def de11(dashboard_data) -> list:
 def test_no_focus_is_an_empty_panel(dashboard_data):
     assert pp.portfolio_children(dashboard_data, None, 2014) == []
     assert pp.portfolio_children(dashboard_data, "", 2014) == []
-    assert pp.layout()[0].children is None  # empty section: hidden by `.insights > section:empty`
+    assert pp.layout()[0].children is None  # empty section: hidden by `.tabpanel section:empty` (assets/layout.css)
 
 
 def test_de11_2014_heading_and_top_sector(dashboard_data, de11):

@@ -258,11 +258,16 @@ def test_row_and_bar_highlight_the_map(page, live_app):
     # choosing a row opens the region's portfolio, so its region goes into the URL (the map callback answers the query only)
     page.wait_for_function("() => window.location.search.includes('region=DE11')", timeout=10_000)
     assert not [a for a in answers if "map" in a.get("response", {}) or "highlight-region" in a.get("response", {})], answers
+    # the portfolio opens in the Region tab beside the map, and keyboard focus goes to that tab
+    page.wait_for_function("document.getElementById('tab-region').getAttribute('aria-selected') === 'true'", timeout=5_000)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'tab-region'", timeout=5_000)
     save_artifact(page, "ranking_row_selected")
-    # a click on another row moves it there
+    # back on the Ranking tab, a click on another row moves it there
+    page.click("#tab-ranking")
     page.locator("#ranking-body tr[data-region='FR10'] td").first.click()
     page.wait_for_function(f"{TRACE0}.selectedpoints && {TRACE0}.selectedpoints[0] === {index_of(page, 'FR10')}", timeout=5_000)
     # clicking the chosen row again lets it go: the map is whole again
+    page.click("#tab-ranking")
     page.locator("#ranking-body tr[data-region='FR10'] button").click()
     page.wait_for_function(f"{TRACE0}.selectedpoints == null", timeout=5_000)
     # choosing FR10 opened its portfolio (region=FR10 in the URL): let that answer land before hovering the bars
@@ -271,6 +276,7 @@ def test_row_and_bar_highlight_the_map(page, live_app):
         timeout=10_000,
     )
     # hovering the third bar highlights the third region; leaving the chart clears it
+    page.click("#tab-ranking")
     third = table_rows(page)[2][2]
     hover_until(
         page, page.locator("#ranking-bars .barlayer .point path").nth(2), f"{TRACE0}.selectedpoints && {TRACE0}.selectedpoints[0] === {index_of(page, third)}"
