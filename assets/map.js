@@ -172,6 +172,10 @@
     if (note) Object.assign(relayout, { "annotations[1].text": note.text, "annotations[1].visible": note.visible });
     shown = { years: held, year: year };
     drawing = window.Plotly.update(gd, update, relayout, [0]);
+    // the page's heading is the figure's title as text (assets/layout.js mapCaptions), which hears the Graph's
+    // figure: a year drawn here, on the plot, tells it directly
+    const dc = window.dash_clientside, captions = dc && dc.layout && dc.layout.mapCaptions;
+    if (captions && dc.set_props) dc.set_props("map-heading", { children: captions({ layout: { title: { text: payload.title } } })[0] });
     return drawing;
   }
 

@@ -141,6 +141,8 @@ def test_a_slider_year_change_is_drawn_without_a_map_payload_and_the_tooltip_fol
     wait_url(page, "year=2013")  # the map callback has answered: URL, PNG name, panels
     page.wait_for_timeout(300)
     assert carried == [], carried
+    # the page's heading (the title as text, dashboard.page_frame) follows the year drawn in the browser
+    page.wait_for_function("() => document.querySelector('#map-heading')?.textContent.trim().endsWith('2013')", timeout=5_000)
     # the tooltip of Stuttgart shows 2013's value, read from the raw file
     expected = raw.base("employment", "C29", "DE11", 2013).value
     assert math.isfinite(expected)
@@ -199,3 +201,4 @@ def test_back_to_another_level_or_sector_and_year_draws_that_view(page, live_app
     year = other.rsplit("=", 1)[1]
     assert page.locator("#year [role=slider]").get_attribute("aria-valuenow") == year
     assert map_title(page).endswith(year)
+    page.wait_for_function("part => document.querySelector('#map-heading')?.textContent.includes(part)", arg=title_part, timeout=10_000)
