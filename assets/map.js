@@ -146,18 +146,38 @@
       shown = { years: years, year: wanted };
       return dc.no_update;
     }
-    const drawn = drawPayload(yearPayload(years, wanted), figure);
+    const payload = yearPayload(years, wanted), gd = plot();
+    // the same shapes without an overlay before or after (a sector, an indicator, classes changed): drawn on the
+    // plot with Plotly.update as a year is (drawYear), and the Graph's figure made to hold it (holdOnFigure),
+    // rather than a whole new figure through dcc.Graph
+    const plain = payload && !payload.points && !payload.found && gd && gd.data && gd.data.length === 1 && figure.data.length === 1;
+    if (plain && drawYear(wanted, true) !== false) {
+      holdOnFigure(figure, wanted);
+      return dc.no_update;
+    }
+    const drawn = drawPayload(payload, figure);
     if (!drawn) return dc.no_update;
     shown = { years: years, year: wanted };
     return drawn;
+  }
+
+  // The Graph's own figure made to hold what drawYear drew on the plot (see showYear below).
+  function holdOnFigure(figure, year) {
+    const gd = plot(), trace0 = figure.data[0];
+    if (gd && gd.data && gd.data[0] !== trace0) {
+      ["z", "customdata", "colorscale", "zmax", "colorbar", "hovertemplate"].forEach((key) => { trace0[key] = gd.data[0][key]; });
+    }
+    const layout = layoutOf(yearPayload(held, year), figure.layout);
+    figure.layout.title = layout.title;
+    figure.layout.annotations = layout.annotations;
   }
 
   // Draws `year` from the years held, with the least work: Plotly.update of trace 0's arrays and the
   // title on the plot itself, not a new figure through dcc.Graph. False when they do not hold it (or
   // not for these shapes): the server draws it then. Called as soon as the slider shows the year
   // (below) and by each step of play (assets/play.js), before Dash's callbacks run.
-  function drawYear(year) {
-    if (held && shown.years === held && shown.year === year) return drawing;
+  function drawYear(year, always) {
+    if (!always && held && shown.years === held && shown.year === year) return drawing;
     const gd = plot(), payload = yearPayload(held, year);
     const trace0 = gd && gd.data && gd.data[0];
     const trace = payload && trace0 && window.Plotly ? traceOf(payload, trace0) : null;
@@ -204,12 +224,7 @@
     const done = drawYear(year);
     const gd = plot(), trace0 = figure && figure.data && figure.data[0];
     if (done === false || !gd || !gd.data || !trace0) return year;  // the server draws it: at once
-    if (gd.data[0] !== trace0) {
-      ["z", "customdata", "colorscale", "zmax", "colorbar", "hovertemplate"].forEach((key) => { trace0[key] = gd.data[0][key]; });
-    }
-    const layout = layoutOf(yearPayload(held, year), figure.layout);
-    figure.layout.title = layout.title;
-    figure.layout.annotations = layout.annotations;
+    holdOnFigure(figure, year);
     const tell = () => dc.set_props(MAP_YEAR, { data: year });
     Promise.resolve(done).then(() => requestAnimationFrame(() => setTimeout(tell, 0)), tell);
     return dc.no_update;
