@@ -321,7 +321,8 @@ def _analysis_check(view: MapView, options: ViewOptions) -> str | None:
 
 COMPARE_SIZE = (2, 6)
 """How many regions a comparison holds (``compare``)."""
-_COMPARE_CODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,2}$")
+_COMPARE_CODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
+"""A NUTS code of any level (NUTS 3 is refused by the check: the statistics stop at NUTS 2)."""
 _COMPARE_FORM = "2-6 NUTS codes of levels 0-2 separated by commas, e.g. DE11,FR71,ITC4"
 
 
