@@ -44,10 +44,30 @@
     return box.top >= 0 && box.top < window.innerHeight * 0.7;
   }
 
-  // a comparison opened or changed: the Compare tab where the page has tabs, else scroll to the section
+  // a comparison opened or changed: the Compare tab where the page has tabs, else scroll to the section.
+  // At load (a compare= link) the panels above it still grow as they fill: the scroll is tried again
+  // while they settle, unless the person has scrolled meanwhile.
   let lastShown = null;
+  let loaded = false;
+  function scrollToSection(smooth, retries) {
+    const section = document.getElementById(SECTION);
+    if (!section) return;
+    let ours = null;
+    retries.forEach((delay) =>
+      window.setTimeout(() => {
+        if (ours !== null && Math.abs(window.scrollY - ours) > 4) return; // the person scrolled: leave them there
+        if (!inView(section)) {
+          const reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+          section.scrollIntoView({ block: "start", behavior: smooth && !reduce ? "smooth" : "auto" });
+        }
+        ours = smooth ? null : window.scrollY;
+      }, delay)
+    );
+  }
   function showComparison(compare) {
     const dc = window.dash_clientside;
+    const initial = !loaded;
+    loaded = true;
     if (!compare || compare === lastShown) {
       lastShown = compare || null;
       return dc.no_update;
@@ -59,10 +79,7 @@
         if (tab.getAttribute("aria-selected") !== "true") tab.click();
         return;
       }
-      const section = document.getElementById(SECTION);
-      if (!section || inView(section)) return;
-      const reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-      section.scrollIntoView({ block: "start", behavior: reduce ? "auto" : "smooth" });
+      scrollToSection(!initial, initial ? [0, 700, 1600, 3000] : [0]);
     }, 80);
     return dc.no_update;
   }

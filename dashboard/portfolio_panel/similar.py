@@ -34,7 +34,7 @@ def add_focus_button(geo: str) -> html.Button:
         id={**ADD_FOCUS_ID, "geo": geo},
         n_clicks=0,
         type="button",
-        className="portfolio-close compare-add-focus",
+        className="compare-add-focus",
         title="Add this region to the comparison (Compare)",
     )
 
