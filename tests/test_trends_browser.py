@@ -61,10 +61,8 @@ def test_a_confidential_year_is_a_gap_marked_c(page, live_app, raw):
 
 def test_the_trend_follows_the_maps_indicator(page, live_app):
     open_trend(page, live_app, "level=2&sector=C29&indicator=employment&year=2012&region=DE11")
-    page.goto(f"{live_app}/?level=2&sector=C29&indicator=employment&year=2012&region=DE11")
-    page.wait_for_selector("#region-trend-chart .js-plotly-plot", timeout=30_000)
     page.locator("#indicator").click()
-    page.get_by_role("option", name="Average wage per person employed (EUR)").click()
+    page.locator(".dash-dropdown-option", has_text="Average wage per person employed (EUR)").click()
     wait_url(page, "indicator=avg_wage", timeout=15_000)
     page.wait_for_function("(document.getElementById('region-trend-title') || {}).textContent.includes('Average wage')", timeout=15_000)
     api = get(f"{live_app}/api/v1/regions/DE11/series?sector=C29&indicator=avg_wage")
