@@ -28,6 +28,8 @@ from dashboard import (
     related_panel,
     static_files,
 )
+from dashboard.compare_panel import callbacks as compare_callbacks, layout as compare_layout
+from dashboard.compare_panel.content import compare_children
 from dashboard.data import DashboardData, load_dashboard_data
 from dashboard.layout import page
 from dashboard.server import health, policy
@@ -88,8 +90,11 @@ def create_app(
             notes=notes,
             panels=page_frame.layout(
                 ranking=[ranking.layout(), hotspots_panel.layout(data, first.view), related_panel.layout()],
-                region=portfolio_panel.layout(portfolio_panel.portfolio_children(data, first.view.region, first.view.year)),
-                chosen="region" if first.view.region else "ranking",
+                region=portfolio_panel.layout(
+                    portfolio_panel.portfolio_children(data, first.view.region, first.view.year, sector=first.view.nace_r2, indicator=first.view.indicator)
+                ),
+                compare=compare_layout.layout(compare_children(data, first.view.compare, first.view), ",".join(first.view.compare)),
+                chosen="compare" if first.view.compare else "region" if first.view.region else "ranking",
             ),
             region_options=[],  # filled as the user types (callbacks: find_regions)
             overlays=[points_layer.layout(data.organisations, first.view)],
@@ -107,6 +112,7 @@ def create_app(
     hotspots_panel.register(app, data)
     related_panel.register(app, data)
     portfolio_panel.register(app, data)
+    compare_callbacks.register(app, data)
     points_layer.register(app, data)
     api.register(app.server, data)
     export.register(app.server, data)

@@ -29,6 +29,7 @@ from dashboard.callback_guard import (
     text,
     whole,
 )
+from dashboard.compare_panel.layout import COMPARE_ID, MAP_MODIFIER_ID
 from dashboard.data import DashboardData
 from dashboard.figures import choropleth_figure, is_point_view, map_payload, view_attribution
 from dashboard.first_view import FirstView
@@ -359,11 +360,14 @@ def register(app: Dash, data: DashboardData) -> None:
         view, problems = view_from_controls_values(values, options)
         # a focus without statistics (a NUTS 3 region clicked on the organisations' map) opens the portfolio's
         # message but names no view: the query leaves it out rather than refuse the map
-        problems = [p for p in problems if p.parameter != "region"]
+        # likewise a comparison being built (one region picked): the query leaves it out (dashboard.compare_panel)
+        problems = [p for p in problems if p.parameter not in ("region", "compare")]
         if problems:
             raise Malformed(problems)
         triggered = set(ctx.triggered_prop_ids or ())
-        if triggered == {f"{FOCUS_ID}.data"} and view.analysis != "network":
+        if triggered == {f"{COMPARE_ID}.data"}:
+            return no_update, no_update, no_update, no_update, view_query(view), no_update  # regions compared: only the URL changes
+        if triggered and triggered <= {f"{FOCUS_ID}.data", f"{COMPARE_ID}.data"} and view.analysis != "network":
             return no_update, no_update, no_update, view_slug(view), view_query(view), no_update  # a region opened or closed: only the URL changes
         held = text(held, "held view", max_length=2000)
         # the browser drew the year from the years it holds, unless a change sent with the year (back or forward
@@ -499,11 +503,17 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(ZOOM_ID, "data", allow_duplicate=True),
         Input(MAP_ID, "clickData"),
         State(LEVEL_ID, "value"),
+        State(MAP_MODIFIER_ID, "data"),
         prevent_initial_call=True,
     )
     @guarded
-    def clicked(click: dict | None, level: int):
-        """A click on a country of the country map zooms to it and shows its regions; on a region, opens its portfolio."""
+    def clicked(click: dict | None, level: int, modifier: object = None):
+        """A click on a country of the country map zooms to it and shows its regions; on a region, opens its portfolio.
+
+        A Shift/Ctrl/Cmd+click (``assets/compare.js`` says so in ``MAP_MODIFIER_ID``) adds the region to the comparison instead.
+        """
+        if modifier:
+            return no_update, no_update, no_update
         return click_action(record(click, "clickData"), whole(level, "level"), options.regions)
 
     @app.callback(

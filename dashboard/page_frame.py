@@ -40,10 +40,11 @@ def tabpanel_id(name: str) -> str:
     return f"tabpanel-{name}"
 
 
-def layout(*, ranking: list, region: list, chosen: str = "ranking") -> html.Div:
-    """The tab list and its three panels; ``chosen`` shows first (``region`` when the URL names one).
+def layout(*, ranking: list, region: list, compare: list | None = None, chosen: str = "ranking") -> html.Div:
+    """The tab list and its three panels; ``chosen`` shows first (``region`` or ``compare`` when the URL names them).
 
-    ``ranking``: the ranking, hot-spot and related-sector panels; ``region``: the portfolio panel and its store.
+    ``ranking``: the ranking, hot-spot and related-sector panels; ``region``: the portfolio panel and its store;
+    ``compare``: the comparison's section (``dashboard.compare_panel.layout``, which holds ``COMPARE_PANEL_ID``).
     """
     tabs = [
         html.Button(
@@ -61,7 +62,7 @@ def layout(*, ranking: list, region: list, chosen: str = "ranking") -> html.Div:
     contents = {
         "ranking": ranking,
         "region": [*region, html.P(REGION_HINT, className="tab-hint")],
-        "compare": [html.Div(html.P(COMPARE_HINT, className="tab-hint"), id=COMPARE_PANEL_ID, className="compare")],
+        "compare": compare if compare is not None else [html.Div(html.P(COMPARE_HINT, className="tab-hint"), id=COMPARE_PANEL_ID, className="compare")],
     }
     panels = [
         html.Div(

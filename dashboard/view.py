@@ -130,6 +130,8 @@ class MapView:
     region: str | None = None
     """NUTS code of the region in focus (levels 0-2, with statistics): its portfolio is open; with ``analysis == "network"``,
     the network marks its specialisations and its diversification opportunities (``dashboard.network_region``)."""
+    compare: tuple[str, ...] = ()
+    """NUTS codes of 2-6 regions with statistics (levels 0-2, any mix) compared side by side (``dashboard.compare_panel``); () for none."""
 
     @property
     def column(self) -> str:
@@ -369,6 +371,48 @@ def _since_check(view: MapView, options: ViewOptions) -> str | None:
     return None
 
 
+COMPARE_SIZE = (2, 6)
+"""How many regions a comparison holds (``compare``)."""
+_COMPARE_CODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
+"""A NUTS code of any level (NUTS 3 is refused by the check: the statistics stop at NUTS 2)."""
+_COMPARE_FORM = "2-6 NUTS codes of levels 0-2 separated by commas, e.g. DE11,FR71,ITC4"
+
+
+def compare_codes(text: str) -> list[str]:
+    """The codes of a ``compare`` text as given (spaces trimmed, empty parts left out; duplicates kept)."""
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _read_compare(text: str) -> str:
+    """``compare``'s canonical spelling: duplicates dropped (said by :func:`_compare_notices`), order kept; 2-6 codes."""
+    codes = compare_codes(text)
+    bad = [c for c in codes if not _COMPARE_CODE.match(c)]
+    if bad:
+        raise BadValue(f"compare must be {_COMPARE_FORM}; {bad[0][:12]!r} is not a NUTS code")
+    unique = list(dict.fromkeys(codes))
+    low, high = COMPARE_SIZE
+    if not low <= len(unique) <= high:
+        raise BadValue(f"compare needs {low}-{high} different regions ({_COMPARE_FORM}); {len(unique)} given")
+    return ",".join(unique)
+
+
+def _compare_notices(text: str, options: ViewOptions) -> tuple[str, ...]:
+    codes = compare_codes(text)
+    twice = [c for c in dict.fromkeys(codes) if codes.count(c) > 1]
+    try:
+        _read_compare(text)
+    except BadValue:
+        return ()
+    return (f"{', '.join(twice)} given more than once: compared once, in the order first given",) if twice else ()
+
+
+def _compare_check(view: MapView, options: ViewOptions) -> str | None:
+    unknown = [c for c in view.compare if c not in options.statistics_regions]
+    if unknown:
+        return f"{', '.join(unknown)}: not a region with statistics (a NUTS code of levels 0-2, e.g. DE, DE1, DE11); nothing is compared"
+    return None
+
+
 def _scheme_check(view: MapView, options: ViewOptions) -> str | None:
     if view.scheme == "user" and not view.breaks:
         return "scheme=user needs breaks, e.g. breaks=1000,5000,20000; using quantiles"
@@ -462,6 +506,13 @@ PARAMETERS: tuple[Parameter, ...] = (
         "the network marks its specialisations and its diversification opportunities",
         find=lambda o: tuple(sorted(o.statistics_regions)), written=lambda view: view.region is not None,
         control=Control("focus-region", "data"), message="region must be a NUTS code of a region with statistics, levels 0-2 (e.g. DE, DE1, DE11)",
+    ),
+    Parameter(
+        "compare", "compare", f"regions compared side by side on the page: {_COMPARE_FORM} (any mix of levels, with statistics); "
+        "a code given twice is compared once",
+        read=_read_compare, notices=_compare_notices, check=_compare_check, uses=frozenset({"page"}),
+        to_field=lambda text: tuple(compare_codes(text)), to_query=lambda codes: ",".join(codes), written=lambda view: bool(view.compare),
+        control=Control("compare-regions", "data"),
     ),
     Parameter(
         "points", "points", "on: draw the organisations layer over the map", allowed=("on", "off"),
@@ -602,8 +653,8 @@ def view_query(view: MapView) -> str:
 
 
 def panels_query(view: MapView) -> str:
-    """The query of what the panels beside the map show: the view without ``region`` (the open portfolio is not theirs)."""
-    return view_query(replace(view, region=None))
+    """The query of what the panels beside the map show: the view without ``region`` and ``compare`` (the open portfolio and comparison are not theirs)."""
+    return view_query(replace(view, region=None, compare=()))
 
 
 def view_slug(view: MapView) -> str:

@@ -212,8 +212,9 @@ def sector_text(page) -> str:
         ("/", "loaded"),
         ("/?level=2", "sector tree searched"),
         ("/embed?level=1", "loaded"),
+        ("/?level=2&sector=C&year=2012&region=DE11&compare=DE11,FR71,ITC4", "loaded"),
     ],
-    ids=["nuts2", "default", "nuts2-sector-tree-searched", "embed-nuts1"],
+    ids=["nuts2", "default", "nuts2-sector-tree-searched", "embed-nuts1", "region-trend-similar-and-compare"],
 )
 def test_no_serious_or_critical_wcag21_violations(page, live_app, axe, path, state):
     if path.startswith("/embed"):
@@ -222,6 +223,9 @@ def test_no_serious_or_critical_wcag21_violations(page, live_app, axe, path, sta
     else:
         open_app(page, live_app, path.lstrip("/"))
         wait_for_ranking(page)
+    if "compare=" in path:  # the Region tab's trend and similar regions, and the comparison (dashboard/compare_panel)
+        page.wait_for_selector("#region-similar tbody tr", timeout=15_000)
+        page.wait_for_selector("#compare-table tbody tr", timeout=15_000)
     if state == "sector tree searched":
         page.fill("#sector-search", "motor")  # sections open, matches marked, the status says how many
         page.wait_for_function("document.getElementById('sector-search-status').textContent.includes('match')", timeout=5_000)

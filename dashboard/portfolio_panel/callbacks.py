@@ -9,8 +9,10 @@ from dash import ALL, Input, Output, State, no_update
 
 from dashboard.callback_guard import guarded, text, whole, whole_list
 from dashboard.data import DashboardData
-from dashboard.layout import FOCUS_ID, SECTOR_ID, YEAR_ID
+from dashboard.layout import FOCUS_ID, PANELS_QUERY_ID, SECTOR_ID, YEAR_ID
+from dashboard.portfolio_panel import extras_callbacks
 from dashboard.portfolio_panel.content import portfolio_children, rest_children
+from dashboard.portfolio_panel.extras_callbacks import trend_subject
 from dashboard.portfolio_panel.layout import CLOSE_ID, GROUP_MAP_ID, MORE_ID, PANEL_ID, REST_ID, YEAR_SHOWN_ID
 
 SCROLL_JS = """
@@ -67,10 +69,18 @@ def register(app, data: DashboardData) -> None:
         prevent_initial_call=True,
     )
 
-    @app.callback(Output(PANEL_ID, "children"), Input(FOCUS_ID, "data"), Input(YEAR_SHOWN_ID, "data"), State(YEAR_ID, "value"), prevent_initial_call=True)
+    @app.callback(
+        Output(PANEL_ID, "children"),
+        Input(FOCUS_ID, "data"),
+        Input(YEAR_SHOWN_ID, "data"),
+        State(YEAR_ID, "value"),
+        State(PANELS_QUERY_ID, "data"),
+        prevent_initial_call=True,
+    )
     @guarded
-    def show_portfolio(geo: str | None, _shown: int | None, year: int | None):
-        return portfolio_children(data, text(geo, "focus", max_length=12), whole(year, "year"))
+    def show_portfolio(geo: str | None, _shown: int | None, year: int | None, query: str | None = None):
+        sector, indicator = trend_subject(data, text(query, "panels query", max_length=2000))
+        return portfolio_children(data, text(geo, "focus", max_length=12), whole(year, "year"), sector=sector, indicator=indicator)
 
     app.clientside_callback(SCROLL_JS, Output(PANEL_ID, "className"), Input(PANEL_ID, "children"), State(FOCUS_ID, "data"), prevent_initial_call=True)
 
@@ -102,3 +112,5 @@ def register(app, data: DashboardData) -> None:
             return [], [], []
         rest, label, expanded = rest_children(data, geo, year, clicks[0])
         return [rest] * len(clicks), [label] * len(clicks), [expanded] * len(clicks)
+
+    extras_callbacks.register(app, data)  # the trend and the similar regions

@@ -16,7 +16,9 @@ from dashboard.portfolio_panel.chart import CHART_CONFIG, portfolio_figure
 from dashboard.portfolio_panel.groups import groups_section
 from dashboard.portfolio_panel.layout import CHART_ID, CLOSE_ID, MORE_ID, PANEL_ID, REST_ID
 from dashboard.portfolio_panel.opportunities import opportunities_section
+from dashboard.portfolio_panel.similar import add_focus_button, similar_children
 from dashboard.portfolio_panel.tables import comparison_table, organisations_section, region_name, sectors_table
+from dashboard.portfolio_panel.trend_section import trend_children, trend_place
 from dashboard.stars_explained import about_stars, stars_sentence
 from layers import nace
 from layers.portfolio import UnknownRegionError, UnknownYearError, region_portfolio
@@ -45,7 +47,13 @@ def _heading(data: DashboardData, geo: str, year: int | None, name: str | None) 
                     html.P(" · ".join(meta), className="portfolio-meta"),
                 ]
             ),
-            html.Button("Close", id=CLOSE_ID, n_clicks=0, className="portfolio-close", title="Close the region portfolio", type="button"),
+            html.Div(
+                [
+                    add_focus_button(geo),
+                    html.Button("Close", id=CLOSE_ID, n_clicks=0, className="portfolio-close", title="Close the region portfolio", type="button"),
+                ],
+                className="portfolio-head-actions",
+            ),
         ],
         className="portfolio-head",
     )
@@ -64,8 +72,13 @@ def _message(data: DashboardData, geo: str, year: int | None, text: str) -> list
     ]
 
 
-def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *, top: int = TOP) -> list:
-    """The panel's children for region ``geo`` in ``year``: [] with no focus, a short message when there are no statistics."""
+def portfolio_children(
+    data: DashboardData, geo: str | None, year: int | None, *, top: int = TOP, sector: str | None = None, indicator: str | None = None
+) -> list:
+    """The panel's children for region ``geo`` in ``year``: [] with no focus, a short message when there are no statistics.
+
+    ``sector``, ``indicator``: the map's, for the trend (left empty without them, for its own callback to fill).
+    """
     if not geo:
         return []
     if not isinstance(geo, str):
@@ -101,6 +114,7 @@ def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *
     children = [
         _heading(data, geo, year, name),
         comparison_table(data, geo, year, name),
+        trend_place(trend_children(data, geo, sector=sector, indicator=indicator, year=year, name=name) if sector and indicator else None),
         html.H3("Strongest sectors"),
         html.Figure(
             [
@@ -131,6 +145,7 @@ def portfolio_children(data: DashboardData, geo: str | None, year: int | None, *
                 className="portfolio-more",
             )
         )
+    children.append(html.Div(similar_children(data, geo, year, name), className="region-similar"))
     children += groups_section(data, geo, year, label)
     children += [html.P(n, className="portfolio-note") for n in notes]
     children.append(about_stars())  # each star's rule and the method (dashboard.stars_explained)

@@ -20,6 +20,9 @@ MORE_ID = {"role": "portfolio-more", "panel": "portfolio"}
 REST_ID = {"role": "portfolio-rest", "panel": "portfolio"}
 """The "all sectors" toggle and its table: filled on demand, so a focus change sends only the top rows."""
 CHART_ID = "portfolio-chart"
+TREND_KEY_ID = "region-trend-key"
+"""Store: ``focus|sector|indicator|year`` of the trend shown; written in the browser only while a region is in focus
+(``dashboard.portfolio_panel.extras_callbacks``)."""
 GROUP_MAP_ID = {"role": "portfolio-map-group", "panel": "portfolio"}
 """Pattern id of a named group's "Map" button (plus ``"group": <id>``): sets the map's sector to the group."""
 
@@ -32,4 +35,5 @@ def layout(children: list | None = None) -> list:
     return [
         html.Section(children or None, id=PANEL_ID, className="portfolio", **wildcard_props({"aria-labelledby": f"{PANEL_ID}-title"})),
         dcc.Store(id=YEAR_SHOWN_ID),
+        dcc.Store(id=TREND_KEY_ID),
     ]
