@@ -224,7 +224,13 @@ def test_no_serious_or_critical_wcag21_violations(page, live_app, axe, path, sta
         open_app(page, live_app, path.lstrip("/"))
         wait_for_ranking(page)
     if "compare=" in path:  # the Region tab's trend and similar regions, and the comparison (dashboard/compare_panel)
+        page.wait_for_selector("#region-similar tbody tr", state="attached", timeout=15_000)
+        page.wait_for_selector("#compare-table tbody tr", timeout=15_000)  # the link opens the Compare tab
+        page.click("#tab-region")  # the Region tab's trend and similar regions, checked too
         page.wait_for_selector("#region-similar tbody tr", timeout=15_000)
+        region_tab = [v for v in run_axe(page, axe, live_app) if v["impact"] in BLOCKING]
+        assert not region_tab, f"axe-core WCAG 2.1 AA, {path} (Region tab): {len(region_tab)} serious/critical rules\n{summary(region_tab)}"
+        page.click("#tab-compare")
         page.wait_for_selector("#compare-table tbody tr", timeout=15_000)
     if state == "sector tree searched":
         page.fill("#sector-search", "motor")  # sections open, matches marked, the status says how many

@@ -88,6 +88,7 @@ def test_the_similar_list_is_the_apis_and_compare_opens_both(page, live_app):
     assert page.evaluate("Array.from(document.querySelectorAll('#compare-table tbody tr')).map(r => r.dataset.geo)") == ["DE11", first]
     # "Open" focuses a similar region
     second = api["similar"][1]["nuts_id"]
+    page.click("#tab-region")  # the comparison opened the Compare tab; the similar list is in the Region tab
     page.locator(f"#region-similar tr[data-geo={second}] button", has_text="Open").click()
     wait_url(page, f"region={second}", timeout=15_000)
     page.wait_for_function(f"(document.querySelector('#portfolio-panel h2') || {{}}).textContent.includes('{second}')", timeout=15_000)

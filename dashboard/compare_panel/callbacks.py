@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from dash import ALL, ClientsideFunction, Input, Output, State, callback_context, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, callback_context, html, no_update
 
 from dashboard.callback_guard import guarded, record, text, whole_list
 from dashboard.compare_panel.content import compare_children
@@ -19,6 +19,7 @@ from dashboard.compare_panel.edit import added, codes_of, removed, store_text
 from dashboard.compare_panel.layout import COMPARE_ID, COMPARE_PANEL_ID, MAP_ADD_ID, MAP_MODIFIER_ID, MESSAGE_ID, REMOVE_ID, SEARCH_ID, SECTION_ID, SHOWN_ID
 from dashboard.data import DashboardData
 from dashboard.layout import FOCUS_ID, MAP_ID, PANELS_QUERY_ID
+from dashboard.page_frame import COMPARE_HINT
 from dashboard.portfolio_panel.similar import ADD_FOCUS_ID, SIMILAR_COMPARE_ID
 from dashboard.view import read_view, view_options
 
@@ -116,7 +117,7 @@ def register(app, data: DashboardData) -> None:
         key = text(key, "compare key", max_length=MAX_KEY) or ""
         compare, _, query = key.partition("|")
         view = read_view(query, options).view
-        return compare_children(data, codes_of(compare), view)
+        return compare_children(data, codes_of(compare), view) or [html.P(COMPARE_HINT, className="tab-hint")]  # none left: what to do
 
     # a comparison opened or changed: show it (the Compare tab where the page has tabs; else scroll to it)
     app.clientside_callback(

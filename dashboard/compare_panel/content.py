@@ -105,7 +105,7 @@ def values_table(regions: list[RegionValues], view: MapView, indicator: str) -> 
     caption = f"{sector_name(view.nace_r2)}, {view.year}: each region ranked among the regions of its own level"
     return html.Div(
         html.Table([html.Caption(caption), html.Thead(header), html.Tbody(rows)], className="portfolio-table compare-table", id="compare-table"),
-        className="portfolio-scroll",
+        className="portfolio-scroll", tabIndex="0",
     )
 
 
@@ -183,7 +183,7 @@ def sectors_section(data: DashboardData, regions: list[RegionValues], year: int)
     )
     return [
         html.H3("Strongest sectors, aligned"),
-        html.Div(table, className="portfolio-scroll"),
+        html.Div(table, className="portfolio-scroll", tabIndex="0"),
         html.P(rule, className="portfolio-note", id="compare-sectors-rule"),
     ]
 

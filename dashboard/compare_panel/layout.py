@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from dashboard.html_attrs import wildcard_props
 from dashboard.layout import control_id, store
+from dashboard.page_frame import COMPARE_HINT
 
 COMPARE_ID = control_id("compare")
 """Store: the regions compared, as ``compare`` spells them (``DE11,FR71``); one region while a comparison is being built."""
@@ -57,7 +58,7 @@ def layout(children: list | None = None, compare: str | None = None) -> list:
                     ],
                     className="compare-add",
                 ),
-                html.Div(children or [], id=COMPARE_PANEL_ID, className="compare"),
+                html.Div(children or [html.P(COMPARE_HINT, className="tab-hint")], id=COMPARE_PANEL_ID, className="compare"),
             ],
             id=SECTION_ID,
             className="compare-section",

@@ -126,7 +126,7 @@ def portfolio_children(
             ],
             className="portfolio-figure",
         ),
-        html.Div(sectors_table(head, wage_flags, caption), className="portfolio-scroll"),
+        html.Div(sectors_table(head, wage_flags, caption), className="portfolio-scroll", tabIndex="0"),
     ]
     if len(rest):
         children.append(
@@ -140,7 +140,7 @@ def portfolio_children(
                         className="portfolio-more-button",
                         **wildcard_props({"aria-expanded": "false"}),
                     ),
-                    html.Div(id=REST_ID, className="portfolio-scroll"),
+                    html.Div(id=REST_ID, className="portfolio-scroll", tabIndex="0"),
                 ],
                 className="portfolio-more",
             )

@@ -155,7 +155,7 @@ def groups_section(data: DashboardData, geo: str, year: int, label: str) -> list
                 className="portfolio-note",
             )
         )
-    return [html.H3(GROUPS_TITLE), *notes, html.Div(table, className="portfolio-scroll"), *after]
+    return [html.H3(GROUPS_TITLE), *notes, html.Div(table, className="portfolio-scroll", tabIndex="0"), *after]
 
 
 __all__ = ["GROUPS_HEADER", "GROUPS_TITLE", "employment_mark", "groups_section", "stars_mark"]

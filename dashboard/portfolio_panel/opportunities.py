@@ -59,7 +59,7 @@ def opportunities_section(data: DashboardData, geo: str, year: int, *, shown: in
     caption = f"Divisions related to the specialisations of {geo} in {year}, highest score first (top {len(top)} of {len(found)})"
     table = html.Table([html.Caption(caption), html.Thead(header), html.Tbody(rows)], className="portfolio-table portfolio-opportunities")
     link = html.P(html.A("See them in the network", href=network_href(geo, year), id="portfolio-opportunities-network"), className="portfolio-note")
-    return [title, html.Div(table, className="portfolio-scroll"), link, html.P(METHOD, className="portfolio-note")]
+    return [title, html.Div(table, className="portfolio-scroll", tabIndex="0"), link, html.P(METHOD, className="portfolio-note")]
 
 
 def network_href(geo: str, year: int) -> str:

@@ -81,7 +81,7 @@ def similar_children(data: DashboardData, geo: str, year: int, name: str | None)
     )
     caption = f"The {len(found.rows)} regions of the same level most alike in structure to {label} in {year}, highest score first"
     table = html.Table([html.Caption(caption), html.Thead(header), html.Tbody(rows)], className="portfolio-table similar-table", id="region-similar")
-    return [title, html.Div(table, className="portfolio-scroll"), html.P(METHOD, className="portfolio-note")]
+    return [title, html.Div(table, className="portfolio-scroll", tabIndex="0"), html.P(METHOD, className="portfolio-note")]
 
 
 __all__ = ["ADD_FOCUS_ID", "SIMILAR_COMPARE_ID", "SIMILAR_OPEN_ID", "add_focus_button", "similar_children"]

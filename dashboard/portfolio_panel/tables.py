@@ -129,7 +129,7 @@ def organisations_section(data: DashboardData, geo: str) -> list:
         ],
         className="portfolio-table portfolio-organisations",
     )
-    return [title, html.Div(table, className="portfolio-scroll"), html.P(about + more, className="portfolio-note")]
+    return [title, html.Div(table, className="portfolio-scroll", tabIndex="0"), html.P(about + more, className="portfolio-note")]
 
 
 def _scope_note(complete: bool, total_row: pd.Series | None, *, eu: bool) -> str:
@@ -209,7 +209,7 @@ def comparison_table(data: DashboardData, geo: str, year: int, name: str | None)
                 className="portfolio-note",
             ),
         ],
-        className="portfolio-scroll",
+        className="portfolio-scroll", tabIndex="0",
     )
 
 
