@@ -268,4 +268,4 @@ def year_payload(years: YearsPayload, year: int) -> MapPayload | None:
     """The :class:`MapPayload` of ``year`` (None when ``years`` does not hold it): the inverse of :func:`share_years`."""
     if year not in years["years"]:
         return None
-    return {**years["common"], **years["parts"][years["years"].index(year)]}  # type: ignore[typeddict-item]
+    return {**years["common"], **years["parts"][years["years"].index(year)]}  # type: ignore[return-value]

@@ -105,7 +105,8 @@ def values_table(regions: list[RegionValues], view: MapView, indicator: str) -> 
     caption = f"{sector_name(view.nace_r2)}, {view.year}: each region ranked among the regions of its own level"
     return html.Div(
         html.Table([html.Caption(caption), html.Thead(header), html.Tbody(rows)], className="portfolio-table compare-table", id="compare-table"),
-        className="portfolio-scroll", tabIndex="0",
+        className="portfolio-scroll",
+        tabIndex="0",
     )
 
 

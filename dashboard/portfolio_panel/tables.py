@@ -209,7 +209,8 @@ def comparison_table(data: DashboardData, geo: str, year: int, name: str | None)
                 className="portfolio-note",
             ),
         ],
-        className="portfolio-scroll", tabIndex="0",
+        className="portfolio-scroll",
+        tabIndex="0",
     )
 
 
