@@ -212,7 +212,9 @@ def controls(
                             max=years[-1],
                             step=1,
                             value=view.year,
-                            marks={y: str(y) if (y - years[0]) % 2 == 0 else "" for y in years},  # every other year named: eight fit no sidebar; the heading names the year shown
+                            marks={
+                                y: str(y) if (y - years[0]) % 2 == 0 else "" for y in years
+                            },  # every other year named: eight fit no sidebar; the heading names the year shown
                             included=False,
                             disabled=year_fixed,
                         ),
