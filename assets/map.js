@@ -195,7 +195,9 @@
     // the page's heading is the figure's title as text (assets/layout.js mapCaptions), which hears the Graph's
     // figure: a year drawn here, on the plot, tells it directly
     const dc = window.dash_clientside, captions = dc && dc.layout && dc.layout.mapCaptions;
-    if (captions && dc.set_props) dc.set_props("map-heading", { children: captions({ layout: { title: { text: payload.title } } })[0] });
+    // once the map is painted: the heading's render does not delay the map's
+    const heading = captions && dc.set_props ? captions({ layout: { title: { text: payload.title } } })[0] : null;
+    if (heading !== null) Promise.resolve(drawing).then(() => requestAnimationFrame(() => dc.set_props("map-heading", { children: heading })));
     return drawing;
   }
 

@@ -134,8 +134,8 @@ def serve(variant: str, data_dir: Path) -> None:
     if variant == "naive":
         whole = callbacks.map_update
 
-        def naive_map_change(data, view, *, full):
-            return whole(data, view, full=True, geometry_url=False)[0], None  # the whole figure, shapes inline, every change
+        def naive_map_change(data, view, *, full, found=None):
+            return whole(data, view, full=True, geometry_url=False, found=found)[0], None  # the whole figure, shapes inline, every change
 
         callbacks.map_change = naive_map_change  # update_map and first_view look the names up at call time
         callbacks.year_in_browser = lambda view: False  # the year goes to the server too
