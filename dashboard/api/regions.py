@@ -6,7 +6,7 @@
   refusals as a map's); an organisation indicator is refused, since the records have no years.
 - ``GET /api/v1/regions/<nuts_id>/similar?year=&limit=``: the ``limit`` regions of the same level
   most alike in economic structure (``layers.similar``): cosine of division location quotients.
-  ``year`` by the vocabulary (default: the data's latest), ``limit`` 1-50 (default 10).
+  ``year`` by the vocabulary (default: the map's default year, the best-covered), ``limit`` 1-50 (default 10).
 
 A query follows the one rule of ``dashboard.view.read_query`` (empty: not given; repeated or
 unknown name: 400); an unknown region is a 404; every error is the one shape of ``dashboard.api.errors``.
@@ -92,7 +92,7 @@ def series_args(state: ApiState, raw_query: str | bytes) -> tuple[str, str]:
 
 
 def similar_args(state: ApiState, raw_query: str | bytes) -> tuple[int, int]:
-    """(year, limit) of a similar-regions query: year by the vocabulary (default the latest), limit 1-50; 400 naming the parameter."""
+    """(year, limit) of a similar-regions query: year by the vocabulary (default the map's, the best-covered year), limit 1-50; 400 naming the parameter."""
 
     def allowed(name: str) -> Any:
         if name == "limit":
@@ -100,7 +100,7 @@ def similar_args(state: ApiState, raw_query: str | bytes) -> tuple[int, int]:
         return list(state.options.years) if name == "year" else list(SIMILAR_PARAMETERS)
 
     query = _query(raw_query, SIMILAR_PARAMETERS, allowed)
-    year = state.options.years[-1]
+    year = PARAMETER["year"].default_value(state.options)  # the map's default year: the latest (2015) lacks most division LQs
     if "year" in query:
         try:
             year = PARAMETER["year"].parse(query["year"].strip(), state.options)
