@@ -151,7 +151,7 @@ def serve(variant: str, data_dir: Path) -> None:
 
         callbacks.map_update = naive_map_update
         # the app's map callback and first view send every year's values (map_change): the naive one, the whole figure
-        callbacks.map_change = lambda data, view, *, full: (original(data, view, full=True, geometry_url=False)[0], None)
+        callbacks.map_change = lambda data, view, *, full, found=None: (original(data, view, full=True, geometry_url=False, found=found)[0], None)
         callbacks.year_in_browser = lambda view: False  # and the year through the server too
     app = create_app(data, custom_plotly=variant != "full-plotly")
     if variant == "naive":
