@@ -234,7 +234,7 @@ def test_no_serious_or_critical_wcag21_violations(page, live_app, axe, path, sta
         page.wait_for_selector("#compare-table tbody tr", timeout=15_000)
     if state == "sector tree searched":
         page.fill("#sector-search", "motor")  # sections open, matches marked, the status says how many
-        page.wait_for_function("document.getElementById('sector-search-status').textContent.includes('match')", timeout=5_000)
+        page.wait_for_function("document.getElementById('sector-search-status')?.textContent.includes('match')", timeout=5_000)
         page.keyboard.press("ArrowDown")  # focus in the tree, on the first match
         page.wait_for_function("document.activeElement.getAttribute('role') === 'treeitem'", timeout=5_000)
     violations = run_axe(page, axe, live_app)
@@ -311,7 +311,9 @@ def test_sector_tree_works_with_the_keyboard_alone(page, live_app, way):
     try:
         page.wait_for_function("code => new URLSearchParams(location.search).get('sector') === code", arg=code, timeout=10_000)
         page.wait_for_function(
-            "code => document.querySelector('#map .gtitle').textContent.includes(code === 'TOTAL' ? 'All sectors' : ' ' + code + ' ')", arg=code, timeout=10_000
+            "code => document.querySelector('#map .gtitle')?.textContent.includes(code === 'TOTAL' ? 'All sectors' : ' ' + code + ' ')",
+            arg=code,
+            timeout=10_000,
         )
     except PlaywrightTimeout:
         pytest.fail(
@@ -335,13 +337,13 @@ def test_year_slider_moves_with_arrow_keys(page, live_app):
     thumb = focus_by_tab(page, "year")
     start = int(thumb["valueNow"])
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function("y => document.querySelector('#map .gtitle').textContent.endsWith(String(y))", arg=start - 1, timeout=10_000)
+    page.wait_for_function("y => document.querySelector('#map .gtitle')?.textContent.endsWith(String(y))", arg=start - 1, timeout=10_000)
     assert page.evaluate("document.activeElement.getAttribute('aria-valuenow')") == str(start - 1)
     wait_url(page, f"year={start - 1}")
     assert f"year={start - 1}" in page.url, page.url
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("y => document.querySelector('#map .gtitle').textContent.endsWith(String(y))", arg=start + 1, timeout=10_000)
+    page.wait_for_function("y => document.querySelector('#map .gtitle')?.textContent.endsWith(String(y))", arg=start + 1, timeout=10_000)
     assert page.evaluate("document.activeElement.getAttribute('aria-valuenow')") == str(start + 1)
     wait_url(page, f"year={start + 1}")
     assert f"year={start + 1}" in page.url, page.url
@@ -353,7 +355,7 @@ def test_level_radios_and_embed_button_work_with_the_keyboard(page, live_app):
     focus_by_tab(page, "level")
     assert page.evaluate("document.activeElement.value") == "2"
     page.keyboard.press("ArrowUp")
-    page.wait_for_function("() => document.querySelector('#map .gtitle').textContent.includes('NUTS 1 regions')", timeout=10_000)
+    page.wait_for_function("() => document.querySelector('#map .gtitle')?.textContent.includes('NUTS 1 regions')", timeout=10_000)
     wait_url(page, "level=1")
     assert "level=1" in page.url, page.url
     # the Embed button opens its snippet with Enter and says so

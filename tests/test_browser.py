@@ -65,7 +65,7 @@ def test_pick_a_sector_and_the_map_changes(page, live_app):
         choose_sector(page, "C29")
     response = response_info.value
     body = response.body()
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('C29')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('C29')", timeout=10_000)
     assert "Manufacture of motor vehicles" in map_title(page)
     after = map_fills(page)
     assert len(after) == 314 and after != before
@@ -81,7 +81,7 @@ def test_pick_a_sector_and_the_map_changes(page, live_app):
 def test_hover_shows_name_value_rank_and_flag(page, live_app):
     open_app(page, live_app)
     choose_sector(page, "C29")
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('C29')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('C29')", timeout=10_000)
     # hover Stuttgart: find its path by the trace's location order
     index = page.evaluate("document.getElementById('map').querySelector('.js-plotly-plot').data[0].locations.indexOf('DE11')")
     page.locator(".choroplethlayer path").nth(index).hover(force=True)
@@ -95,12 +95,12 @@ def test_hover_shows_name_value_rank_and_flag(page, live_app):
 def test_indicator_year_and_level_controls(page, live_app):
     open_app(page, live_app)
     choose_option(page, "indicator", "Location quotient")
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('Location quotient')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('Location quotient')", timeout=10_000)
     # the year slider is keyboard-operable: four steps left from 2014
     page.locator("#year [role=slider]").focus()
     for _ in range(4):
         page.keyboard.press("ArrowLeft")
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('2010')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('2010')", timeout=10_000)
     page.get_by_label("Countries (NUTS 0)").check()
     page.wait_for_function("document.querySelectorAll('.choroplethlayer path').length === 35", timeout=10_000)
     assert "Countries (NUTS 0)" in map_title(page) and "2010" in map_title(page)
@@ -117,7 +117,7 @@ def test_browser_applies_a_change_exactly_as_python_would(page, live_app, dashbo
 
     open_app(page, live_app)
     choose_sector(page, "All sectors")  # partial totals: the longest notes
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('All sectors')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('All sectors')", timeout=10_000)
     trace = page.evaluate(
         "(() => { const d = document.querySelector('#map .js-plotly-plot').data[0];"
         " return {z: Array.from(d.z), customdata: d.customdata, ticktext: d.colorbar.ticktext}; })()"

@@ -180,7 +180,7 @@ def test_modebar_png_download_is_named_after_the_view(page, live_app, tmp_path: 
     # after a change, the download is named after the new view; the map was updated, not drawn anew
     page.focus("#year [role=slider]")
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('2013')", timeout=15_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('2013')", timeout=15_000)
     page.wait_for_function("window.location.search.includes('year=2013')", timeout=5_000)
     page.locator("#map").hover()
     with page.expect_download(timeout=30_000) as download_info:

@@ -113,18 +113,18 @@ def test_first_view_is_drawn_without_a_map_callback_and_changes_still_work(page,
     posts.clear()
     page.focus("#year [role=slider]")
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('2012')", timeout=15_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('2012')", timeout=15_000)
     wait_url(page, "year=2012")
     bodies = [json.loads(body) for body in posts if body]
     assert any("map-year.data" in (b.get("changedPropIds") or []) for b in bodies), bodies
     # back to the page's first URL: the view the layout was built for is applied again
     page.go_back()
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('2011')", timeout=15_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('2011')", timeout=15_000)
     wait_url(page, "year=2011")
     assert "year=2011" in page.url
     # forward again, then a new change: one new history entry each, and the address bar follows
     page.go_forward()
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('2012')", timeout=15_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('2012')", timeout=15_000)
     assert [u for u in page.requests if not u.startswith(live_app)] == []
     assert page.console_errors == []
 

@@ -155,7 +155,7 @@ def test_the_filters_fold_away_and_give_the_map_their_room(sized, live_app):
     # the map's title as page text (it wraps where the figure's would be cut off) follows the view
     assert page.inner_text("#map-heading") == page.text_content("#map .gtitle")
     choose_option(page, "indicator", "Location quotient")
-    page.wait_for_function("document.getElementById('map-heading').textContent.includes('Location quotient')", timeout=10_000)
+    page.wait_for_function("document.getElementById('map-heading')?.textContent.includes('Location quotient')", timeout=10_000)
     assert page.inner_text("#map-heading") == page.text_content("#map .gtitle")
     assert in_view(page, "#map-heading")
     assert page.console_errors == []

@@ -162,8 +162,8 @@ def table_rows(page) -> list[list[str]]:
 def open_c29(page, live_app) -> None:
     open_app(page, live_app)
     choose_sector(page, "C29")
-    page.wait_for_function("document.querySelector('.gtitle').textContent.includes('C29')", timeout=10_000)
-    page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('C29')", timeout=10_000)
+    page.wait_for_function("document.querySelector('.gtitle')?.textContent.includes('C29')", timeout=10_000)
+    page.wait_for_function("document.getElementById('ranking-caption')?.textContent.includes('C29')", timeout=10_000)
 
 
 def selected_points(page):
@@ -285,7 +285,7 @@ def test_row_and_bar_highlight_the_map(page, live_app):
     page.wait_for_function(f"{TRACE0}.selectedpoints == null", timeout=5_000)
     # a new sector keeps the ranking in step with the map
     choose_option(page, "indicator", "Location quotient")
-    page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('Location quotient')", timeout=10_000)
+    page.wait_for_function("document.getElementById('ranking-caption')?.textContent.includes('Location quotient')", timeout=10_000)
     assert selected_points(page) is None
     assert [u for u in page.requests if not u.startswith(live_app)] == []
     assert page.console_errors == []
@@ -298,7 +298,7 @@ def test_zoom_to_a_country_filters_the_ranking(page, live_app):
     page.wait_for_function("(document.getElementById('ranking-caption') || {}).textContent.includes('35 regions')", timeout=20_000)
     index = index_of(page, "DE")
     page.locator("#map .choroplethlayer path").nth(index).click(force=True)
-    page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('in Deutschland (DE)')", timeout=20_000)
+    page.wait_for_function("document.getElementById('ranking-caption')?.textContent.includes('in Deutschland (DE)')", timeout=20_000)
     wait_url(page, "zoom=DE")
     assert "zoom=DE" in page.url
     page.wait_for_function("document.querySelectorAll('#ranking-body tr').length === 38", timeout=10_000)

@@ -30,11 +30,11 @@ SHIPPED = tomllib.loads((REPO / "layers" / "groups" / "emerging_industries.toml"
 GROUP_STATE_JS = """() => ({
   checked: [...document.querySelectorAll('#sector-tree [aria-checked=true]')].map(i => i.dataset.code),
   selected: [...document.querySelectorAll('#sector-tree [aria-selected=true]')].map(i => i.dataset.code),
-  status: document.getElementById('sector-group-status').textContent,
+  status: document.getElementById('sector-group-status')?.textContent,
   listed: [...document.querySelectorAll('#sector-group li')].map(li => li.textContent),
   buttons: [...document.querySelectorAll('#sector-group button')].map(b => b.textContent),
-  current: document.getElementById('sector-current').textContent,
-  note: document.getElementById('sector-current-note').textContent,
+  current: document.getElementById('sector-current')?.textContent,
+  note: document.getElementById('sector-current-note')?.textContent,
 })"""
 PLOT_JS = """() => { const d = document.querySelector('#map .js-plotly-plot').data[0];
                      return {locations: Array.from(d.locations), z: Array.from(d.z, v => v === null ? null : Number(v))}; }"""
@@ -42,7 +42,7 @@ PLOT_JS = """() => { const d = document.querySelector('#map .js-plotly-plot').da
 
 def wait_current(page, text: str) -> None:
     """Wait until the line above the tree names ``text`` (it follows the view the server drew)."""
-    page.wait_for_function("(t) => document.getElementById('sector-current').textContent === t", arg=text, timeout=20_000)
+    page.wait_for_function("(t) => document.getElementById('sector-current')?.textContent === t", arg=text, timeout=20_000)
 
 
 def group_state(page) -> dict:
@@ -152,7 +152,7 @@ def test_enter_still_chooses_one_code_alone_and_the_ticks_stay(page, live_app):
     tick_by_click(page, "C29")
     # Enter on the focused C29 maps C29 alone; the ticks made by hand wait for the button
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes(' C29 ')", timeout=15_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes(' C29 ')", timeout=15_000)
     wait_url(page, "sector=C29")
     state = group_state(page)
     assert state["selected"] == ["C29"] and state["checked"] == ["C26", "C29"] and state["buttons"] == ["Map 2 codes as one group", "Clear"]
@@ -195,7 +195,7 @@ def test_tick_four_codes_map_them_and_share_the_link(page, live_app, browser):
         assert wait_group_title(fresh, DIGITAL_CODES) == title
         assert fresh.evaluate(PLOT_JS) == drawn
         assert hover_text(fresh, region) == tooltip
-        fresh.wait_for_function("document.getElementById('sector-current').textContent.startsWith('Group of 4')", timeout=10_000)
+        fresh.wait_for_function("document.getElementById('sector-current')?.textContent.startsWith('Group of 4')", timeout=10_000)
         again = group_state(fresh)
         assert again["checked"] == DIGITAL_CODES and again["current"] == state["current"]
         assert item(fresh, "J").get_attribute("aria-expanded") == "true"  # the ticked codes are shown
@@ -204,8 +204,8 @@ def test_tick_four_codes_map_them_and_share_the_link(page, live_app, browser):
         fresh.context.close()
     # back: manufacturing again, and the group's ticks go with it
     page.go_back()
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes(' C ')", timeout=15_000)
-    page.wait_for_function("document.getElementById('sector-current').textContent === 'C Manufacturing'", timeout=5_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes(' C ')", timeout=15_000)
+    page.wait_for_function("document.getElementById('sector-current')?.textContent === 'C Manufacturing'", timeout=5_000)
     assert group_state(page)["checked"] == []
     assert page.console_errors == []
 
@@ -232,12 +232,12 @@ def test_named_groups_sit_after_all_sectors_and_search_finds_them(page, groups_a
     assert item(page, "KIND-0").get_attribute("aria-selected") is None  # a heading, no choice
     # search by name
     page.fill("#sector-search", "digital")
-    page.wait_for_function("document.getElementById('sector-search-status').textContent.includes('match')", timeout=5_000)
+    page.wait_for_function("document.getElementById('sector-search-status')?.textContent.includes('match')", timeout=5_000)
     assert "digital-test" in shown(page) and "transport-test" not in shown(page)
     assert page.text_content("#sector-search-status") == "1 sector matches"
     # and by id
     page.fill("#sector-search", "transport-test")
-    page.wait_for_function("document.getElementById('sector-search-status').textContent === '1 sector matches'", timeout=5_000)
+    page.wait_for_function("document.getElementById('sector-search-status')?.textContent === '1 sector matches'", timeout=5_000)
     assert "transport-test" in shown(page) and "digital-test" not in shown(page)
     # a group's row shows its members; its description (and title) is its note
     members = page.text_content("#sector-node-transport-test .sector-members")
@@ -290,15 +290,15 @@ def test_the_shipped_emerging_industries_are_in_the_tree_and_one_is_mapped_by_ke
     page.keyboard.press("Enter")
     wait_url(page, "sector=digital-industries", timeout=20_000)
     assert re.search(r"[?&]sector=digital-industries(&|$)", page.url), page.url
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('Digital industries')", timeout=15_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('Digital industries')", timeout=15_000)
     state = group_state(page)
     assert state["selected"] == ["digital-industries"] and state["current"] == "Digital industries"
     assert state["note"].startswith("Approximation at the data's NACE level: C26, J61, J62, J63.")
     title = map_title(page)
     # the link opens on the group: chosen in the tree, its heading open, the same title
     page.goto(page.url)
-    page.wait_for_function("document.getElementById('sector-current').textContent === 'Digital industries'", timeout=15_000)
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('Digital industries')", timeout=15_000)
+    page.wait_for_function("document.getElementById('sector-current')?.textContent === 'Digital industries'", timeout=15_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('Digital industries')", timeout=15_000)
     assert map_title(page) == title
     assert item(page, "digital-industries").get_attribute("aria-selected") == "true" and item(page, "KIND-0").get_attribute("aria-expanded") == "true"
     assert group_state(page)["note"] == state["note"]

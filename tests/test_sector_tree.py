@@ -186,7 +186,7 @@ def row(page, code: str):
 
 
 def wait_sector(page, code: str) -> None:
-    page.wait_for_function("code => document.querySelector('#map .gtitle').textContent.includes(' ' + code + ' ')", arg=code, timeout=15_000)
+    page.wait_for_function("code => document.querySelector('#map .gtitle')?.textContent.includes(' ' + code + ' ')", arg=code, timeout=15_000)
 
 
 def save_panel(page, name: str) -> None:
@@ -232,7 +232,7 @@ def test_expand_a_section_and_choose_a_group_by_mouse(page, live_app):
     assert "S95" in shown(page) and "sector=G451" in page.url
     # on a leaf, the whole row chooses, its left edge (where a section's twisty is) too
     page.locator("#sector-node-TOTAL").click(position={"x": 6, "y": 6})
-    page.wait_for_function("document.querySelector('#map .gtitle').textContent.includes('All sectors')", timeout=15_000)
+    page.wait_for_function("document.querySelector('#map .gtitle')?.textContent.includes('All sectors')", timeout=15_000)
     wait_url(page, "sector=TOTAL")
     assert "sector=TOTAL" in page.url and page.text_content("#sector-current").startswith("All sectors")
     assert page.console_errors == []
@@ -243,7 +243,7 @@ def test_search_motor_finds_c29_choose_it_and_back_restores(page, live_app):
     open_app(page, live_app)
     before = map_fills(page)
     page.fill("#sector-search", "motor")
-    page.wait_for_function("document.getElementById('sector-search-status').textContent.includes('match')", timeout=5_000)
+    page.wait_for_function("document.getElementById('sector-search-status')?.textContent.includes('match')", timeout=5_000)
     visible = shown(page)
     assert "C29" in visible and "C" in visible  # the match and its ancestor
     assert "C10" not in visible and "B" not in visible and "TOTAL" not in visible
@@ -271,11 +271,11 @@ def test_search_motor_finds_c29_choose_it_and_back_restores(page, live_app):
     page.go_back()
     wait_sector(page, "C")
     assert "sector=C29" not in page.url
-    page.wait_for_function("document.getElementById('sector-current').textContent === 'C Manufacturing'", timeout=5_000)
+    page.wait_for_function("document.getElementById('sector-current')?.textContent === 'C Manufacturing'", timeout=5_000)
     assert item(page, "C").get_attribute("aria-selected") == "true" and item(page, "C29").get_attribute("aria-selected") == "false"
     page.go_forward()
     wait_sector(page, "C29")
-    page.wait_for_function(f"document.getElementById('sector-current').textContent === {C29_TEXT!r}", timeout=5_000)
+    page.wait_for_function(f"document.getElementById('sector-current')?.textContent === {C29_TEXT!r}", timeout=5_000)
     assert item(page, "C29").get_attribute("aria-selected") == "true"
     assert [u for u in page.requests if not u.startswith(live_app)] == []
     assert page.console_errors == []
@@ -284,7 +284,7 @@ def test_search_motor_finds_c29_choose_it_and_back_restores(page, live_app):
 @pytest.mark.browser
 def test_the_built_tree_is_an_aria_tree_with_one_tab_stop(page, live_app):
     open_app(page, live_app, "?level=2&sector=C29")
-    page.wait_for_function("document.getElementById('sector-current').textContent.startsWith('C29 ')", timeout=10_000)
+    page.wait_for_function("document.getElementById('sector-current')?.textContent.startsWith('C29 ')", timeout=10_000)
     items = page.eval_on_selector_all(
         f"{TREE} [role=treeitem]",
         """is => is.map(i => ({code: i.dataset.code, tab: i.getAttribute('tabindex'), selected: i.getAttribute('aria-selected'),
@@ -306,7 +306,7 @@ def test_the_built_tree_is_an_aria_tree_with_one_tab_stop(page, live_app):
 @pytest.mark.browser
 def test_a_link_opens_on_its_sector_in_the_tree(page, live_app):
     open_app(page, live_app, "?level=2&sector=G451")
-    page.wait_for_function("document.getElementById('sector-current').textContent.startsWith('G451 ')", timeout=10_000)
+    page.wait_for_function("document.getElementById('sector-current')?.textContent.startsWith('G451 ')", timeout=10_000)
     assert item(page, "G451").get_attribute("aria-selected") == "true"
     assert item(page, "G451").get_attribute("tabindex") == "0"  # the tree's one tab stop is the choice
     assert page.eval_on_selector_all(f"{TREE} [role=treeitem][tabindex='0']", "is => is.length") == 1

@@ -43,7 +43,7 @@ def test_stars_are_explained_beside_the_map_the_ranking_and_the_portfolio(page, 
     page.wait_for_function("(document.querySelector('#map .gtitle') || {}).textContent?.includes('stars')", timeout=30_000)
     check_explanation(page.locator("#about-stars-map"))
     ranking = page.locator("#about-stars-ranking")
-    page.wait_for_function("document.getElementById('ranking-caption').textContent.includes('C29')", timeout=15_000)
+    page.wait_for_function("document.getElementById('ranking-caption')?.textContent.includes('C29')", timeout=15_000)
     page.click("#tab-ranking")  # region=DE11 opened the Region tab; the ranking is beside it
     check_explanation(ranking)
     page.click("#tab-region")
