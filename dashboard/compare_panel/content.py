@@ -7,8 +7,6 @@ Dash escapes.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 from dash import dcc, html
 
@@ -18,6 +16,7 @@ from dashboard.data import DashboardData
 from dashboard.figures import format_value
 from dashboard.html_attrs import wildcard_props
 from dashboard.portfolio_panel.chart import CHART_CONFIG
+from dashboard.portfolio_panel.tables import _finite
 from dashboard.portfolio_panel.trend import COLOURS, DASHES, Line, gap_notes, lines_figure
 from dashboard.view import COMPARE_SIZE, MapView
 from layers import nace
@@ -29,13 +28,6 @@ TREND_CHART_ID = "compare-trend-chart"
 LEVEL_WORDS = {0: "country", 1: "NUTS 1", 2: "NUTS 2"}
 LEVEL_PLURAL = {0: "countries", 1: "NUTS 1 regions", 2: "NUTS 2 regions"}
 DASH = "–"
-
-
-def _finite(value: object) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
 
 
 def _remove_button(geo: str, name: str) -> html.Button:

@@ -14,12 +14,12 @@ Text inside the figures is escaped, because Plotly reads tags there.
 from __future__ import annotations
 
 import html as html_text
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from dashboard.figures import format_value
+from dashboard.portfolio_panel.tables import _finite
 from layers.indicators import INDICATORS
 from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING
 from layers.series import RegionSeries
@@ -45,13 +45,6 @@ class Line:
     colour: str
     dash: str = "solid"
     europe: bool = False
-
-
-def _finite(value: object) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
 
 
 def _point_text(line: Line, row: pd.Series, indicator: str) -> str:
