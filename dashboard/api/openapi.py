@@ -16,10 +16,11 @@ from dashboard.api.payloads import (
     DEFAULT_LIMIT,
     HOTSPOT_COLUMNS,
     LIMIT_RANGE,
+    NUTS_ID_PARAMETER,
     ApiState,
+    schema_ref,
 )
 from dashboard.view import PARAMETER, ViewOptions, parameters_for
-from layers.portfolio import NUTS_ID_RE
 from layers.query import STATUS_CONFIDENTIAL, STATUS_MISSING, STATUS_VALUE
 
 API_PREFIX = "/api/v1"
@@ -83,17 +84,13 @@ def view_parameter_docs(options: ViewOptions) -> list[dict]:
     return docs
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
 def _error_responses(*codes: int) -> dict:
     text = {
         400: "A parameter is unknown, repeated, malformed or not among the allowed values.",
         404: "Unknown region (not a NUTS code, or no statistics for it).",
         500: "Unexpected failure (no traceback is sent).",
     }
-    return {str(c): {"description": text[c], "content": {"application/json": {"schema": _ref("Error")}}} for c in codes}
+    return {str(c): {"description": text[c], "content": {"application/json": {"schema": schema_ref("Error")}}} for c in codes}
 
 
 def openapi_spec(state: ApiState) -> dict:
@@ -156,7 +153,7 @@ def openapi_spec(state: ApiState) -> dict:
                 },
                 "years": {"type": "array", "items": {"type": "integer"}},
                 "statuses": string_list,
-                "default_view": _ref("View"),
+                "default_view": schema_ref("View"),
                 "attribution": string_list,
                 "source": {"type": "string"},
             },
@@ -189,17 +186,17 @@ def openapi_spec(state: ApiState) -> dict:
             "type": "object",
             "required": ["view", "indicator", "ranked", "regions", "attribution"],
             "properties": {
-                "view": _ref("View"),
+                "view": schema_ref("View"),
                 "indicator": {"type": "object"},
                 "ranked": {"type": "integer"},
-                "regions": {"type": "array", "items": _ref("RegionValue")},
-                "sector": _ref("Sector"),
-                "notices": {"type": "array", "items": _ref("Notice")},
+                "regions": {"type": "array", "items": schema_ref("RegionValue")},
+                "sector": schema_ref("Sector"),
+                "notices": {"type": "array", "items": schema_ref("Notice")},
                 "attribution": string_list,
                 "source": {"type": "string"},
                 "clusters": {
                     "type": "array",
-                    "items": _ref("Cluster"),
+                    "items": schema_ref("Cluster"),
                     "description": "With analysis=hotspots only: the cross-border High-High clusters, largest employment first",
                 },
             },
@@ -232,7 +229,7 @@ def openapi_spec(state: ApiState) -> dict:
                 "leaves_out": {"type": "string"},
             },
         },
-        "Groups": {"type": "object", "required": ["groups"], "properties": {"groups": {"type": "array", "items": _ref("Group")}}},
+        "Groups": {"type": "object", "required": ["groups"], "properties": {"groups": {"type": "array", "items": schema_ref("Group")}}},
         "Notice": {
             "type": "object",
             "description": "What reading the query changed in a value it used (e.g. a group's code dropped because its ancestor is listed)",
@@ -308,14 +305,14 @@ def openapi_spec(state: ApiState) -> dict:
                 "limit": {"type": "integer"},
                 "order": {"type": "string"},
                 "sectors_total": {"type": "integer"},
-                "sectors": {"type": "array", "items": _ref("PortfolioSector")},
+                "sectors": {"type": "array", "items": schema_ref("PortfolioSector")},
                 "groups_order": {"type": "string"},
-                "groups": {"type": "array", "items": _ref("PortfolioGroup"), "description": "The named groups (emerging industries) in the region"},
+                "groups": {"type": "array", "items": schema_ref("PortfolioGroup"), "description": "The named groups (emerging industries) in the region"},
                 "comparison": {
                     "type": "object",
                     "properties": {
                         "nace_r2": {"type": "string"},
-                        "rows": {"type": "array", "items": _ref("ComparisonRow")},
+                        "rows": {"type": "array", "items": schema_ref("ComparisonRow")},
                         "eu": {
                             "type": "object",
                             "description": "EU = the sum of the NUTS 0 rows of the countries in the data that year; "
@@ -331,7 +328,7 @@ def openapi_spec(state: ApiState) -> dict:
     }
 
     def ok(schema: str, description: str) -> dict:
-        return {"200": {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}}
+        return {"200": {"description": description, "content": {"application/json": {"schema": schema_ref(schema)}}}}
 
     paths = {
         f"{API_PREFIX}/meta": {
@@ -361,14 +358,7 @@ def openapi_spec(state: ApiState) -> dict:
                 "operationId": "getPortfolio",
                 "summary": "A region's strongest sectors (stars, then LQ) and its comparison with its country and the EU",
                 "parameters": [
-                    {
-                        "name": "nuts_id",
-                        "in": "path",
-                        "required": True,
-                        "description": "NUTS 2013 code of a region with statistics (levels 0-2)",
-                        "schema": {"type": "string", "pattern": NUTS_ID_RE.pattern},
-                        "example": "DE11",
-                    },
+                    NUTS_ID_PARAMETER,
                     {"name": "year", "in": "query", "required": False, "schema": {"type": "integer", "enum": years, "default": default.year}},
                     {
                         "name": "limit",

@@ -59,6 +59,22 @@ LIMIT_RANGE = (1, 1000)
 _INT_RE = re.compile(r"^[0-9]{1,6}$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 STATISTICS_LEVELS = (0, 1, 2)
+NUTS_ID_PARAMETER: dict[str, Any] = {
+    "name": "nuts_id",
+    "in": "path",
+    "required": True,
+    "description": "NUTS 2013 code of a region with statistics (levels 0-2)",
+    "schema": {"type": "string", "pattern": NUTS_ID_RE.pattern},
+    "example": "DE11",
+}
+"""OpenAPI: the ``{nuts_id}`` path segment of the region routes, as :meth:`ApiState.region` reads it."""
+
+
+def schema_ref(name: str) -> dict[str, str]:
+    """OpenAPI: a reference to the component schema ``name``."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
 """The levels ``/api/v1/meta`` describes: the statistics' (NUTS 3 is drawn for the organisation indicators only)."""
 
 

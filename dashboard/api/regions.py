@@ -23,13 +23,12 @@ import pandas as pd
 from flask import Blueprint, request
 
 from dashboard.api.errors import ApiError, allowed_values, json_response
-from dashboard.api.payloads import ATTRIBUTIONS, ApiState, sector_record
+from dashboard.api.payloads import ATTRIBUTIONS, NUTS_ID_PARAMETER, ApiState, schema_ref, sector_record
 from dashboard.data import LEVEL_LABELS
 from dashboard.figures import ATTRIBUTION
 from dashboard.view import PARAMETER, BadValue, ViewProblem, read_query
 from layers._errors import UnknownRegionError, UnknownYearError
 from layers.indicators import INDICATORS
-from layers.portfolio import NUTS_ID_RE
 from layers.similar import DEFAULT_LIMIT, MIN_SHARED_DIVISIONS, SCORE_DECIMALS
 
 SERIES_PARAMETERS = ("sector", "indicator")
@@ -217,10 +216,6 @@ def register(api: Blueprint, state: ApiState) -> None:
 # ---------------------------------------------------------------- OpenAPI
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
 _STATUS = {"type": "string", "enum": ["value", "confidential", "no data"]}
 SCHEMAS: dict[str, Any] = {
     "SeriesYear": {
@@ -252,15 +247,15 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "region": {"type": "object", "description": "nuts_id, name, level, level_label, country {nuts_id, name}"},
             "name": {"type": "string"},
-            "sector": _ref("Sector"),
+            "sector": schema_ref("Sector"),
             "indicator": {"type": "object", "properties": {k: {"type": "string"} for k in ("name", "label", "unit")} | {"decimals": {"type": "integer"}}},
             "unit": {"type": "string"},
             "years": {"type": "array", "items": {"type": "integer"}},
-            "series": {"type": "array", "items": _ref("SeriesYear"), "description": "The region, one row per year of the data"},
-            "country": {"type": "array", "items": _ref("SeriesYear"), "description": "The region's country (NUTS 0 row), one row per year"},
+            "series": {"type": "array", "items": schema_ref("SeriesYear"), "description": "The region, one row per year of the data"},
+            "country": {"type": "array", "items": schema_ref("SeriesYear"), "description": "The region's country (NUTS 0 row), one row per year"},
             "europe": {
                 "type": ["array", "null"],
-                "items": _ref("EuropeYear"),
+                "items": schema_ref("EuropeYear"),
                 "description": "Europe, one row per year (computed from the countries: the file has no EU aggregate); null for stars",
             },
             "europe_definition": {"type": "string"},
@@ -288,7 +283,7 @@ SCHEMAS: dict[str, Any] = {
             "limit": {"type": "integer"},
             "known_divisions": {"type": "integer", "description": "Divisions with a known LQ in the region that year"},
             "min_shared_divisions": {"type": "integer"},
-            "similar": {"type": "array", "items": _ref("SimilarRegion")},
+            "similar": {"type": "array", "items": schema_ref("SimilarRegion")},
             "note": {"type": "string", "description": "Why the list is empty (too few divisions known); empty otherwise"},
             "method": {"type": "string"},
             "attribution": {"type": "array", "items": {"type": "string"}},
@@ -297,21 +292,12 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
-_NUTS_PATH = {
-    "name": "nuts_id",
-    "in": "path",
-    "required": True,
-    "description": "NUTS 2013 code of a region with statistics (levels 0-2)",
-    "schema": {"type": "string", "pattern": NUTS_ID_RE.pattern},
-    "example": "DE11",
-}
-
 
 def openapi_paths(prefix: str, state: ApiState, sector_schema: dict, errors: Callable[..., dict]) -> dict:
     """The two routes' OpenAPI path items (``sector_schema``: the vocabulary's; ``errors(*codes)``: the document's error responses)."""
 
     def ok(schema: str, description: str) -> dict:
-        return {"200": {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}}
+        return {"200": {"description": description, "content": {"application/json": {"schema": schema_ref(schema)}}}}
 
     options = state.options
     years = list(options.years)
@@ -321,7 +307,7 @@ def openapi_paths(prefix: str, state: ApiState, sector_schema: dict, errors: Cal
                 "operationId": "getRegionSeries",
                 "summary": "A region's indicator over every year, beside its country's and Europe's",
                 "parameters": [
-                    _NUTS_PATH,
+                    NUTS_ID_PARAMETER,
                     {
                         "name": "sector",
                         "in": "query",
@@ -345,7 +331,7 @@ def openapi_paths(prefix: str, state: ApiState, sector_schema: dict, errors: Cal
                 "operationId": "getSimilarRegions",
                 "summary": "The regions of the same level most alike in economic structure (cosine of division location quotients)",
                 "parameters": [
-                    _NUTS_PATH,
+                    NUTS_ID_PARAMETER,
                     {"name": "year", "in": "query", "required": False, "schema": {"type": "integer", "enum": years, "default": years[-1]}},
                     {
                         "name": "limit",

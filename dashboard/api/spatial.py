@@ -27,7 +27,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from dashboard.api.errors import ApiError, json_response
-from dashboard.api.payloads import ATTRIBUTIONS, DEFAULT_LIMIT, LIMIT_RANGE, ApiState, sector_record
+from dashboard.api.payloads import ATTRIBUTIONS, DEFAULT_LIMIT, LIMIT_RANGE, NUTS_ID_PARAMETER, ApiState, schema_ref, sector_record
 from dashboard.data import LEVEL_LABELS
 from dashboard.figures import ATTRIBUTION
 from dashboard.network import EDGE_COLUMNS, edge_records, highlighted, network_of, node_records
@@ -42,7 +42,6 @@ from dashboard.network_region import (
 )
 from dashboard.view import MapView, ViewProblem, view_params, view_query
 from layers import nace
-from layers.portfolio import NUTS_ID_RE
 from layers.spatial.opportunities import opportunities
 from layers.spatial.related import MIN_COMMON_REGIONS, divisions_of
 
@@ -199,10 +198,6 @@ def register(api: Blueprint, state: ApiState) -> None:
 # ---------------------------------------------------------------- OpenAPI
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
 SCHEMAS: dict[str, Any] = {
     "RelatedSector": {
         "type": "object",
@@ -221,7 +216,7 @@ SCHEMAS: dict[str, Any] = {
             "sector": {"type": "object", "properties": {"nace_r2": {"type": "string"}, "name": {"type": "string"}}},
             "year": {"type": "integer"},
             "limit": {"type": "integer"},
-            "related": {"type": "array", "items": _ref("RelatedSector")},
+            "related": {"type": "array", "items": schema_ref("RelatedSector")},
             "method": {"type": "string"},
             "attribution": {"type": "array", "items": {"type": "string"}},
             "source": {"type": "string"},
@@ -254,7 +249,7 @@ SCHEMAS: dict[str, Any] = {
             "year": {"type": "integer"},
             "limit": {"type": "integer"},
             "opportunities_total": {"type": "integer"},
-            "opportunities": {"type": "array", "items": _ref("Opportunity")},
+            "opportunities": {"type": "array", "items": schema_ref("Opportunity")},
             "method": {"type": "string"},
             "attribution": {"type": "array", "items": {"type": "string"}},
             "source": {"type": "string"},
@@ -306,17 +301,17 @@ SCHEMAS: dict[str, Any] = {
                     },
                 },
             },
-            "sector": _ref("Sector"),
+            "sector": schema_ref("Sector"),
             "region": {"type": "object", "description": "With region=: the region in focus (nuts_id, name, level, level_label)"},
             "opportunities_total": {"type": "integer", "description": "With region=: how many opportunities the region has in all"},
             "opportunities": {
                 "type": "array",
                 "description": f"With region=: its top {SHOWN} opportunities, the ones the network marks, best first "
                 "(network.starred: the divisions where it has the specialisation star)",
-                "items": {"allOf": [_ref("Opportunity"), {"type": "object", "required": ["rank"], "properties": {"rank": {"type": "integer"}}}]},
+                "items": {"allOf": [schema_ref("Opportunity"), {"type": "object", "required": ["rank"], "properties": {"rank": {"type": "integer"}}}]},
             },
             "method": {"type": "string"},
-            "notices": {"type": "array", "items": _ref("Notice")},
+            "notices": {"type": "array", "items": schema_ref("Notice")},
             "attribution": {"type": "array", "items": {"type": "string"}},
             "source": {"type": "string"},
         },
@@ -340,7 +335,7 @@ def openapi_paths(prefix: str, years: list[int], default_year: int, errors) -> d
         ]
 
     def ok(schema: str, description: str) -> dict:
-        return {"200": {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}}
+        return {"200": {"description": description, "content": {"application/json": {"schema": schema_ref(schema)}}}}
 
     return {
         f"{prefix}/sectors/{{code}}/related": {
@@ -372,14 +367,7 @@ def openapi_paths(prefix: str, years: list[int], default_year: int, errors) -> d
                 "operationId": "getOpportunities",
                 "summary": "A region's diversification opportunities: divisions related to its specialisations",
                 "parameters": [
-                    {
-                        "name": "nuts_id",
-                        "in": "path",
-                        "required": True,
-                        "description": "NUTS 2013 code of a region with statistics (levels 0-2)",
-                        "schema": {"type": "string", "pattern": NUTS_ID_RE.pattern},
-                        "example": "DE11",
-                    },
+                    NUTS_ID_PARAMETER,
                     *query("How many opportunities to list"),
                 ],
                 "responses": {**ok("Opportunities", "Opportunities, highest score first"), **errors(400, 404, 500)},
@@ -392,7 +380,7 @@ def document_network(paths: dict, values_path: str, export_path: str) -> None:
     """Say in ``/values`` and ``/export.csv`` what a network view answers."""
     values = paths[values_path]["get"]
     schema = values["responses"]["200"]["content"]["application/json"]["schema"]
-    values["responses"]["200"]["content"]["application/json"]["schema"] = {"oneOf": [schema, _ref("NetworkValues")]}
+    values["responses"]["200"]["content"]["application/json"]["schema"] = {"oneOf": [schema, schema_ref("NetworkValues")]}
     values["description"] = "With analysis=network: the network of NACE divisions (NetworkValues: nodes and edges) instead of regions' values."
     export = paths[export_path]["get"]
     export["description"] += (
