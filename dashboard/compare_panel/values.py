@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 
 from dashboard.data import DashboardData
@@ -19,8 +18,8 @@ from dashboard.view import MapView
 from layers._errors import UnknownRegionError, UnknownYearError
 from layers.indicators import INDICATORS
 from layers.portfolio import region_portfolio
+from layers.query import STAR_NAMES
 
-STAR_WORDS = {"size": "size", "specialisation": "specialisation", "productivity": "productivity"}
 TOP_DIVISIONS = 5
 """Divisions per region in the aligned sectors table (its top by stars then LQ)."""
 DIVISION = re.compile(r"^[A-U][0-9]{2}$")
@@ -64,6 +63,15 @@ def _row(data: DashboardData, view: MapView, geo: str) -> pd.Series:
     return frame.loc[frame["nuts_id"] == geo].iloc[0]
 
 
+def star_dimensions(data: DashboardData, view: MapView, geo: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(earned, unknown): the region's star dimensions in words, read from its row of the table (``layers.query.STAR_NAMES``)."""
+    sector = data.catalogue.sector(view.nace_r2)
+    rows = data.index.slice(len(geo) - 2, view.nace_r2, view.year, sector.members if sector.is_group else None)
+    row = rows.loc[rows["geo"] == geo]
+    flags = {word: (row[column].iloc[0] if len(row) else pd.NA) for column, word in STAR_NAMES.items()}
+    return tuple(w for w, f in flags.items() if not pd.isna(f) and bool(f)), tuple(w for w, f in flags.items() if pd.isna(f))
+
+
 def compared_values(data: DashboardData, view: MapView, codes: tuple[str, ...]) -> list[RegionValues]:
     """Each compared region's value, rank and stars in the view's sector and year, at its own level."""
     indicator = statistics_indicator(view)
@@ -72,13 +80,7 @@ def compared_values(data: DashboardData, view: MapView, codes: tuple[str, ...]) 
         level = len(geo) - 2
         row = _row(data, level_view(view, level, indicator), geo)
         stars = _row(data, level_view(view, level, "stars"), geo)
-        earned, unknown = [], []
-        for dimension, word in STAR_WORDS.items():
-            star = float(_row(data, level_view(view, level, "stars", dimension), geo)["value"])
-            if not np.isfinite(star):
-                unknown.append(word)
-            elif star >= 1:
-                earned.append(word)
+        earned, unknown = star_dimensions(data, view, geo)
         out.append(
             RegionValues(
                 nuts_id=geo,
@@ -90,8 +92,8 @@ def compared_values(data: DashboardData, view: MapView, codes: tuple[str, ...]) 
                 rank=float(row["rank"]),
                 ranked=int(row["ranked"]),
                 stars=float(stars["value"]),
-                earned=tuple(earned),
-                unknown=tuple(unknown),
+                earned=earned,
+                unknown=unknown,
             )
         )
     return out
