@@ -14,6 +14,7 @@ from dashboard.portfolio_panel import extras_callbacks
 from dashboard.portfolio_panel.content import portfolio_children, rest_children
 from dashboard.portfolio_panel.extras_callbacks import trend_subject
 from dashboard.portfolio_panel.layout import CLOSE_ID, GROUP_MAP_ID, MORE_ID, PANEL_ID, REST_ID, YEAR_SHOWN_ID
+from dashboard.view import view_options
 
 SCROLL_JS = """
 function (children, focus) {
@@ -58,6 +59,7 @@ def close_focus(clicks: list | None):
 
 def register(app, data: DashboardData) -> None:
     """Attach this panel's callbacks to ``app``."""
+    options = view_options(data)  # once: the panels' query is read by it on every portfolio change
 
     # the year reaches the panel only while a region is in focus: without one, a year change
     # costs no round trip (and no panel re-render competing with the map's)
@@ -79,7 +81,7 @@ def register(app, data: DashboardData) -> None:
     )
     @guarded
     def show_portfolio(geo: str | None, _shown: int | None, year: int | None, query: str | None = None):
-        sector, indicator = trend_subject(data, text(query, "panels query", max_length=2000))
+        sector, indicator = trend_subject(options, text(query, "panels query", max_length=2000))
         return portfolio_children(data, text(geo, "focus", max_length=12), whole(year, "year"), sector=sector, indicator=indicator)
 
     app.clientside_callback(SCROLL_JS, Output(PANEL_ID, "className"), Input(PANEL_ID, "children"), State(FOCUS_ID, "data"), prevent_initial_call=True)

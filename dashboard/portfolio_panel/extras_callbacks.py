@@ -16,7 +16,7 @@ from dashboard.portfolio_panel.layout import TREND_KEY_ID
 from dashboard.portfolio_panel.similar import SIMILAR_OPEN_ID
 from dashboard.portfolio_panel.tables import region_name
 from dashboard.portfolio_panel.trend_section import TREND_ID, trend_children
-from dashboard.view import read_view, view_options
+from dashboard.view import ViewOptions, read_view, view_options
 
 TREND_KEY_JS = """
 function (query, focus, shown) {
@@ -29,9 +29,9 @@ function (query, focus, shown) {
 """
 
 
-def trend_subject(data: DashboardData, query: str | None) -> tuple[str, str]:
-    """(sector, indicator) of the panels' query (the map's view, by the one parser)."""
-    view = read_view(query or "", view_options(data)).view
+def trend_subject(options: ViewOptions, query: str | None) -> tuple[str, str]:
+    """(sector, indicator) of the panels' query (the map's view, by the one parser; ``options``: the data's, made once)."""
+    view = read_view(query or "", options).view
     return view.nace_r2, view.indicator
 
 
