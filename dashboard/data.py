@@ -125,6 +125,7 @@ class DashboardData:
         self._values = lru_cache(maxsize=VALUES_CACHE_SIZE)(self._compute_values)
         self._series = lru_cache(maxsize=SERIES_CACHE_SIZE)(self._compute_series)
         self._pool = lru_cache(maxsize=VALUES_CACHE_SIZE)(self._pooled_values)  # every year's view of classes=all-years shares one pool
+        self._frames = lru_cache(maxsize=VALUES_CACHE_SIZE)(self._region_frame)  # one year's values before classes: the pool's and the view's
         self.catalogue = Sectors.of(self.index.sectors, self.groups)
         add_sectors(self.catalogue)  # titles and labels anywhere in this process can name these groups
 
@@ -178,7 +179,7 @@ class DashboardData:
                 )
                 decimals = period_indicator(column, since, year).decimals
             else:
-                frame = region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=year, country=country, members=members)
+                frame = self._frames(ids, level, nace_r2, column, year, country, members)
                 decimals = decimals_of(column)
             if classes == "all-years" and since is None:  # one colour, one value range in every year: breaks from all years' values
                 pool = self._pool(ids, level, nace_r2, column, members)
@@ -188,9 +189,16 @@ class DashboardData:
 
     def _pooled_values(self, ids: tuple[str, ...], level: int, nace_r2: str, column: str, members: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray]:
         """(values, status) of regions ``ids`` in every year of the data, one after another: what ``classes=all-years`` classifies."""
-        regions = pd.Series(ids, dtype=object)
-        frames = [region_values(self.index, regions, level=level, nace_r2=nace_r2, indicator=column, year=y, members=members) for y in self.years]
+        frames = [self._frames(ids, level, nace_r2, column, y, None, members) for y in self.years]
         return np.concatenate([f["value"].to_numpy(dtype=float) for f in frames]), np.concatenate([f["status"].to_numpy() for f in frames])
+
+    def _region_frame(
+        self, ids: tuple[str, ...], level: int, nace_r2: str, column: str, year: int, country: str | None, members: tuple[str, ...] | None
+    ) -> pd.DataFrame:
+        """``layers.query.region_values`` of one year, kept: a view's frame and the all-years pool read the same ones (callers never change it)."""
+        return region_values(
+            self.index, pd.Series(ids, dtype=object), level=level, nace_r2=nace_r2, indicator=column, year=year, country=country, members=members
+        )
 
     def _employment(self, regions: pd.Series, level: int, nace_r2: str, indicator: str, year: int) -> pd.Series:
         """Persons employed in the view's sector and year by region (employees in the records for an organisation indicator): a cluster's size."""
