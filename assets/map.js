@@ -137,11 +137,20 @@
   // A view's values from the server (every year of them): the figure in the slider's year when they
   // hold it, else in the view's. Nothing when the figure sent with them already shows that year
   // (`drawn`: a level change; the page's first view, for which this runs once at load).
-  function applyPayload(years, year, figure) {
+  // `query`: the view's canonical query, sent with them: when drawSector has drawn that view already
+  // (in this year, nothing drawn since), the Graph's figure is only made to hold it.
+  function applyPayload(years, year, figure, query) {
     const dc = window.dash_clientside;
     if (!years || !years.years || !figure || !figure.data || !figure.data.length) return dc.no_update;
-    held = years;
     const wanted = years.years.indexOf(year) >= 0 ? year : years.year;
+    const drawnEarly = early && !years.drawn && shown.years === early.years && shown.year === wanted && butYear(early.query) === butYear(query);
+    early = null;
+    held = years;
+    if (drawnEarly) {
+      shown = { years: years, year: wanted };
+      holdOnFigure(figure, wanted);
+      return dc.no_update;
+    }
     if (years.drawn && wanted === years.year) {
       shown = { years: years, year: wanted };
       return dc.no_update;
@@ -188,8 +197,11 @@
     if (JSON.stringify(trace0.colorbar) !== JSON.stringify(trace.colorbar)) update.colorbar = [trace.colorbar];
     if (trace0.hovertemplate !== trace.hovertemplate) update.hovertemplate = [trace.hovertemplate];
     const relayout = { "title.text": payload.title };
-    const note = layoutOf(payload, gd.layout).annotations[1];
-    if (note) Object.assign(relayout, { "annotations[1].text": note.text, "annotations[1].visible": note.visible });
+    // the legend note only when it changes: Plotly draws an annotation again whenever it is set
+    const note = layoutOf(payload, gd.layout).annotations[1], before = (gd.layout.annotations || [])[1];
+    if (note && (!before || before.text !== note.text || before.visible !== note.visible)) {
+      Object.assign(relayout, { "annotations[1].text": note.text, "annotations[1].visible": note.visible });
+    }
     shown = { years: held, year: year };
     drawing = window.Plotly.update(gd, update, relayout, [0]);
     // the page's heading is the figure's title as text (assets/layout.js mapCaptions), which hears the Graph's
@@ -222,7 +234,7 @@
   const MAP_YEAR = "map-year";  // dashboard.layout.MAP_YEAR_ID
   function showYear(year, years, figure) {
     const dc = window.dash_clientside;
-    if (years) held = years;
+    if (years && !early) held = years;  // while a sector drawn early waits for the map callback, the store holds the sector before
     const done = drawYear(year);
     const gd = plot(), trace0 = figure && figure.data && figure.data[0];
     if (done === false || !gd || !gd.data || !trace0) return year;  // the server draws it: at once
@@ -230,6 +242,50 @@
     const tell = () => dc.set_props(MAP_YEAR, { data: year });
     Promise.resolve(done).then(() => requestAnimationFrame(() => setTimeout(tell, 0)), tell);
     return dc.no_update;
+  }
+
+  // A sector change drawn before Dash hears it. Through Dash, the map's request waits for its callback
+  // machinery, and the panels' callbacks, which Dash starts in the same task as the map's answer, delay
+  // the map's paint. Here: one request for the view's values by URL (dashboard.map_updates.VALUES_PATH,
+  // typed in dashboard.payload.ViewValues), drawn on the plot as a year is; then `handOver` tells Dash
+  // (the map callback, the URL and the panels follow), once the map is painted. When the map is not a
+  // plain values map (one choropleth on shapes by URL: no organisations, no star, not the network or the
+  // years' grid), or the answer fails or is for other shapes: handOver at once, and the map callback draws.
+  const VALUES_PATH = "/map/values";
+  let early = null;  // {query, years}: the view drawSector drew, until the map callback's answer arrives
+
+  function butYear(query) {
+    const params = new URLSearchParams(query || "");
+    params.delete("year");
+    return params.toString();
+  }
+
+  function drawSector(sector, handOver) {
+    let told = false;
+    const tell = () => { if (!told) { told = true; handOver(); } };
+    const gd = plot(), trace0 = gd && gd.data && gd.data[0];
+    const plain = held && window.fetch && window.Plotly && trace0 && gd.data.length === 1 && trace0.type === "choropleth" && typeof trace0.geojson === "string";
+    const params = new URLSearchParams(window.location.search);
+    if (!plain || params.get("sector") === sector) return tell();
+    params.set("sector", sector);
+    if (shown.year !== null) params.set("year", String(shown.year));
+    const before = shown;
+    fetch(VALUES_PATH + "?" + params.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((answer) => {
+        const now = plot();
+        // something else drawn meanwhile (a year, another view), or other shapes: the map callback draws it
+        if (!answer || !answer.values || shown !== before || now !== gd || !now.data[0] || now.data[0].geojson !== answer.shapes) return tell();
+        const years = answer.values, year = years.years.indexOf(before.year) >= 0 ? before.year : years.year;
+        const previous = held;
+        held = years;
+        const done = drawYear(year, true);
+        if (done === false) { held = previous; return tell(); }
+        early = { query: answer.query, years: years };
+        return Promise.resolve(done).then(() => requestAnimationFrame(() => setTimeout(tell, 0)));
+      })
+      .catch(tell);
+    return undefined;
   }
 
   // The iframe snippet of the current view. Built as text for a <textarea>, never as HTML;
@@ -264,7 +320,7 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     clustermap: Object.assign({}, (window.dash_clientside || {}).clustermap, {
-      applyPayload: applyPayload, showYear: showYear, drawYear: drawYear, yearPayload: yearPayload, drawPayload: drawPayload,
+      applyPayload: applyPayload, showYear: showYear, drawYear: drawYear, drawSector: drawSector, yearPayload: yearPayload, drawPayload: drawPayload,
       embedSnippet: embedSnippet, applyPngName: applyPngName,
     }),
   });

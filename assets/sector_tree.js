@@ -114,9 +114,14 @@
     });
   }
 
+  // the map draws the sector first when it can (assets/map.js drawSector), then the store is written
   const writeStore = (value) => {
     const dc = window.dash_clientside;
-    if (dc && dc.set_props) dc.set_props(STORE_ID, { data: value });
+    if (!dc || !dc.set_props) return;
+    const tell = () => dc.set_props(STORE_ID, { data: value });
+    const draw = dc.clustermap && dc.clustermap.drawSector;
+    if (draw) draw(value, tell);
+    else tell();
   };
 
   /* Choose an item: mark it, and write its code into the store (the callbacks and the URL follow). */

@@ -204,9 +204,11 @@ def quiet(page, ms: int = 600) -> None:
 
 
 def map_round_trip(page, since: float) -> float | None:
-    """Request start to response end of the map callback sent after ``since`` (Resource Timing), ms."""
+    """Request start to response end of the map's values request sent after ``since`` (Resource Timing), ms: ``/map/values`` (a sector drawn early), else the map callback's."""
     return page.evaluate(
         """(since) => {
+          const early = performance.getEntriesByType('resource').filter(r => r.name.includes('/map/values?') && r.startTime >= since);
+          if (early.length) return early[0].responseEnd - early[0].startTime;  // the sector drawn from the view's values by URL (map.js drawSector)
           const rs = performance.getEntriesByType('resource').filter(r => r.name.includes('_dash-update-component') && r.startTime >= since);
           const own = window.__years.mapRequests || [];
           const map = rs.filter(r => own.some(t => Math.abs(t - r.startTime) < 5));

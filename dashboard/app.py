@@ -21,6 +21,7 @@ from dashboard import (
     first_view,
     geometry,
     hotspots_panel,
+    map_updates,
     page_frame,
     points_layer,
     portfolio_panel,
@@ -120,6 +121,7 @@ def create_app(
     static_files.register_assets(app.server)
     embed.register(app.server, data, allowed_ancestors=frame_ancestors, plotly_src=bundle.url)
     geometry.register(app.server, data)
+    map_updates.register(app.server, data)
     health.register(app.server, data)
     register_methodology(app.server)
     # last: the CSP holds the hashes of the inline scripts of every callback registered above

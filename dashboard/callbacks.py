@@ -356,6 +356,7 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(MAP_VALUES_ID, "data"),
         State(YEAR_ID, "value"),
         State(MAP_ID, "figure"),
+        State(VIEW_QUERY_ID, "data"),  # sent with the values: the view drawSector (assets/map.js) may have drawn already
         prevent_initial_call="initial_duplicate",  # runs at load in the browser: nothing for the server, nothing drawn
     )
     app.clientside_callback(  # a year change: drawn from the years the browser holds, then the server hears it (MAP_YEAR_ID)

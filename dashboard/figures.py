@@ -401,6 +401,12 @@ def zoom_frame(bounds: tuple[float, float, float, float] | None) -> tuple[list[f
     return [round(lon0, 3), round(lon1, 3)], [round(lat0, 3), round(lat1, 3)]
 
 
+COLOUR_BAR_MARGIN = 150
+"""The map's right margin (px), which the colour bar and its labels sit in. Fixed rather than fitted to the labels
+(Plotly's automargin): a legend of other widths (another sector's classes) would move the margin, and Plotly
+then draws the whole map again, and the map would shift sideways. Wider labels (level 0's totals) still widen it."""
+
+
 def choropleth_figure(
     geometry: LevelGeometry,
     payload: MapPayload,
@@ -438,7 +444,7 @@ def choropleth_figure(
         bgcolor="rgba(0,0,0,0)",
     )
     figure.update_layout(
-        margin={"l": 0, "r": 0, "t": 40, "b": 28},
+        margin={"l": 0, "r": COLOUR_BAR_MARGIN, "t": 40, "b": 28},
         title={"x": 0.01, "y": 0.98, "font": {"size": 15}},
         paper_bgcolor="#ffffff",
         dragmode="pan",

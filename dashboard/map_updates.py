@@ -3,6 +3,8 @@
 ``dashboard.callbacks`` wires these to the page; the server-drawn first view
 (``dashboard.first_view``), the embed and the exports call them too. One view's numbers
 all come from ``DashboardData.values`` (``layers/``): this only chooses and packs them.
+``GET /map/values?<view query>`` (:func:`register`) sends the same payload by URL, for a
+sector change the browser draws before Dash's callbacks run.
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ from urllib.parse import parse_qsl
 
 import pandas as pd
 from dash import NoUpdate, no_update
+from flask import Flask, Response, request
 
+from dashboard.api.errors import error_response, json_response, view_error
 from dashboard.data import DashboardData
 from dashboard.figures import choropleth_figure, is_point_view, map_payload, view_attribution
 from dashboard.multiples import YEARS, years_figure, years_shapes
 from dashboard.network import NETWORK_SHAPES
 from dashboard.network_region import region_network_figure
-from dashboard.payload import MapPayload, YearsPayload, share_years, year_payload
+from dashboard.payload import MapPayload, ViewValues, YearsPayload, share_years, year_payload
 from dashboard.points_layer import found_payload, points_payload
-from dashboard.view import MapView
+from dashboard.view import MapView, read_view, view_options, view_query
+
+VALUES_PATH = "/map/values"
+"""Where the browser asks for a view's values by URL (:func:`register`; ``drawSector`` in ``assets/map.js``)."""
 
 
 def payload_for(data: DashboardData, view: MapView, found: str | None = None) -> MapPayload:
@@ -128,3 +135,30 @@ def drawn_shapes(data: DashboardData, view: MapView) -> str:
     if view.analysis == YEARS:
         return years_shapes(data, view)
     return NETWORK_SHAPES if view.analysis == "network" else data.shapes(view).url
+
+
+def view_values(data: DashboardData, view: MapView) -> ViewValues:
+    """A view's canonical query, the URL of its shapes and every year's values: what the map callback would send for it, found organisation aside."""
+    return {"query": view_query(view), "shapes": data.shapes(view).url, "values": years_payload_for(data, view)}
+
+
+def register(server: Flask, data: DashboardData) -> None:
+    """Add ``GET /map/values?<view query>`` to ``server``: :func:`view_values` as JSON, or a 400 naming the parameter.
+
+    Why: a sector change then costs one request and one ``Plotly.update``. Through Dash it
+    waits for the callback machinery on the way out, and the panels' callbacks, which Dash
+    starts in the same task as the map's answer, delay the map's paint.
+    """
+    options = view_options(data)
+
+    @server.get(VALUES_PATH)
+    def map_values() -> Response:
+        asked = read_view(request.query_string, options)
+        if asked.problems:
+            problem = view_error(asked.problems, options)
+            return json_response(problem.body(), problem.status)
+        if asked.view.analysis in ("network", YEARS):  # a whole figure each: no values payload (map_change)
+            return error_response(
+                400, f"analysis={asked.view.analysis} is drawn as a whole figure, not from values; ask /api/v1/values for its numbers", parameter="analysis"
+            )
+        return json_response(view_values(data, asked.view))

@@ -125,6 +125,19 @@ class YearsPayload(TypedDict):
     drawn: bool
 
 
+class ViewValues(TypedDict):
+    """What ``GET /map/values?<view query>`` answers (``dashboard.map_updates``): a view's values by URL.
+
+    The browser draws a sector change from it before Dash's callbacks run (``drawSector`` in
+    ``assets/map.js``), when ``shapes`` is what the map shows; ``query`` is the view's canonical
+    query, which tells the map callback's own answer for the same view apart from another's.
+    """
+
+    query: str
+    shapes: str
+    values: YearsPayload
+
+
 RankingRow = tuple[int | None, str, str, float | None, str, str]
 """One table row: rank (None without a value), NUTS code, name, value at the decimals shown, value text, flag and notes in words."""
 

@@ -168,6 +168,8 @@ KINDS = {
     "api": ("GET", "/api/v1/meta", 200),
     "api 400": ("GET", "/api/v1/values?level=9", 400),
     "csv": ("GET", "/export.csv?level=0&sector=C", 200),
+    "map values": ("GET", "/map/values?level=0&sector=C", 200),
+    "map values 400": ("GET", "/map/values?analysis=network", 400),
     "png head": ("HEAD", "/export.png?level=0", 200),
     "404": ("GET", "/no/such/page", 404),
     "api 404": ("GET", "/api/v1/nothing", 404),
