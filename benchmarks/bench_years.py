@@ -34,8 +34,9 @@ play
     ``assets/play.js``) to the first animation frame after ``plotly_afterplot`` with the step's year.
 sector
     a sector chosen in the sector tree (code typed, tree item focused, Enter): from the keydown to the
-    first animation frame after the ``plotly_afterplot`` whose title names the sector; and the map
-    callback's round trip (Resource Timing: request start to response end).
+    first animation frame after the ``plotly_afterplot`` whose title names the sector; and the round trip
+    of the request that carried the map's values (Resource Timing: request start to response end):
+    ``GET /map/values`` where the page draws the sector early (``drawSector``), else the map callback's.
 
 NUTS 3 exists only for the organisation indicators, which count the records of all years: the year
 changes nothing there (the slider is disabled), so only the floor and the sector change are timed.
@@ -311,7 +312,7 @@ def report(results: dict) -> str:
         f"1-min load during the run: median {med(results['loadavg']):.2f}, {min(results['loadavg']):.2f}–{max(results['loadavg']):.2f}; "
         f"runtime {results['runtime_s']:.0f} s; repeat {results['repeat']}",
         "",
-        "| page | variant | floor: Plotly.react, z only (median ms, range) | year change (key → painted) | play step | sector change | map callback round trip |",
+        "| page | variant | floor: Plotly.react, z only (median ms, range) | year change (key → painted) | play step | sector change | values request round trip |",
         "|---|---|---|---|---|---|---|",
     ]
     for name in results["pages"]:
