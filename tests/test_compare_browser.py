@@ -83,9 +83,7 @@ def test_remove_add_from_the_map_and_the_search_and_back_and_forward(page, live_
     assert page.evaluate("new URLSearchParams(location.search).get('region')") is None
 
     # the comparison's own search
-    page.click("#compare-search")
-    page.keyboard.type("Wien")
-    page.locator(".dash-dropdown-option", has_text="Wien (AT13)").click()
+    pick_in_compare_search(page, "Wien", "Wien (AT13)")
     wait_compared(page, ["DE11", "ITC4", "FR10", "AT13"])
     row, ranked = api_row(live_app, "AT13")
     assert page.evaluate(CELLS_JS)[3]["rank"].startswith(f"{row['rank']} of {ranked}")
@@ -105,6 +103,17 @@ def test_remove_add_from_the_map_and_the_search_and_back_and_forward(page, live_
     assert page.console_errors == []
 
 
+def pick_in_compare_search(page, typed: str, label: str) -> None:
+    """Open the comparison's search, type once its box is there (keys typed before it opens are lost), click the option."""
+    page.click("#compare-search")
+    search = page.locator(".dash-dropdown-content input.dash-dropdown-search")
+    search.wait_for(state="visible", timeout=5_000)
+    search.fill(typed)
+    option = page.locator(".dash-dropdown-content .dash-dropdown-option", has_text=label)
+    option.wait_for(state="visible", timeout=10_000)
+    option.click()
+
+
 def test_removing_down_to_one_region_leaves_no_comparison_in_the_url(page, live_app):
     page.goto(f"{live_app}/?{QUERY}&compare=DE11,FR71")
     wait_compared(page, ["DE11", "FR71"], timeout=30_000)
@@ -117,8 +126,6 @@ def test_removing_down_to_one_region_leaves_no_comparison_in_the_url(page, live_
     page.wait_for_selector("#portfolio-panel .compare-add-focus", timeout=30_000)
     page.click("#portfolio-panel .compare-add-focus")
     page.wait_for_selector("#compare-picked li", timeout=15_000)
-    page.click("#compare-search")
-    page.keyboard.type("FR71")
-    page.locator(".dash-dropdown-option", has_text="Rhône-Alpes (FR71)").click()
+    pick_in_compare_search(page, "FR71", "Rhône-Alpes (FR71)")
     wait_compared(page, ["ITC4", "FR71"])
     assert page.console_errors == []
