@@ -13,6 +13,7 @@ stores, and applies the highlight to the map figure already there
 from __future__ import annotations
 
 import html as html_text
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -184,6 +185,20 @@ def _short(name: str) -> str:
     return name if len(name) <= BAR_LABEL_LENGTH else name[: BAR_LABEL_LENGTH - 1].rstrip() + "…"
 
 
+TITLE_CHARS = 40
+"""The longest line of the bar chart's title: Plotly does not wrap a title, and the chart is as narrow as the panel
+(about 330 px on a phone, 400 px beside the map at 1280 px)."""
+TITLE_LINE_PX = 18
+NO_BREAK = "\u00a0"
+"""Joins words :func:`wrapped` keeps on one line (textwrap breaks at ASCII spaces only); shown as a plain space."""
+
+
+def wrapped(text: str) -> list[str]:
+    """``text`` in lines of at most :data:`TITLE_CHARS` characters at word breaks, each escaped (Plotly reads it as HTML)."""
+    lines = textwrap.wrap(text, TITLE_CHARS, break_long_words=False, break_on_hyphens=False)
+    return [html_text.escape(line.replace(NO_BREAK, " ")) for line in lines] or [""]
+
+
 def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
     """Horizontal bars of the top ``TOP_N`` regions of ``rows`` (from :func:`ranking_rows`), values labelled.
 
@@ -194,12 +209,11 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
     ind = shown_indicator(view)
     top = rows.loc[rows["status"] == STATUS_VALUE].head(TOP_N)
     n = len(top)
-    sector = html_text.escape(sector_name(view.nace_r2))
     what = f"{ind.label.lower()} ({ind.unit})" if view.column == view.indicator else f"{STAR_DIMENSIONS[view.star].lower()} star (1 = star)"
-    title = (
-        f"Top {n} {LEVEL_NOUNS[view.level]}{html_text.escape(where)} by {html_text.escape(what)}"
-        f"<br><span style='font-size:12px'>{sector} · {view_when(view)}</span>"
-    )
+    heading = wrapped(f"Top {n} {LEVEL_NOUNS[view.level]}{where.replace(' ', NO_BREAK)} by {what}")  # the country's name on one line
+    subtitle = wrapped(f"{sector_name(view.nace_r2)} · {view_when(view)}")
+    title = "<br>".join([*heading, *(f"<span style='font-size:12px'>{line}</span>" for line in subtitle)])
+    lines = len(heading) + len(subtitle)
     values = top["value"].to_numpy(dtype=float)
     ids = top["nuts_id"].tolist()
     names = [html_text.escape(name) for name in top["name"]]
@@ -209,8 +223,8 @@ def ranking_figure(rows: pd.DataFrame, view: MapView, where: str = "") -> dict:
     pad = (hi - lo) * 0.16 or 1.0
     layout: dict[str, Any] = {
         "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 14}},
-        "height": 130 + 24 * max(n, 3),
-        "margin": {"l": 8, "r": 16, "t": 62, "b": 40},
+        "height": 130 + 24 * max(n, 3) + TITLE_LINE_PX * (lines - 2),
+        "margin": {"l": 8, "r": 16, "t": 26 + TITLE_LINE_PX * lines, "b": 40},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", "size": 12, "color": "#1a1a1a"},

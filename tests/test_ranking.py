@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,19 @@ def test_bar_figure_top_20_labelled_and_escaped(dashboard_data):
     assert len(json.dumps(figure)) < 6_000
 
 
+def test_the_bar_charts_title_is_in_lines_plotly_can_show_whole(dashboard_data):
+    """Plotly does not wrap a title: every line is at most TITLE_CHARS long, at word breaks, nothing lost."""
+    view = MapView(level=1, nace_r2="C29", indicator="avg_wage", year=2014, zoom="DE")
+    figure = ranking.ranking_figure(ranking.ranking_rows(dashboard_data, view), view, " in Deutschland (DE)")
+    lines = [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in figure["layout"]["title"]["text"].split("<br>")]
+    assert all(len(line) <= ranking.TITLE_CHARS for line in lines) and len(lines) >= 4, lines
+    assert (
+        " ".join(lines)
+        == "Top 13 NUTS 1 regions in Deutschland (DE) by average wage per person employed (EUR) C29 Manufacture of motor vehicles, trailers and semi-trailers · 2014"
+    )
+    assert figure["layout"]["margin"]["t"] >= 18 * len(lines)
+
+
 def test_bar_labels_are_shortened_before_they_are_escaped(dashboard_data):
     # ITC2 is second by LQ in C29 at NUTS 2 in 2014; its name has two apostrophes, six characters each once escaped
     view = MapView(level=2, nace_r2="C29", indicator="lq", year=2014)
@@ -134,7 +148,7 @@ def test_zoomed_to_a_country_ranks_only_its_regions(dashboard_data):
     text = ranking.caption(de, rows, where)
     assert "38 regions in Deutschland (DE), 31 with a value" in text
     figure = ranking.ranking_figure(rows, de, where)
-    assert "Top 20 NUTS 2 regions in Deutschland (DE) by" in figure["layout"]["title"]["text"]
+    assert "Top 20 NUTS 2 regions in Deutschland (DE) by" in figure["layout"]["title"]["text"].replace("<br>", " ")  # in lines (TITLE_CHARS)
     assert all(code.startswith("DE") for code in figure["data"][0]["y"])
     # a region's zoom (the region search) ranks its country; no zoom, all of Europe
     assert (
@@ -307,7 +321,7 @@ def test_zoom_to_a_country_filters_the_ranking(page, live_app):
     assert rows[0][:3] == ["1", "Stuttgart", "DE11"] and rows[1][:3] == ["2", "Oberbayern", "DE21"]
     caption = page.text_content("#ranking-table-title") or ""
     assert "NUTS 2 regions" in caption and "38 regions in Deutschland (DE)" in caption
-    assert "in Deutschland (DE)" in (page.text_content("#ranking-bars .gtitle") or "")
+    assert "in Deutschland (DE)" in page.evaluate("[...document.querySelectorAll('#ranking-bars .gtitle tspan.line')].map(t => t.textContent).join(' ')")
     bars = page.evaluate("document.querySelector('#ranking-bars .js-plotly-plot').data[0].y")
     assert len(bars) == 20 and all(code.startswith("DE") for code in bars)
     page.locator("#ranking").scroll_into_view_if_needed()
