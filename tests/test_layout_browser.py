@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.test_browser import choose_option, wait_url
+from tests.test_browser import choose_option, choose_sector, wait_url
 
 pytestmark = pytest.mark.browser
 
@@ -239,6 +239,59 @@ def test_phone_map_first_filters_in_a_drawer_nothing_clipped(sized, live_app):
     no_overflow(page)
     assert [u for u in page.requests if not u.startswith(live_app)] == []
     assert page.console_errors == []
+
+
+def heading_lines(page) -> int:
+    """How many lines the map's heading text takes (its line boxes' distinct tops)."""
+    return page.evaluate(
+        "(() => { const r = document.createRange(); r.selectNodeContents(document.querySelector('#map-heading'));"
+        " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; })()"
+    )
+
+
+def test_a_longer_heading_after_a_sector_change_does_not_resize_the_map(sized, live_app):
+    """The heading keeps room for two lines: C's title takes one line at 1440 px, C29's two; the map keeps its box and
+    Plotly is not made to draw it again for a new size (a ``plotly_relayout`` with ``autosize``)."""
+    page = sized(1440, 900)
+    open_view(page, live_app, "?level=2&sector=C&year=2013")
+    page.wait_for_timeout(500)
+    page.evaluate(
+        "(() => { window.__relayouts = []; document.querySelector('#map .js-plotly-plot').on('plotly_relayout', (e) => window.__relayouts.push(e)); })()"
+    )
+    before = rect(page, "#map")
+    one_line = rect(page, "#map-heading")["height"]
+    assert heading_lines(page) == 1
+    choose_sector(page, "C29")
+    page.wait_for_function("document.querySelector('#map-heading')?.textContent.includes('semi-trailers')", timeout=15_000)
+    wait_url(page, "sector=C29")
+    page.wait_for_timeout(800)
+    after = rect(page, "#map")
+    assert (after["top"], after["height"], after["width"]) == (before["top"], before["height"], before["width"]), (before, after)
+    assert page.evaluate("window.__relayouts") == []
+    # the heading did take a second line (at this width), inside the room kept for it
+    assert heading_lines(page) == 2 and rect(page, "#map-heading")["height"] == one_line
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1280, 800), (1440, 900)])
+def test_the_ranking_charts_title_is_whole_inside_the_chart(sized, live_app, width, height):
+    """Plotly does not wrap a title: the server breaks it into lines (``ranking.TITLE_CHARS``); none may run past the chart."""
+    page = sized(width, height)
+    open_view(page, live_app, "?level=1&sector=C29&zoom=DE&indicator=avg_wage")  # a long title: zoomed, a long indicator and sector
+    page.wait_for_function("document.querySelector('#ranking-bars .gtitle')?.textContent.includes('semi-trailers')", timeout=15_000)
+    chart, title = rect(page, "#ranking-bars .main-svg"), rect(page, "#ranking-bars .gtitle")
+    assert chart["left"] <= title["left"] and title["right"] <= chart["right"], (chart, title)
+    text = page.evaluate("[...document.querySelectorAll('#ranking-bars .gtitle tspan.line')].map(t => t.textContent).join(' ')")
+    for words in (
+        "Top 13 NUTS 1 regions",
+        "in Deutschland (DE)",
+        "average wage per person employed",
+        "C29 Manufacture of motor vehicles,",
+        "semi-trailers · 2014",
+    ):
+        assert words in text, text
+    # the bars start below the title
+    first_bar = page.evaluate("document.querySelector('#ranking-bars .bars .point').getBoundingClientRect().top")
+    assert first_bar > title["bottom"], (first_bar, title)
 
 
 @pytest.mark.parametrize("width, height", [(300, 250), (320, 480), (800, 600), (1920, 1080)])
