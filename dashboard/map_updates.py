@@ -25,8 +25,10 @@ from dashboard.network import NETWORK_SHAPES
 from dashboard.network_region import region_network_figure
 from dashboard.payload import MapPayload, ViewValues, YearsPayload, share_years, year_payload
 from dashboard.points_layer import found_payload, points_payload
-from dashboard.view import MapView, read_view, view_options, view_query
+from dashboard.view import PARAMETER, MapView, read_view, view_options, view_query
 
+WHOLE_FIGURES = ("network", YEARS)
+"""Analyses drawn as a whole figure each (the related-sectors network, the years grid): no values payload."""
 VALUES_PATH = "/map/values"
 """Where the browser asks for a view's values by URL (:func:`register`; ``drawSector`` in ``assets/map.js``)."""
 
@@ -157,8 +159,12 @@ def register(server: Flask, data: DashboardData) -> None:
         if asked.problems:
             problem = view_error(asked.problems, options)
             return json_response(problem.body(), problem.status)
-        if asked.view.analysis in ("network", YEARS):  # a whole figure each: no values payload (map_change)
+        if asked.view.analysis in WHOLE_FIGURES:  # a whole figure each: no values payload (map_change)
             return error_response(
-                400, f"analysis={asked.view.analysis} is drawn as a whole figure, not from values; ask /api/v1/values for its numbers", parameter="analysis"
+                400,
+                f"analysis={asked.view.analysis} is drawn as a whole figure, not from values; ask /api/v1/values for its numbers",
+                parameter="analysis",
+                given=asked.view.analysis,
+                allowed=[a for a in PARAMETER["analysis"].values(options) or () if a not in WHOLE_FIGURES],
             )
         return json_response(view_values(data, asked.view))

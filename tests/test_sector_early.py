@@ -96,6 +96,7 @@ def test_a_bad_view_is_a_400_naming_the_parameter_in_one_line(client, query, par
     assert r.status_code == 400 and r.mimetype == "application/json"
     body = r.get_json()
     assert body["parameter"] == parameter and "\n" not in body["error"] and body["error"], body
+    assert "given" in body and ("allowed" in body or parameter == "colour"), body
     assert r.headers["Cache-Control"] == "no-store"
 
 
