@@ -141,7 +141,7 @@ def drawn_shapes(data: DashboardData, view: MapView) -> str:
 
 def view_values(data: DashboardData, view: MapView) -> ViewValues:
     """A view's canonical query, the URL of its shapes and every year's values: what the map callback would send for it, found organisation aside."""
-    return {"query": view_query(view), "shapes": data.shapes(view).url, "values": years_payload_for(data, view)}
+    return {"query": view_query(view), "shapes": drawn_shapes(data, view), "values": years_payload_for(data, view)}
 
 
 def register(server: Flask, data: DashboardData) -> None:

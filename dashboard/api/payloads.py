@@ -59,6 +59,7 @@ LIMIT_RANGE = (1, 1000)
 _INT_RE = re.compile(r"^[0-9]{1,6}$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 STATISTICS_LEVELS = (0, 1, 2)
+"""The levels ``/api/v1/meta`` describes: the statistics' (NUTS 3 is drawn for the organisation indicators only)."""
 NUTS_ID_PARAMETER: dict[str, Any] = {
     "name": "nuts_id",
     "in": "path",
@@ -73,9 +74,6 @@ NUTS_ID_PARAMETER: dict[str, Any] = {
 def schema_ref(name: str) -> dict[str, str]:
     """OpenAPI: a reference to the component schema ``name``."""
     return {"$ref": f"#/components/schemas/{name}"}
-
-
-"""The levels ``/api/v1/meta`` describes: the statistics' (NUTS 3 is drawn for the organisation indicators only)."""
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
